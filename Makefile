@@ -1,0 +1,46 @@
+# The two commands a new user needs: `make run` (the app with demo data) and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PORT ?= 8000
+
+# Local, loopback-only settings for `make run` and `make test`; production sets its own (README).
+export SECRET_KEY_FILE ?= var/secret_key
+export HTTPS ?= off
+
+.PHONY: run test check lint bench install
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+var/secret_key:
+	mkdir -p var
+	$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	chmod 600 $@
+
+run: install var/secret_key
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo --if-empty --with-users
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Stop with Ctrl-C."
+	$(BIN)/gunicorn casualties.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+
+test: install var/secret_key
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: install var/secret_key lint
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install var/secret_key
+	$(BIN)/python bench/home_page.py $(BENCH_ARGS)
