@@ -1,0 +1,243 @@
+"""A small, deterministic, fictional data set so a new user sees a working app.
+
+Nothing in it is real: the country, places, belligerents, assessors and figures are invented, every incident
+code starts with DEMO-, every source points at example.org, and pages that show it carry a banner.
+"""
+
+import datetime
+import random
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from reports.models import (
+    Assessment,
+    Assessor,
+    AssessorKind,
+    Belligerent,
+    BelligerentRole,
+    DatePrecision,
+    Grading,
+    Incident,
+    IncidentBelligerent,
+    LocationPrecision,
+    NonCredibleReason,
+    OfficialStatement,
+    OfficialVerdict,
+    ReviewState,
+    Source,
+    StrikeStatus,
+    StrikeType,
+)
+from reports.roles import create_user_in_role
+
+DEMO_CODE_PREFIX = "DEMO-"
+DEMO_COUNTRY = "Demoland (fictional)"
+DEMO_USERS = [("demo-analyst", "analyst"), ("demo-reviewer", "reviewer"), ("demo-admin", "admin")]
+
+# (English, Arabic, governorate, latitude, longitude): invented places on an invented map.
+PLACES = [
+    ("Al-Nahr", "النهر", "River Province", "35.101", "38.502"),
+    ("Tal Abyad Sharqi", "تل أبيض الشرقي", "River Province", "35.240", "38.911"),
+    ("Wadi al-Zaytun", "وادي الزيتون", "North Province", "36.204", "37.118"),
+    ("Kafr Jadid", "كفر جديد", "North Province", "36.017", "36.781"),
+    ("Bab al-Souq", "باب السوق", "North Province", "36.150", "37.002"),
+    ("Ayn al-Ghazal", "عين الغزال", "Coast Province", "35.412", "35.950"),
+    ("Ras al-Bahr", "رأس البحر", "Coast Province", "35.520", "35.801"),
+    ("Old City", "المدينة القديمة", "Capital Province", "33.510", "36.300"),
+    ("Hayy al-Matar", "حي المطار", "Capital Province", "33.430", "36.520"),
+    ("Jisr al-Hadid", "جسر الحديد", "River Province", "35.330", "39.980"),
+    ("Qaryat al-Rumman", "قرية الرمان", "East Province", "34.900", "40.410"),
+    ("Mazraat al-Nakhil", "مزرعة النخيل", "East Province", "34.460", "40.900"),
+]
+
+# Review states of the 36 demo incidents, in code order: most published, a few at every other step.
+STATES = (
+    [ReviewState.PUBLISHED] * 26
+    + [ReviewState.PENDING] * 4
+    + [ReviewState.DRAFT] * 2
+    + [ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED, ReviewState.RETRACTED, ReviewState.DRAFT]
+)
+GRADINGS = [Grading.FAIR, Grading.CONFIRMED, Grading.WEAK, Grading.FAIR, Grading.CONTESTED, Grading.DISCOUNTED]
+FIRST_DATE = datetime.date(2016, 3, 1)
+
+
+def demo_loaded():
+    return Incident.objects.filter(code__startswith=DEMO_CODE_PREFIX).exists()
+
+
+def real_data_present():
+    return Incident.objects.exclude(code__startswith=DEMO_CODE_PREFIX).exists()
+
+
+@transaction.atomic
+def load_demo_data():
+    """Create the demo records. Returns the number of incidents created."""
+    rng = random.Random(2017)  # fixed seed: the same data set every time
+    coalition = Belligerent.objects.create(name="Demo Coalition (fictional)", slug="demo-coalition")
+    air_force = Belligerent.objects.create(name="Demo Republic Air Force (fictional)", slug="demo-air-force")
+    command = Assessor.objects.create(
+        name="Demo Coalition Command (fictional)",
+        slug="demo-command",
+        kind=AssessorKind.OFFICIAL,
+        belligerent=coalition,
+    )
+    monitors = [
+        Assessor.objects.create(name="Demo Monitor (fictional)", slug="demo-monitor", kind=AssessorKind.MONITOR),
+        Assessor.objects.create(
+            name="Second Demo Monitor (fictional)", slug="demo-monitor-2", kind=AssessorKind.MONITOR
+        ),
+    ]
+    strike_types = list(StrikeType.objects.filter(slug__in=["airstrike", "drone-strike", "artillery"]))
+
+    for number, state in enumerate(STATES, start=1):
+        incident = _demo_incident(number, state, rng)
+        incident.strike_types.set(rng.sample(strike_types, k=rng.randint(1, min(2, len(strike_types)))))
+        attributed = coalition if number % 3 else air_force
+        IncidentBelligerent.objects.create(incident=incident, belligerent=attributed, role=BelligerentRole.SUSPECTED)
+        if number % 7 == 0:
+            other = air_force if attributed == coalition else coalition
+            IncidentBelligerent.objects.create(incident=incident, belligerent=other, role=BelligerentRole.SUSPECTED)
+        _demo_assessments(incident, monitors, command if attributed == coalition else None, rng)
+        _demo_sources(incident, rng)
+
+    _demo_statements(command)
+    return len(STATES)
+
+
+def _demo_incident(number, state, rng):
+    english, arabic, governorate, latitude, longitude = PLACES[number % len(PLACES)]
+    date = FIRST_DATE + datetime.timedelta(days=number * 29 + rng.randint(0, 20))
+    return Incident.objects.create(
+        code=f"{DEMO_CODE_PREFIX}{number:03d}",
+        title=f"Fictional strike near {english}",
+        summary=(
+            f"Fictional demo incident {number}: local sources reported a strike on a residential area of "
+            f"{english}. Invented for demonstration; no real event is described."
+        ),
+        date_start=date,
+        date_precision=DatePrecision.DAY,
+        country=DEMO_COUNTRY,
+        governorate=governorate,
+        place_name=english,
+        place_name_ar=arabic,
+        latitude=latitude,
+        longitude=longitude,
+        location_precision=LocationPrecision.TOWN,
+        strike_status=rng.choice([StrikeStatus.LIKELY, StrikeStatus.CONTESTED, StrikeStatus.DECLARED]),
+        grading=GRADINGS[number % len(GRADINGS)],
+        civilian_harm_reported=True,
+        review_state=state,
+    )
+
+
+def _demo_assessments(incident, monitors, official, rng):
+    """A monitor range for every incident, a second monitor for some, and for coalition incidents the
+    official verdict's history: under review first, then credible or non-credible months later."""
+    low = rng.randint(0, 12)
+    high = low + rng.randint(0, 15)
+    Assessment.objects.create(
+        incident=incident,
+        assessor=monitors[0],
+        verdict=incident.grading,
+        assessed_on=incident.date_start + datetime.timedelta(days=10),
+        killed_min=low,
+        killed_max=high,
+        injured_min=rng.randint(0, 5),
+        injured_max=rng.randint(5, 20),
+        children_killed_min=low // 3,
+        children_killed_max=high // 3,
+    )
+    if rng.random() < 0.4:
+        Assessment.objects.create(
+            incident=incident,
+            assessor=monitors[1],
+            verdict=Grading.FAIR,
+            assessed_on=incident.date_start + datetime.timedelta(days=21),
+            killed_min=max(low - 1, 0),
+            killed_max=high + 2,
+        )
+    if official is None:
+        return
+    Assessment.objects.create(
+        incident=incident,
+        assessor=official,
+        verdict=OfficialVerdict.UNDER_REVIEW,
+        assessed_on=incident.date_start + datetime.timedelta(days=30),
+    )
+    outcome = rng.random()
+    decided_on = incident.date_start + datetime.timedelta(days=150 + rng.randint(0, 120))
+    if outcome < 0.45:
+        conceded = rng.randint(1, max(low, 1))
+        Assessment.objects.create(
+            incident=incident,
+            assessor=official,
+            verdict=OfficialVerdict.CREDIBLE,
+            assessed_on=decided_on,
+            killed_min=conceded,
+            killed_max=conceded,
+            quote="Fictional: the command assessed that the strike unintentionally killed civilians.",
+        )
+    elif outcome < 0.85:
+        Assessment.objects.create(
+            incident=incident,
+            assessor=official,
+            verdict=OfficialVerdict.NON_CREDIBLE,
+            non_credible_reason=rng.choice([NonCredibleReason.INSUFFICIENT_EVIDENCE, NonCredibleReason.NO_STRIKE]),
+            assessed_on=decided_on,
+        )
+
+
+def _demo_sources(incident, rng):
+    for position in range(1, rng.randint(1, 3) + 1):
+        Source.objects.create(
+            incident=incident,
+            position=position,
+            url=f"https://example.org/demo/{incident.code.lower()}/report-{position}",
+            publisher=rng.choice(["Demo Local News", "Demo Observatory", "Demo Civil Defence"]),
+            title=f"Fictional report {position} on {incident.place_name}",
+            language=rng.choice(["Arabic", "English"]),
+            published_on=incident.date_start + datetime.timedelta(days=position - 1),
+        )
+
+
+def _demo_statements(command):
+    OfficialStatement.objects.create(
+        assessor=command,
+        published_on=datetime.date(2017, 4, 30),
+        title="Fictional monthly civilian casualty report",
+        period_start=datetime.date(2016, 3, 1),
+        civilians_killed=21,
+        reports_received=30,
+        reports_credible=8,
+        reports_non_credible=14,
+        reports_under_review=8,
+        url="https://example.org/demo/statements/2017-04-30",
+    )
+    OfficialStatement.objects.create(
+        assessor=command,
+        published_on=datetime.date(2018, 12, 31),
+        title="Fictional annual civilian casualty report",
+        period_start=datetime.date(2016, 3, 1),
+        civilians_killed=38,
+        reports_received=24,
+        reports_credible=10,
+        reports_non_credible=12,
+        reports_under_review=2,
+        url="https://example.org/demo/statements/2018-12-31",
+    )
+
+
+def create_demo_users():
+    """Create the demo staff users that do not exist yet. Returns [(username, role, password)] for those
+    created: their passwords are shown once and kept nowhere in clear."""
+    usernames = [username for username, _role in DEMO_USERS]
+    existing = set(get_user_model().objects.filter(username__in=usernames).values_list("username", flat=True))
+    created = []
+    for username, role in DEMO_USERS:
+        if username not in existing:
+            password = secrets.token_urlsafe(12)
+            create_user_in_role(username, role, password)
+            created.append((username, role, password))
+    return created
