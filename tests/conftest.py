@@ -1,0 +1,41 @@
+import pytest
+
+from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def fast_and_self_contained(settings):
+    # Tests read static files from the source folders, not a collectstatic manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def analyst(db):
+    return make_user("anna-analyst", "analyst")
+
+
+@pytest.fixture
+def other_analyst(db):
+    return make_user("omar-analyst", "analyst")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("rita-reviewer", "reviewer")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("ada-admin", "admin")
+
+
+@pytest.fixture
+def reader(db):
+    """A logged-in user with no role: sees what anonymous readers see."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("reza-reader", password="reader-Passw0rd-long")

@@ -1,0 +1,76 @@
+"""Settings come from the environment and fail loudly: each case starts a fresh process."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_VARIABLES = [
+    *["SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "HTTPS", "DATABASE_URL", "ALLOWED_HOSTS"],
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests, refused by the deploy check
+]
+
+
+def manage(*args, **env):
+    clean_env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
+    clean_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60
+    )
+
+
+STRONG_KEY = secrets.token_urlsafe(50)
+
+
+@pytest.mark.parametrize("key", [None, "too-short", "django-insecure-" + "x" * 60, "a" * 60])
+def test_production_refuses_to_start_without_a_strong_secret_key(key):
+    result = manage("check", **({"SECRET_KEY": key} if key else {}))
+    assert result.returncode == 1
+    assert "Refusing to start: DEBUG is off and SECRET_KEY is missing or insecure" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_key_file_is_read(tmp_path):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text(STRONG_KEY + "\n")
+    assert manage("check", SECRET_KEY_FILE=str(key_file)).returncode == 0
+    missing = manage("check", SECRET_KEY_FILE=str(tmp_path / "missing"))
+    assert "cannot be read" in missing.stderr
+
+
+def test_debug_runs_without_a_key():
+    assert manage("check", DEBUG="on").returncode == 0
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="casualties.example.org"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_unclear_booleans_are_refused():
+    result = manage("check", DEBUG="maybe")
+    assert result.returncode == 1
+    assert "DEBUG='maybe': use on/off" in result.stderr
+
+
+def test_without_database_url_the_database_is_sqlite_under_var():
+    code = "from django.db import connection as c; print(c.settings_dict['ENGINE'], c.settings_dict['NAME'])"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="on")
+    engine, name = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert Path(name) == ROOT / "var" / "db.sqlite3"
+
+
+def test_database_url_selects_postgresql():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    result = manage(
+        "shell", "--no-imports", "-c", code, DEBUG="on", DATABASE_URL="postgres://postgres@127.0.0.1:5432/casualties"
+    )
+    assert result.stdout.strip() == "django.db.backends.postgresql"
