@@ -3,6 +3,14 @@ import pytest
 from tests.factories import make_user
 
 
+@pytest.fixture(scope="session", autouse=True)
+def empty_static_root(tmp_path_factory):
+    """Tests need no collectstatic: WhiteNoise (also in the session-wide live server) gets an empty root."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT = tmp_path_factory.mktemp("staticfiles")
+
+
 @pytest.fixture(autouse=True)
 def fast_and_self_contained(settings):
     # Tests read static files from the source folders, not a collectstatic manifest.
