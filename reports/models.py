@@ -342,11 +342,18 @@ class Incident(models.Model):
             raise ValidationError(errors)
 
     def official_assessments(self):
-        """Current assessments by official assessors, from `with_summary_relations()`."""
-        return [a for a in self.current_assessments if a.assessor.is_official]
+        """The current assessment of each official assessor."""
+        return [a for a in self._current_assessments() if a.assessor.is_official]
 
     def monitor_assessments(self):
-        return [a for a in self.current_assessments if not a.assessor.is_official]
+        """The current assessment of each independent monitor."""
+        return [a for a in self._current_assessments() if not a.assessor.is_official]
+
+    def _current_assessments(self):
+        # Prefetched by `with_summary_relations()` for lists; fetched here for a single incident.
+        if not hasattr(self, "current_assessments"):
+            self.current_assessments = list(self.assessments.current().select_related("assessor"))
+        return self.current_assessments
 
 
 class IncidentBelligerent(models.Model):

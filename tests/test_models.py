@@ -247,6 +247,15 @@ def test_summary_relations_take_the_same_number_of_queries_for_any_number_of_row
         list_with_summaries()
 
 
+def test_a_single_incident_splits_its_current_assessments_by_assessor_kind():
+    incident = make_incident()
+    make_assessment(incident, official_assessor(), verdict="under_review", assessed_on=datetime.date(2017, 4, 1))
+    credible = make_assessment(incident, official_assessor(), assessed_on=datetime.date(2017, 6, 1))
+    monitor = make_assessment(incident)
+    fresh = Incident.objects.get(pk=incident.pk)
+    assert (fresh.official_assessments(), fresh.monitor_assessments()) == ([credible], [monitor])
+
+
 @pytest.mark.parametrize(
     ("low", "high", "shown"), [(None, None, "?"), (3, None, "≥ 3"), (None, 7, "7"), (4, 4, "4"), (2, 5, "2–5")]
 )
