@@ -1,0 +1,46 @@
+"""The domain: incidents, the dated casualty assessments made of them, their sources, the cumulative
+statements official assessors publish, and the editorial review of it all.
+
+Integrity rules live twice on purpose: as named database constraints (nothing can store an impossible row,
+whatever writes it) and in `clean()` (forms and the admin show the same rule as a readable message).
+"""
+
+from reports.models.assessments import COUNT_RANGES, Assessment, OfficialStatement
+from reports.models.incidents import Incident, IncidentBelligerent, Source
+from reports.models.reference import Assessor, Belligerent, StrikeType
+from reports.models.vocabulary import (
+    LIKELY_GRADINGS,
+    AssessorKind,
+    BelligerentRole,
+    DatePrecision,
+    Grading,
+    LocationPrecision,
+    NonCredibleReason,
+    OfficialVerdict,
+    ReviewState,
+    StrikeStatus,
+    validate_not_future,
+)
+
+__all__ = [
+    "COUNT_RANGES",
+    "LIKELY_GRADINGS",
+    "Assessment",
+    "Assessor",
+    "AssessorKind",
+    "Belligerent",
+    "BelligerentRole",
+    "DatePrecision",
+    "Grading",
+    "Incident",
+    "IncidentBelligerent",
+    "LocationPrecision",
+    "NonCredibleReason",
+    "OfficialStatement",
+    "OfficialVerdict",
+    "ReviewState",
+    "Source",
+    "StrikeStatus",
+    "StrikeType",
+    "validate_not_future",
+]

@@ -1,0 +1,224 @@
+"""What assessors said: one dated casualty assessment per incident and assessor, and the cumulative
+statements official assessors publish."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from reports.models.reference import Assessor
+from reports.models.vocabulary import (
+    AssessorKind,
+    Grading,
+    NonCredibleReason,
+    OfficialVerdict,
+    ReviewState,
+    validate_not_future,
+)
+
+# Each pair is a (min, max) range of people; null means unknown, which is not the same as zero.
+COUNT_RANGES = ("killed", "injured", "children_killed", "women_killed", "men_killed", "combatants_killed")
+
+
+def count_range_constraints(prefix, ranges):
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{name}_min__isnull": True})
+            | Q(**{f"{name}_max__isnull": True})
+            | Q(**{f"{name}_min__lte": F(f"{name}_max")}),
+            name=f"{prefix}_{name}_min_le_max",
+        )
+        for name in ranges
+    ]
+
+
+def count_range_errors(obj, ranges):
+    """Field errors for every range whose minimum exceeds its maximum."""
+    errors = {}
+    for name in ranges:
+        low, high = getattr(obj, f"{name}_min"), getattr(obj, f"{name}_max")
+        if low is not None and high is not None and low > high:
+            errors[f"{name}_max"] = _("The maximum (%(high)s) is below the minimum (%(low)s).") % {
+                "high": high,
+                "low": low,
+            }
+    return errors
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(incident__review_state=ReviewState.PUBLISHED)
+
+    def current(self, as_of=None):
+        """The latest assessment of each incident by each assessor, as known on `as_of` (default: all).
+
+        "Latest" is by `assessed_on`, then by entry order for two made the same day.
+        """
+        candidates = Assessment.objects.filter(incident=OuterRef("incident"), assessor=OuterRef("assessor"))
+        if as_of is not None:
+            candidates = candidates.filter(assessed_on__lte=as_of)
+        latest = candidates.order_by("-assessed_on", "-id").values("id")[:1]
+        return self.filter(id=Subquery(latest))
+
+
+def count_field(label):
+    return models.PositiveIntegerField(label, null=True, blank=True)
+
+
+class Assessment(models.Model):
+    """One assessor's casualty assessment of one incident, as made on one date.
+
+    An incident collects many over time (under review → credible, a monitor's regrading, …); the current one
+    per assessor is the latest, so "what was known on date D" is a query over `assessed_on`.
+    """
+
+    incident = models.ForeignKey("reports.Incident", on_delete=models.CASCADE, related_name="assessments")
+    assessor = models.ForeignKey(Assessor, verbose_name=_("assessor"), on_delete=models.PROTECT)
+    verdict = models.CharField(
+        _("verdict"),
+        max_length=20,
+        choices=[(_("Official verdict"), OfficialVerdict.choices), (_("Monitor grading"), Grading.choices)],
+    )
+    non_credible_reason = models.CharField(
+        _("reason for non-credible"), max_length=30, choices=NonCredibleReason.choices, blank=True
+    )
+    duplicate_of = models.ForeignKey(
+        "reports.Incident",
+        verbose_name=_("duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assessed_on = models.DateField(
+        _("assessed on"), validators=[validate_not_future], help_text=_("When the assessor said this.")
+    )
+
+    killed_min = count_field(_("civilians killed (min)"))
+    killed_max = count_field(_("civilians killed (max)"))
+    injured_min = count_field(_("civilians injured (min)"))
+    injured_max = count_field(_("civilians injured (max)"))
+    children_killed_min = count_field(_("children killed (min)"))
+    children_killed_max = count_field(_("children killed (max)"))
+    women_killed_min = count_field(_("women killed (min)"))
+    women_killed_max = count_field(_("women killed (max)"))
+    men_killed_min = count_field(_("men killed (min)"))
+    men_killed_max = count_field(_("men killed (max)"))
+    combatants_killed_min = count_field(_("combatants killed (min)"))
+    combatants_killed_max = count_field(_("combatants killed (max)"))
+
+    source_url = models.URLField(_("source link"), max_length=1000, blank=True)
+    quote = models.TextField(_("assessor's words"), blank=True, help_text=_("The statement, quoted."))
+    strike_report_url = models.URLField(_("strike report link"), max_length=1000, blank=True)
+    location_description = models.TextField(
+        _("assessor's location"), blank=True, help_text=_("Where the assessor places the strike (e.g. MGRS).")
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "assessor", "assessed_on", "id"]
+        constraints = [
+            *count_range_constraints("assessment", COUNT_RANGES),
+            models.CheckConstraint(
+                condition=Q(verdict__in=OfficialVerdict.values + Grading.values), name="assessment_verdict_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(non_credible_reason="") | Q(verdict=OfficialVerdict.NON_CREDIBLE),
+                name="assessment_reason_only_if_non_credible",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["incident", "assessor", "assessed_on"], name="assessment_latest_idx"),
+            models.Index(fields=["assessor", "verdict"], name="assessment_verdict_idx"),
+            models.Index(fields=["assessed_on"], name="assessment_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.assessor} on {self.incident.code}, {self.assessed_on}: {self.get_verdict_display()}"
+
+    def clean(self):
+        errors = count_range_errors(self, COUNT_RANGES)
+        if self.assessor_id and self.verdict:
+            allowed = OfficialVerdict if self.assessor.is_official else Grading
+            if self.verdict not in allowed.values:
+                errors["verdict"] = _("%(assessor)s is %(kind)s: choose one of %(allowed)s.") % {
+                    "assessor": self.assessor,
+                    "kind": self.assessor.get_kind_display().lower(),
+                    "allowed": ", ".join(str(label) for label in allowed.labels),
+                }
+        if self.non_credible_reason and self.verdict != OfficialVerdict.NON_CREDIBLE:
+            errors["non_credible_reason"] = _("A reason applies only to a non-credible verdict.")
+        if self.duplicate_of_id and self.duplicate_of_id == self.incident_id:
+            errors["duplicate_of"] = _("An incident cannot duplicate itself.")
+        if errors:
+            raise ValidationError(errors)
+
+    def range_display(self, name="killed"):
+        low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
+        if low is None and high is None:
+            return "?"
+        if high is None:
+            return f"≥ {low}"
+        if low is None or low == high:
+            return str(high)
+        return f"{low}–{high}"
+
+
+class OfficialStatement(models.Model):
+    """A cumulative figure an official assessor published on a date, e.g. CJTF-OIR on 30 April 2017:
+    352 civilians killed since August 2014, 42 reports still under review. A record in its own right,
+    to reconcile against the sum of per-incident assessments."""
+
+    assessor = models.ForeignKey(
+        Assessor,
+        verbose_name=_("assessor"),
+        on_delete=models.PROTECT,
+        limit_choices_to={"kind": AssessorKind.OFFICIAL},
+        related_name="statements",
+    )
+    published_on = models.DateField(_("published on"), validators=[validate_not_future])
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    period_start = models.DateField(_("counting since"), null=True, blank=True)
+    civilians_killed = count_field(_("civilians killed to date"))
+    reports_received = count_field(_("reports received"))
+    reports_credible = count_field(_("reports assessed credible"))
+    reports_non_credible = count_field(_("reports assessed non-credible"))
+    reports_under_review = count_field(_("reports still under review"))
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    quote = models.TextField(_("statement's words"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessor", "published_on"], name="statement_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True) | Q(period_start__lte=F("published_on")),
+                name="statement_period_before_publication",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessor}, {self.published_on}"
+
+    def clean(self):
+        errors = {}
+        if self.assessor_id and not self.assessor.is_official:
+            errors["assessor"] = _("Statements are published by official assessors only.")
+        if self.period_start and self.published_on and self.period_start > self.published_on:
+            errors["period_start"] = _("The counting period starts after the statement was published.")
+        if errors:
+            raise ValidationError(errors)

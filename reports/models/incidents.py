@@ -1,0 +1,270 @@
+"""Incidents, their attributions to belligerents and the sources they cite."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reports.models.assessments import Assessment
+from reports.models.reference import Belligerent, StrikeType
+from reports.models.vocabulary import (
+    BelligerentRole,
+    DatePrecision,
+    Grading,
+    LocationPrecision,
+    ReviewState,
+    StrikeStatus,
+    validate_not_future,
+)
+
+
+class IncidentQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see. Every public page, export and tally starts here."""
+        return self.filter(review_state=ReviewState.PUBLISHED)
+
+    def in_period(self, start=None, end=None):
+        if start:
+            self = self.filter(date_start__gte=start)
+        if end:
+            self = self.filter(date_start__lte=end)
+        return self
+
+    def with_summary_relations(self):
+        """Everything a list row shows, in a fixed number of queries whatever the number of rows."""
+        return self.prefetch_related(
+            "belligerents",
+            models.Prefetch(
+                "assessments",
+                queryset=Assessment.objects.current().select_related("assessor"),
+                to_attr="current_assessments",
+            ),
+        )
+
+
+class Incident(models.Model):
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                _("Use letters, digits, dots, dashes and underscores only (e.g. CS1548)."),
+            )
+        ],
+        help_text=_("Stable public identifier, e.g. CS1548. Never reused."),
+    )
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+
+    date_start = models.DateField(_("date"), validators=[validate_not_future])
+    date_end = models.DateField(
+        _("end date"), null=True, blank=True, validators=[validate_not_future], help_text=_("For a date range.")
+    )
+    date_precision = models.CharField(
+        _("date precision"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    time_of_day = models.CharField(_("time of day"), max_length=50, blank=True)
+
+    country = models.CharField(_("country"), max_length=100)
+    governorate = models.CharField(_("governorate / province"), max_length=100, blank=True)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    place_name = models.CharField(_("place name (English)"), max_length=255, blank=True)
+    place_name_ar = models.CharField(_("place name (Arabic)"), max_length=255, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    location_precision = models.CharField(
+        _("location precision"), max_length=20, choices=LocationPrecision.choices, blank=True
+    )
+
+    belligerents = models.ManyToManyField(
+        Belligerent, through="IncidentBelligerent", related_name="incidents", verbose_name=_("belligerents")
+    )
+    strike_types = models.ManyToManyField(StrikeType, blank=True, verbose_name=_("strike types"))
+    strike_status = models.CharField(_("strike status"), max_length=20, choices=StrikeStatus.choices, blank=True)
+    strike_count = models.PositiveIntegerField(_("number of strikes"), null=True, blank=True)
+    grading = models.CharField(
+        _("grading"),
+        max_length=20,
+        choices=Grading.choices,
+        blank=True,
+        help_text=_("The tracker's headline grading of the evidence, on the monitors' scale."),
+    )
+    civilian_harm_reported = models.BooleanField(_("civilian harm reported"), null=True, blank=True)
+    cause_of_harm = models.CharField(_("cause of injury or death"), max_length=255, blank=True)
+    infrastructure = models.CharField(_("infrastructure hit"), max_length=255, blank=True)
+    first_reported_on = models.DateField(_("first reported on"), null=True, blank=True)
+
+    external_id = models.CharField(
+        _("external identifier"), max_length=100, blank=True, help_text=_("The record's id in an imported source.")
+    )
+    external_url = models.URLField(_("external record"), max_length=1000, blank=True)
+    external_data = models.JSONField(
+        _("other imported values"),
+        default=dict,
+        blank=True,
+        help_text=_("Imported columns that have no field of their own, kept so nothing is lost."),
+    )
+
+    review_state = models.CharField(
+        _("review state"), max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,  # deactivate users instead: attribution must survive
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date_start", "code"]
+        permissions = [("review_incident", "Can approve, return, reject and retract incidents")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_end__isnull=True) | Q(date_end__gte=F("date_start")),
+                name="incident_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="incident_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="incident_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="incident_coordinates_paired",
+            ),
+            models.CheckConstraint(condition=Q(review_state__in=ReviewState.values), name="incident_state_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["review_state", "date_start"], name="incident_state_date_idx"),
+            models.Index(fields=["date_start"], name="incident_date_idx"),
+            models.Index(fields=["country", "governorate"], name="incident_place_idx"),
+            models.Index(fields=["grading"], name="incident_grading_idx"),
+            models.Index(fields=["strike_status"], name="incident_strike_status_idx"),
+            models.Index(fields=["external_id"], name="incident_external_id_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} · {self.place_name or self.country} · {self.date_start}"
+
+    def save(self, *args, **kwargs):
+        if self.is_published and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self):
+        return self.review_state == ReviewState.PUBLISHED
+
+    def clean(self):
+        errors = {}
+        if self.date_start and self.date_end and self.date_end < self.date_start:
+            errors["date_end"] = _("The end date is before the start date.")
+        if (self.latitude is None) != (self.longitude is None):
+            field = "longitude" if self.longitude is None else "latitude"
+            errors[field] = _("Give both latitude and longitude, or neither.")
+        if errors:
+            raise ValidationError(errors)
+
+    def official_assessments(self):
+        """The current assessment of each official assessor."""
+        return [a for a in self._current_assessments() if a.assessor.is_official]
+
+    def monitor_assessments(self):
+        """The current assessment of each independent monitor."""
+        return [a for a in self._current_assessments() if not a.assessor.is_official]
+
+    def _current_assessments(self):
+        # Prefetched by `with_summary_relations()` for lists; fetched here for a single incident.
+        if not hasattr(self, "current_assessments"):
+            self.current_assessments = list(self.assessments.current().select_related("assessor"))
+        return self.current_assessments
+
+
+class IncidentBelligerent(models.Model):
+    """Attribution of an incident to one belligerent, suspected or declared."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attributions")
+    belligerent = models.ForeignKey(Belligerent, verbose_name=_("belligerent"), on_delete=models.PROTECT)
+    role = models.CharField(
+        _("attribution"), max_length=10, choices=BelligerentRole.choices, default=BelligerentRole.SUSPECTED
+    )
+
+    class Meta:
+        verbose_name = _("belligerent")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "belligerent"], name="incident_belligerent_unique"),
+            models.CheckConstraint(condition=Q(role__in=BelligerentRole.values), name="attribution_role_valid"),
+        ]
+        indexes = [models.Index(fields=["belligerent", "incident"], name="attribution_belligerent_idx")]
+
+    def __str__(self):
+        return f"{self.belligerent} ({self.get_role_display()})"
+
+
+class SourceQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(incident__review_state=ReviewState.PUBLISHED)
+
+
+class Source(models.Model):
+    """A report cited by an incident: a news article, a post, a monitor's page."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(_("link"), max_length=2000, blank=True)
+    archive_url = models.URLField(_("archived copy"), max_length=2000, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=255, blank=True)
+    author = models.CharField(_("author"), max_length=255, blank=True)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=50, blank=True)
+    platform = models.CharField(_("platform"), max_length=50, blank=True, help_text=_("Twitter, Facebook, …"))
+    published_on = models.DateField(_("published on"), null=True, blank=True, validators=[validate_not_future])
+    media_count = models.PositiveIntegerField(_("media items"), null=True, blank=True)
+    has_video = models.BooleanField(_("has video"), default=False)
+    external_id = models.CharField(_("external identifier"), max_length=100, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order among the sources."))
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(url="") | ~Q(publisher="") | ~Q(title=""), name="source_identifiable"),
+        ]
+
+    def __str__(self):
+        return self.title or self.publisher or self.url
+
+    def clean(self):
+        if not (self.url or self.publisher or self.title):
+            raise ValidationError(_("Give at least a link, a publisher or a title."))

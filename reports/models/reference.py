@@ -1,0 +1,64 @@
+"""Small reference tables: who can be blamed, who assesses, what kind of strike."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from reports.models.vocabulary import AssessorKind
+
+
+class Belligerent(models.Model):
+    """A party to whom harm can be attributed: US-led coalition, Russian military, Syrian regime, …"""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Assessor(models.Model):
+    """An organisation that assesses casualties: an official one speaks for a belligerent (CJTF-OIR for the
+    coalition); an independent monitor (Airwars) grades the evidence."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=AssessorKind.choices)
+    belligerent = models.ForeignKey(
+        Belligerent,
+        verbose_name=_("speaks for"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("For an official assessor: the belligerent whose reporting it is."),
+    )
+    url = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AssessorKind.values), name="assessor_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_official(self):
+        return self.kind == AssessorKind.OFFICIAL
+
+
+class StrikeType(models.Model):
+    """Airstrike, drone strike, artillery, ground operation, …; an incident can involve several."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

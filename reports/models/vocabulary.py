@@ -1,0 +1,95 @@
+"""The domain's vocabulary (DOMAIN.md: Airwars, CJTF-OIR, UCDP), as short stable values."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_not_future(value):
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date is in the future."), code="future_date")
+
+
+# --- Vocabulary ---------------------------------------------------------------------------------------
+
+
+class ReviewState(models.TextChoices):
+    """The tracker's own editorial workflow, separate from any assessor's verdict."""
+
+    DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Pending review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
+    PUBLISHED = "published", _("Published")
+    RETRACTED = "retracted", _("Retracted")
+
+
+class DatePrecision(models.TextChoices):
+    """UCDP's date precision scale, 1 (exact day) to 5 (year)."""
+
+    DAY = "day", _("Exact day")
+    RANGE = "range", _("Date range")
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+
+
+class LocationPrecision(models.TextChoices):
+    EXACT = "exact", _("Exact point")
+    WITHIN_100M = "within_100m", _("Within 100 m")
+    STREET = "street", _("Street")
+    NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
+    TOWN = "town", _("Village, town or city")
+    DISTRICT = "district", _("District or subdistrict")
+    GOVERNORATE = "governorate", _("Governorate or province")
+    COUNTRY = "country", _("Country")
+
+
+class StrikeStatus(models.TextChoices):
+    DECLARED = "declared", _("Declared strike")
+    LIKELY = "likely", _("Likely strike")
+    CONTESTED = "contested", _("Contested strike")
+    SINGLE_SOURCE = "single_source", _("Single-source claim")
+
+
+class Grading(models.TextChoices):
+    """Independent monitors' grading of the evidence (Airwars' scale)."""
+
+    CONFIRMED = "confirmed", _("Confirmed")
+    FAIR = "fair", _("Fair")
+    WEAK = "weak", _("Weak")
+    CONTESTED = "contested", _("Contested")
+    DISCOUNTED = "discounted", _("Discounted")
+
+
+LIKELY_GRADINGS = (Grading.CONFIRMED, Grading.FAIR)  # Airwars' headline "likely" count
+
+
+class OfficialVerdict(models.TextChoices):
+    """An official assessor's verdict on an allegation (CJTF-OIR's vocabulary, as Airwars records it)."""
+
+    NOT_YET_ASSESSED = "not_yet_assessed", _("Not yet assessed")
+    UNDER_REVIEW = "under_review", _("Open / under review")
+    CREDIBLE = "credible", _("Credible")
+    NON_CREDIBLE = "non_credible", _("Non-credible")
+    DUPLICATE = "duplicate", _("Duplicate")
+    REOPENED = "reopened", _("Reopened")
+
+
+class NonCredibleReason(models.TextChoices):
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("Insufficient evidence")
+    NO_STRIKE = "no_strike", _("No strike in that place and time")
+    DUPLICATE = "duplicate", _("Duplicate")
+    COMBATANTS_ONLY = "combatants_only", _("Combatants only")
+    OTHER = "other", _("Other")
+
+
+class AssessorKind(models.TextChoices):
+    OFFICIAL = "official", _("Official (a belligerent's own reporting)")
+    MONITOR = "monitor", _("Independent monitor")
+
+
+class BelligerentRole(models.TextChoices):
+    SUSPECTED = "suspected", _("Suspected")
+    DECLARED = "declared", _("Declared")
