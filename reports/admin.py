@@ -1,7 +1,9 @@
 """The staff back office. Every list reads its related rows in a fixed number of queries."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from reports.models import (
     Assessment,
@@ -20,7 +22,8 @@ admin.site.index_title = _("Records and reference tables")
 
 
 class RecordsCreatorMixin:
-    """Attributes new records, and new inline rows, to the user who saved them."""
+    """Attributes new records, and new inline rows, to the user who saved them. (Every change is also in the
+    history, attributed by simple-history's middleware.)"""
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -33,6 +36,30 @@ class RecordsCreatorMixin:
             if instance.pk is None and hasattr(instance, "created_by_id"):
                 instance.created_by = request.user
         super().save_formset(request, form, formset, change)
+
+
+class IncidentAdminForm(forms.ModelForm):
+    # Not named `version`: the admin refuses a non-editable model field's name in its fieldsets.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("loaded_version", self.instance.version)
+
+    def clean(self):
+        # The same no-lost-updates rule as the analysts' form; save_model() re-checks it atomically.
+        cleaned = super().clean()
+        if self.instance.pk:
+            stored = Incident.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if cleaned.get("loaded_version") != stored:
+                raise forms.ValidationError(
+                    _(
+                        "Someone else saved this incident after you opened it. Nothing was saved; open it again in "
+                        "another tab to see their changes, then merge yours."
+                    )
+                )
+        return cleaned
 
 
 class IncidentBelligerentInline(admin.TabularInline):
@@ -84,7 +111,8 @@ class SourceInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(RecordsCreatorMixin, admin.ModelAdmin):
+class IncidentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
+    form = IncidentAdminForm
     list_display = [
         "code",
         "date_start",
@@ -104,7 +132,7 @@ class IncidentAdmin(RecordsCreatorMixin, admin.ModelAdmin):
     readonly_fields = ["created_by", "created_at", "updated_at", "published_at"]
     filter_horizontal = ["strike_types"]
     fieldsets = [
-        (None, {"fields": ["code", "title", "summary", "review_state"]}),
+        (None, {"fields": ["code", "title", "summary", "review_state", "loaded_version"]}),
         (_("When"), {"fields": [("date_start", "date_end"), ("date_precision", "time_of_day"), "first_reported_on"]}),
         (
             _("Where"),
@@ -137,6 +165,12 @@ class IncidentAdmin(RecordsCreatorMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("belligerents")
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save_checked(form.cleaned_data["loaded_version"])
+        else:
+            super().save_model(request, obj, form, change)
+
     def get_readonly_fields(self, request, obj=None):
         # Publishing is a reviewer's decision, never an analyst's edit.
         readonly = list(super().get_readonly_fields(request, obj))
@@ -150,7 +184,7 @@ class IncidentAdmin(RecordsCreatorMixin, admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(RecordsCreatorMixin, admin.ModelAdmin):
+class AssessmentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
     list_display = ["incident", "assessor", "verdict", "assessed_on", "killed", "injured", "created_by"]
     list_select_related = ["incident", "assessor", "created_by"]
     list_filter = ["assessor__kind", "assessor", "verdict"]
@@ -169,7 +203,7 @@ class AssessmentAdmin(RecordsCreatorMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "incident", "publisher", "language", "platform", "published_on"]
     list_select_related = ["incident"]
     list_filter = ["language", "platform", "has_video"]
@@ -178,7 +212,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficialStatement)
-class OfficialStatementAdmin(RecordsCreatorMixin, admin.ModelAdmin):
+class OfficialStatementAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
     list_display = [
         "published_on",
         "assessor",

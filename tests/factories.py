@@ -81,3 +81,58 @@ def make_statement(**fields):
     }
     values.update(fields)
     return OfficialStatement.objects.create(**values)
+
+
+def west_mosul_form(**overrides):
+    """The new-incident form as a browser posts it: the 17 March 2017 west Mosul strike as the April 2017
+    statement describes it (official: under investigation; monitors: over 100 killed), two sources."""
+    from reports.models import Belligerent
+
+    data = {
+        "code": "IQ-MOSUL-0317",
+        "title": "Strike on al-Jadida, west Mosul",
+        "summary": "A coalition strike collapsed a building where families sheltered.",
+        "date_start": "2017-03-17",
+        "date_end": "",
+        "date_precision": "day",
+        "time_of_day": "",
+        "first_reported_on": "",
+        "country": "Iraq",
+        "governorate": "Nineveh",
+        "district": "Mosul",
+        "place_name": "Al-Jadida",
+        "place_name_ar": "الجديدة",
+        "latitude": "36.347000",
+        "longitude": "43.108000",
+        "location_precision": "neighbourhood",
+        "strike_status": "declared",
+        "strike_count": "",
+        "grading": "fair",
+        "civilian_harm_reported": "true",
+        "cause_of_harm": "",
+        "infrastructure": "Residential",
+        "version": "",
+        "belligerents-TOTAL_FORMS": "1",
+        "belligerents-INITIAL_FORMS": "0",
+        "belligerents-0-belligerent": str(Belligerent.objects.get(slug="us-led-coalition").pk),
+        "belligerents-0-role": "declared",
+        "sources-TOTAL_FORMS": "2",
+        "sources-INITIAL_FORMS": "0",
+        "sources-0-url": "https://example.org/mosul-al-jadida",
+        "sources-0-publisher": "Example Wire",
+        "sources-1-url": "https://example.org/mosul-rescuers",
+        "sources-1-publisher": "Example Monitor",
+        "sources-1-language": "Arabic",
+        "assessments-TOTAL_FORMS": "2",
+        "assessments-INITIAL_FORMS": "0",
+        "assessments-0-assessor": str(official_assessor().pk),
+        "assessments-0-verdict": "under_review",
+        "assessments-0-assessed_on": "2017-04-30",
+        "assessments-1-assessor": str(monitor_assessor().pk),
+        "assessments-1-verdict": "fair",
+        "assessments-1-assessed_on": "2017-03-25",
+        "assessments-1-killed_min": "105",
+        "assessments-1-killed_max": "141",
+    }
+    data.update(overrides)
+    return data

@@ -163,12 +163,25 @@ def test_analyst_cannot_publish_by_editing_the_review_state(client, analyst):
     url = reverse("admin:reports_incident_change", args=[incident.pk])
     logged_in(client, analyst)
     assert 'name="review_state"' not in client.get(url).content.decode()
-    form = incident_form(code=incident.code, review_state=ReviewState.PUBLISHED)
+    form = incident_form(code=incident.code, review_state=ReviewState.PUBLISHED, loaded_version="1")
     form.update({"assessments-TOTAL_FORMS": "0", "sources-TOTAL_FORMS": "0", "attributions-TOTAL_FORMS": "0"})
     assert client.post(url, form).status_code == 302
     incident.refresh_from_db()
     assert incident.review_state == ReviewState.DRAFT
     assert incident.place_name == "Al-Jadida"  # the rest of the edit was saved
+
+
+def test_admin_refuses_to_overwrite_a_newer_save(client, admin_user):
+    incident = make_incident(review_state=ReviewState.DRAFT, title="Before")
+    url = reverse("admin:reports_incident_change", args=[incident.pk])
+    stale = incident_form(code=incident.code, title="Stale edit", loaded_version="1")
+    stale.update({"assessments-TOTAL_FORMS": "0", "sources-TOTAL_FORMS": "0", "attributions-TOTAL_FORMS": "0"})
+    incident.title = "Saved meanwhile"
+    incident.save_checked(1)
+    page = logged_in(client, admin_user).post(url, stale).content.decode()
+    assert "Someone else saved this incident after you opened it." in page
+    incident.refresh_from_db()
+    assert (incident.title, incident.version) == ("Saved meanwhile", 2)
 
 
 def test_reviewer_can_set_the_review_state(client, reviewer):

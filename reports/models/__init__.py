@@ -8,6 +8,13 @@ whatever writes it) and in `clean()` (forms and the admin show the same rule as 
 from reports.models.assessments import COUNT_RANGES, Assessment, OfficialStatement
 from reports.models.incidents import Incident, IncidentBelligerent, Source
 from reports.models.reference import Assessor, Belligerent, StrikeType
+from reports.models.review import (
+    EditConflict,
+    IncidentRevision,
+    InvalidTransition,
+    ReviewDecision,
+    RevisionState,
+)
 from reports.models.vocabulary import (
     LIKELY_GRADINGS,
     AssessorKind,
@@ -31,14 +38,19 @@ __all__ = [
     "Belligerent",
     "BelligerentRole",
     "DatePrecision",
+    "EditConflict",
     "Grading",
     "Incident",
     "IncidentBelligerent",
+    "IncidentRevision",
+    "InvalidTransition",
     "LocationPrecision",
     "NonCredibleReason",
     "OfficialStatement",
     "OfficialVerdict",
+    "ReviewDecision",
     "ReviewState",
+    "RevisionState",
     "Source",
     "StrikeStatus",
     "StrikeType",

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from reports.models.reference import Assessor
 from reports.models.vocabulary import (
@@ -122,6 +123,7 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
 
     objects = AssessmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["incident", "assessor", "assessed_on", "id"]
@@ -171,6 +173,9 @@ class Assessment(models.Model):
             return str(high)
         return f"{low}–{high}"
 
+    def injured_range(self):
+        return self.range_display("injured")
+
 
 class OfficialStatement(models.Model):
     """A cumulative figure an official assessor published on a date, e.g. CJTF-OIR on 30 April 2017:
@@ -200,6 +205,8 @@ class OfficialStatement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-published_on"]

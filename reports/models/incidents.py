@@ -1,15 +1,27 @@
 """Incidents, their attributions to belligerents and the sources they cite."""
 
+import datetime
+import math
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from reports.models.assessments import Assessment
 from reports.models.reference import Belligerent, StrikeType
+from reports.models.review import (
+    OPEN_REVISION_STATES,
+    EditConflict,
+    IncidentRevision,
+    InvalidTransition,
+    ReviewDecision,
+    RevisionState,
+)
 from reports.models.vocabulary import (
     BelligerentRole,
     DatePrecision,
@@ -33,6 +45,33 @@ class IncidentQuerySet(models.QuerySet):
             self = self.filter(date_start__lte=end)
         return self
 
+    def visible_to(self, user):
+        """Staff pages: reviewers see everything; analysts see what is published and what they created."""
+        if user.has_perm("reports.review_incident"):
+            return self
+        if user.has_perm("reports.view_incident"):
+            return self.filter(Q(review_state=ReviewState.PUBLISHED) | Q(created_by=user.pk))
+        return self.none()
+
+    def likely_duplicates(self, date, belligerents, place_name="", latitude=None, longitude=None):
+        """Incidents that may be the same event: within a day of `date`, sharing a belligerent, and at the same
+        place name or within about DUPLICATE_RADIUS_KM (a box around the point, which indexes can serve)."""
+        near = Q(place_name__iexact=place_name.strip()) if place_name.strip() else Q(pk__in=[])
+        if latitude is not None and longitude is not None:
+            lat, lon = float(latitude), float(longitude)
+            lat_span = DUPLICATE_RADIUS_KM / 111.0
+            lon_span = DUPLICATE_RADIUS_KM / (111.0 * max(math.cos(math.radians(lat)), 0.01))
+            near |= Q(
+                latitude__range=(lat - lat_span, lat + lat_span), longitude__range=(lon - lon_span, lon + lon_span)
+            )
+        day = datetime.timedelta(days=1)
+        return (
+            self.filter(near, date_start__range=(date - day, date + day), belligerents__in=belligerents)
+            .exclude(review_state=ReviewState.REJECTED)
+            .distinct()
+            .order_by("date_start", "code")
+        )
+
     def with_summary_relations(self):
         """Everything a list row shows, in a fixed number of queries whatever the number of rows."""
         return self.prefetch_related(
@@ -43,6 +82,10 @@ class IncidentQuerySet(models.QuerySet):
                 to_attr="current_assessments",
             ),
         )
+
+
+DUPLICATE_RADIUS_KM = 5
+EDITABLE_STATES = (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)
 
 
 class Incident(models.Model):
@@ -139,8 +182,12 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False, help_text=_("Raised by every edit; see save_checked().")
+    )
 
     objects = IncidentQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[strike_types], excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-date_start", "code"]
@@ -210,6 +257,98 @@ class Incident(models.Model):
             self.current_assessments = list(self.assessments.current().select_related("assessor"))
         return self.current_assessments
 
+    # --- Who may do what (checked on the server by every view) ---
+
+    def can_view(self, user):
+        return Incident.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    def can_edit(self, user):
+        """Drafts and returned incidents: their author or a reviewer. Published incidents: any analyst, as a
+        revision for review. Nobody edits an incident while it is pending, rejected or retracted."""
+        if not user.has_perm("reports.change_incident"):
+            return False
+        if self.review_state in EDITABLE_STATES:
+            return self.created_by_id == user.pk or user.has_perm("reports.review_incident")
+        return self.is_published
+
+    # --- Saving without lost updates ---
+
+    def save_checked(self, expected_version):
+        """Save this edit only if the stored incident is still at `expected_version`, the version the editor
+        loaded; raise EditConflict otherwise. The version is claimed by one conditional UPDATE, so of two
+        concurrent saves of the same version exactly one wins, on any database."""
+        with transaction.atomic():
+            claimed = Incident.objects.filter(pk=self.pk, version=expected_version).update(version=F("version") + 1)
+            if not claimed:
+                raise EditConflict(Incident.objects.get(pk=self.pk), expected_version)
+            self.version = expected_version + 1
+            self.save()
+
+    # --- The review workflow: each step validates, records a ReviewDecision and saves, in one transaction ---
+
+    def submit(self, by, comment=""):
+        """Send a draft, or a returned incident, to the reviewers."""
+        missing = [
+            label
+            for label, related in ((_("a source"), self.sources), (_("an assessment"), self.assessments))
+            if not related.exists()
+        ]
+        if missing:
+            raise InvalidTransition(
+                _("Add %(missing)s before submitting for review.")
+                % {"missing": str(_(" and ")).join(map(str, missing))}
+            )
+        self._move(ReviewState.PENDING, EDITABLE_STATES, by, comment)
+
+    def request_changes(self, by, comment):
+        """Return a pending incident to its author, saying what to change."""
+        if not comment.strip():
+            raise InvalidTransition(_("Say what needs to change."))
+        self._move(ReviewState.CHANGES_REQUESTED, [ReviewState.PENDING], by, comment)
+
+    def _move(self, to_state, allowed_from, by, comment):
+        with transaction.atomic():
+            current = Incident.objects.select_for_update().get(pk=self.pk).review_state
+            if current not in allowed_from:
+                raise InvalidTransition(
+                    _("A %(state)s incident cannot become %(target)s.")
+                    % {"state": ReviewState(current).label.lower(), "target": ReviewState(to_state).label.lower()}
+                )
+            ReviewDecision.objects.create(
+                incident=self, from_state=current, to_state=to_state, decided_by=by, comment=comment
+            )
+            self.review_state = to_state
+            self._change_reason = f"{ReviewState(current).label} → {ReviewState(to_state).label}"
+            self._history_user = by
+            self.save(update_fields=["review_state", "published_at", "updated_at"])
+
+    def latest_decision(self):
+        return self.decisions.select_related("decided_by").last()
+
+    # --- Changes to a published incident ---
+
+    def open_revision(self):
+        return self.revisions.filter(state__in=OPEN_REVISION_STATES).select_related("created_by").first()
+
+    def propose_revision(self, data, base_version, by, reason=""):
+        """Store an edit of this published incident for review (or update the proposer's own open one).
+        `data` is the edit form as submitted ({name: [values]}); `base_version` the version it was made on."""
+        with transaction.atomic():
+            Incident.objects.select_for_update().get(pk=self.pk)  # one proposer at a time
+            revision = self.open_revision()
+            if revision and revision.created_by_id != by.pk:
+                raise InvalidTransition(
+                    _("%(user)s's change to this incident is awaiting review: it must be decided first.")
+                    % {"user": revision.created_by}
+                )
+            revision = revision or IncidentRevision(incident=self, created_by=by)
+            revision.data = data
+            revision.base_version = base_version
+            revision.reason = reason
+            revision.state = RevisionState.PENDING
+            revision.save()
+            return revision
+
 
 class IncidentBelligerent(models.Model):
     """Attribution of an incident to one belligerent, suspected or declared."""
@@ -219,6 +358,8 @@ class IncidentBelligerent(models.Model):
     role = models.CharField(
         _("attribution"), max_length=10, choices=BelligerentRole.choices, default=BelligerentRole.SUSPECTED
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("belligerent")
@@ -255,6 +396,7 @@ class Source(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order among the sources."))
 
     objects = SourceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["incident", "position", "id"]

@@ -1,0 +1,255 @@
+"""Analysts' forms. Each lists its fields explicitly; the rules themselves are the models' (`clean()` and
+field validators), so a form, the admin and an import all refuse the same input with the same message."""
+
+from django import forms
+from django.db import models, transaction
+from django.forms import inlineformset_factory
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
+
+from reports.models import Assessment, Incident, IncidentBelligerent, OfficialStatement, Source
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+NUMBER_INPUT = forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"})
+
+
+def https_urls(model_field, **kwargs):
+    """Form fields as the model defines them; a link typed without a scheme is taken as https://."""
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return model_field.formfield(**kwargs)
+
+
+class IncidentForm(forms.ModelForm):
+    # The version the editor loaded: the save is refused if the incident has moved on since (no lost updates).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Incident
+        formfield_callback = https_urls
+        fields = [
+            "code",
+            "title",
+            "summary",
+            "date_start",
+            "date_end",
+            "date_precision",
+            "time_of_day",
+            "country",
+            "governorate",
+            "district",
+            "place_name",
+            "place_name_ar",
+            "latitude",
+            "longitude",
+            "location_precision",
+            "strike_types",
+            "strike_status",
+            "strike_count",
+            "grading",
+            "civilian_harm_reported",
+            "cause_of_harm",
+            "infrastructure",
+            "first_reported_on",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "date_start": DATE_INPUT,
+            "date_end": DATE_INPUT,
+            "first_reported_on": DATE_INPUT,
+            "place_name_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
+            "strike_types": forms.CheckboxSelectMultiple,
+            "civilian_harm_reported": forms.NullBooleanSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+
+
+class AssessmentForm(forms.ModelForm):
+    duplicate_of_code = forms.CharField(
+        label=_("Duplicate of (incident code)"), required=False, max_length=40, help_text=_("For a duplicate verdict.")
+    )
+
+    class Meta:
+        model = Assessment
+        formfield_callback = https_urls
+        fields = [
+            "assessor",
+            "verdict",
+            "non_credible_reason",
+            "assessed_on",
+            "killed_min",
+            "killed_max",
+            "injured_min",
+            "injured_max",
+            "children_killed_min",
+            "children_killed_max",
+            "women_killed_min",
+            "women_killed_max",
+            "source_url",
+            "quote",
+            "note",
+        ]
+        widgets = {
+            "assessed_on": DATE_INPUT,
+            "quote": forms.Textarea(attrs={"rows": 2}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+            **{name: NUMBER_INPUT for name in fields if name.endswith(("_min", "_max"))},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.duplicate_of_id:
+            self.initial.setdefault("duplicate_of_code", self.instance.duplicate_of.code)
+
+    def clean_duplicate_of_code(self):
+        code = self.cleaned_data["duplicate_of_code"].strip()
+        if not code:
+            self.instance.duplicate_of = None
+            return ""
+        incident = Incident.objects.filter(code__iexact=code).first()
+        if incident is None:
+            raise forms.ValidationError(_("No incident has the code %(code)s."), params={"code": code})
+        self.instance.duplicate_of = incident
+        return incident.code
+
+
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        formfield_callback = https_urls
+        fields = ["url", "publisher", "author", "title", "language", "published_on", "archive_url"]
+        widgets = {"published_on": DATE_INPUT}
+
+
+class StatementForm(forms.ModelForm):
+    class Meta:
+        model = OfficialStatement
+        formfield_callback = https_urls
+        fields = [
+            "assessor",
+            "published_on",
+            "title",
+            "period_start",
+            "civilians_killed",
+            "reports_received",
+            "reports_credible",
+            "reports_non_credible",
+            "reports_under_review",
+            "url",
+            "quote",
+            "note",
+        ]
+        widgets = {
+            "published_on": DATE_INPUT,
+            "period_start": DATE_INPUT,
+            "quote": forms.Textarea(attrs={"rows": 3}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+AttributionFormSet = inlineformset_factory(
+    Incident, IncidentBelligerent, fields=["belligerent", "role"], extra=1, can_delete=True
+)
+SourceFormSet = inlineformset_factory(Incident, Source, form=SourceForm, extra=1, can_delete=True)
+AssessmentFormSet = inlineformset_factory(
+    Incident, Assessment, form=AssessmentForm, fk_name="incident", extra=1, can_delete=True
+)
+
+
+class IncidentEntry:
+    """The incident form with its belligerents, sources and assessments: validated and saved as one unit.
+
+    `data` is a POST (or a stored revision's copy of one). Rows left empty are ignored; rows ticked for
+    deletion are deleted; the incident's version is checked so that concurrent edits never overwrite each other.
+    """
+
+    FORMSETS = {"belligerents": AttributionFormSet, "sources": SourceFormSet, "assessments": AssessmentFormSet}
+
+    def __init__(self, data=None, instance=None):
+        if data is not None and not isinstance(data, MultiValueDict):
+            data = MultiValueDict(data)  # a stored revision: {name: [values]}
+        self.form = IncidentForm(data, instance=instance)
+        self.formsets = {
+            prefix: formset_class(data, instance=self.form.instance, prefix=prefix)
+            for prefix, formset_class in self.FORMSETS.items()
+        }
+
+    @classmethod
+    def with_added_row(cls, data, prefix, instance=None):
+        """The same input with one more empty row in one row set (the no-JavaScript "add a row" button)."""
+        if prefix not in cls.FORMSETS:
+            return cls(data, instance)
+        data = data.copy()
+        total = f"{prefix}-TOTAL_FORMS"
+        data[total] = str(int(data.get(total) or 0) + 1)
+        return cls(data, instance)
+
+    @classmethod
+    def data_for(cls, incident):
+        """The form data a browser would post to save `incident` unchanged, as {name: [values]}."""
+        entry = cls(instance=incident)
+        forms_to_post = [entry.form]
+        for formset in entry.formsets.values():
+            forms_to_post += [formset.management_form, *formset.forms]
+        data = {}
+        for form in forms_to_post:
+            for bound_field in form:
+                value = bound_field.field.widget.format_value(bound_field.value())
+                values = value if isinstance(value, list) else [value]
+                data[bound_field.html_name] = ["" if item is None else str(item) for item in values]
+        return data
+
+    @staticmethod
+    def append_row(data, prefix, form):
+        """Add the input of a bound row form (e.g. one new assessment) to `data` as the row set's last row."""
+        index = int(data[f"{prefix}-TOTAL_FORMS"][0])
+        for name in form.fields:
+            data[f"{prefix}-{index}-{name}"] = form.data.getlist(name)
+        data[f"{prefix}-TOTAL_FORMS"] = [str(index + 1)]
+
+    def is_valid(self):
+        results = [self.form.is_valid(), *(formset.is_valid() for formset in self.formsets.values())]
+        return all(results)
+
+    @transaction.atomic
+    def save(self, by, reason=""):
+        """Save everything, attributed to `by` with `reason` in the history. Raises EditConflict if the incident
+        was saved by someone else after this form was loaded (nothing is written then)."""
+        incident = self.form.save(commit=False)
+        incident._change_reason = reason
+        if incident.pk is None:
+            incident.created_by = by
+            incident.save()
+        else:
+            incident.save_checked(self.form.cleaned_data["version"])
+        self.form.save_m2m()
+        for formset in self.formsets.values():
+            formset.instance = incident
+            for row in formset.save(commit=False):
+                if row.pk is None and hasattr(row, "created_by_id"):
+                    row.created_by = by
+                row._change_reason = reason
+                row.save()
+            for row in formset.deleted_objects:
+                row._change_reason = reason
+                row.delete()
+        return incident
+
+    def likely_duplicates(self):
+        """Existing incidents this new one may duplicate (call after is_valid())."""
+        data = self.form.cleaned_data
+        belligerents = [
+            row["belligerent"]
+            for row in self.formsets["belligerents"].cleaned_data
+            if row and not row.get("DELETE") and row.get("belligerent")
+        ]
+        if not belligerents:
+            return Incident.objects.none()
+        duplicates = Incident.objects.likely_duplicates(
+            data["date_start"], belligerents, data["place_name"], data["latitude"], data["longitude"]
+        )
+        return duplicates.exclude(pk=self.form.instance.pk) if self.form.instance.pk else duplicates

@@ -1,0 +1,103 @@
+"""An incident's change log, read from the history rows django-simple-history writes on every save and
+delete of the incident, its attributions, assessments and sources (from forms, the admin and commands alike).
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from reports.models import Assessment, Incident, IncidentBelligerent, Source
+
+ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+# What a history row of each model belongs to, and the fields a diff leaves out (bookkeeping, not content).
+TRACKED = [(Incident, "id"), (IncidentBelligerent, "incident_id"), (Assessment, "incident_id"), (Source, "incident_id")]
+NOT_CONTENT = ["version", "created_at", "created_by", "published_at"]
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class Change:
+    when: object
+    who: object
+    what: str
+    action: str
+    reason: str
+    version: int | None
+    fields: list = field(default_factory=list)
+
+
+def change_log(incident):
+    """Every recorded change to `incident` and its rows, newest first, with field-level before and after."""
+    changes = []
+    for model, link in TRACKED:
+        records = model.history.filter(**{link: incident.pk}).select_related("history_user")
+        previous = {}
+        for record in records.order_by("history_date", "history_id"):
+            before = previous.get(record.id)
+            previous[record.id] = record
+            changes.append(_describe(model, record, before))
+    return sorted(changes, key=lambda change: change.when, reverse=True)
+
+
+def changes_since(incident, version):
+    """The changes made after the editor loaded `version` of the incident: what an edit conflict is about."""
+    loaded = incident.history.filter(version=version).order_by("history_date").last()
+    if loaded is None:
+        return change_log(incident)
+    return [change for change in change_log(incident) if change.when > loaded.history_date]
+
+
+def _describe(model, record, before):
+    fields = []
+    if before is not None and record.history_type == "~":
+        delta = record.diff_against(before, excluded_fields=NOT_CONTENT)
+        fields = [
+            FieldChange(
+                str(model._meta.get_field(c.field).verbose_name),
+                _shown(model, before, c.field, c.old),
+                _shown(model, record, c.field, c.new),
+            )
+            for c in delta.changes
+        ]
+    return Change(
+        when=record.history_date,
+        who=record.history_user,
+        what=f"{model._meta.verbose_name} {_label(model, record)}",
+        action=ACTIONS.get(record.history_type, record.history_type),
+        reason=record.history_change_reason or "",
+        version=getattr(record, "version", None),
+        fields=fields,
+    )
+
+
+def _label(model, record):
+    if model is Incident:
+        return record.code
+    if model is Assessment:
+        return f"by {record.assessor} on {record.assessed_on}"
+    if model is IncidentBelligerent:
+        return str(record.belligerent)
+    return record.url or record.publisher or record.title
+
+
+def _shown(model, record, name, value):
+    """A value as a reader would say it: choice labels, related records' names, "—" for nothing."""
+    model_field = model._meta.get_field(name)
+    if model_field.many_to_many:
+        related = model_field.related_model.objects.filter(
+            pk__in=[row[model_field.m2m_reverse_field_name()] for row in value]
+        )
+        return ", ".join(str(item) for item in related) or "—"
+    if value is None or value == "":
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        return str(getattr(record, name))
+    return str(value)

@@ -1,0 +1,225 @@
+"""Analysts' pages: enter, edit and submit incidents, record assessments and statements, see their work.
+
+Each view checks the permission on the server, fetches through `visible_to(user)` (object-level access),
+lets the forms validate, and leaves every rule to the models.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from reports.forms import AssessmentForm, IncidentEntry, StatementForm
+from reports.history import change_log, changes_since
+from reports.models import (
+    EditConflict,
+    Incident,
+    IncidentRevision,
+    InvalidTransition,
+    ReviewDecision,
+    ReviewState,
+)
+
+
+def analyst_required(view):
+    """Logged in, and allowed to enter incidents (analysts, reviewers, admins); others get 403."""
+    return login_required(permission_required("reports.add_incident", raise_exception=True)(view))
+
+
+def editable_incident(request, pk):
+    incident = get_object_or_404(Incident.objects.visible_to(request.user), pk=pk)
+    if not incident.can_edit(request.user):
+        raise PermissionDenied(_("This incident cannot be edited in its current state."))
+    return incident
+
+
+@analyst_required
+def my_work(request):
+    latest_comment = ReviewDecision.objects.filter(incident=OuterRef("pk")).order_by("-decided_at", "-id")
+    incidents = (
+        Incident.objects.filter(
+            created_by=request.user,
+            review_state__in=[ReviewState.DRAFT, ReviewState.PENDING, ReviewState.CHANGES_REQUESTED],
+        )
+        .annotate(review_comment=Subquery(latest_comment.values("comment")[:1]))
+        .order_by("-updated_at")
+    )
+    revisions = IncidentRevision.objects.filter(created_by=request.user, state__in=["pending", "changes_requested"])
+    return render(
+        request,
+        "work/my_work.html",
+        {"incidents": incidents, "revisions": revisions.select_related("incident")},
+    )
+
+
+@analyst_required
+def incident_create(request):
+    entry = IncidentEntry(request.POST or None)
+    duplicates = []
+    if request.method == "POST" and "add_row" in request.POST:
+        entry = IncidentEntry.with_added_row(request.POST, request.POST["add_row"])
+        return render_entry(request, entry, show_errors=False)
+    if request.method == "POST" and entry.is_valid():
+        duplicates = list(entry.likely_duplicates()[:10])
+        if not duplicates or request.POST.get("not_a_duplicate"):
+            incident = entry.save(by=request.user)
+            messages.success(request, _("Saved %(code)s as a draft.") % {"code": incident.code})
+            return redirect("reports:incident_detail", pk=incident.pk)
+    return render_entry(request, entry, duplicates=duplicates)
+
+
+@analyst_required
+def incident_edit(request, pk):
+    incident = editable_incident(request, pk)
+    revision = incident.open_revision() if incident.is_published else None
+    if revision and revision.created_by != request.user:
+        messages.error(
+            request,
+            _("%(user)s's change to this incident is awaiting review; it must be decided first.")
+            % {"user": revision.created_by},
+        )
+        return redirect("reports:incident_detail", pk=incident.pk)
+    if request.method != "POST":
+        # Continue one's own pending change, or start from the stored record.
+        entry = IncidentEntry(revision.data if revision else None, instance=incident)
+        return render_entry(request, entry, incident=incident, revision=revision)
+    if "add_row" in request.POST:
+        entry = IncidentEntry.with_added_row(request.POST, request.POST["add_row"], instance=incident)
+        return render_entry(request, entry, incident=incident, revision=revision, show_errors=False)
+    entry = IncidentEntry(request.POST, instance=incident)
+    if not entry.is_valid():
+        return render_entry(request, entry, incident=incident, revision=revision)
+    reason = request.POST.get("reason", "").strip()
+    if incident.is_published:
+        data = {key: request.POST.getlist(key) for key in request.POST if key not in ("csrfmiddlewaretoken", "reason")}
+        if not propose_change(request, incident, data, entry.form.cleaned_data["version"] or incident.version, reason):
+            return render_entry(request, entry, incident=incident)
+        return redirect("reports:incident_detail", pk=incident.pk)
+    try:
+        entry.save(by=request.user, reason=reason)
+    except EditConflict as conflict:
+        return render_conflict(request, incident, conflict)
+    messages.success(request, _("Saved %(code)s.") % {"code": incident.code})
+    return redirect("reports:incident_detail", pk=incident.pk)
+
+
+def propose_change(request, incident, data, base_version, reason):
+    """A published incident is not changed by an edit: the edit waits, as a revision, for a reviewer.
+    Returns whether the change was stored (if not, the message says why)."""
+    try:
+        incident.propose_revision(data, base_version, by=request.user, reason=reason)
+    except InvalidTransition as refused:
+        messages.error(request, str(refused))
+        return False
+    messages.success(
+        request,
+        _("Your change to %(code)s was sent for review. Readers see the published version until it is approved.")
+        % {"code": incident.code},
+    )
+    return True
+
+
+def render_entry(request, entry, incident=None, revision=None, duplicates=(), show_errors=True):
+    context = {
+        "entry": entry,
+        "incident": incident,
+        "revision": revision,
+        "duplicates": duplicates,
+        "show_errors": show_errors,
+        "reason": request.POST.get("reason", "") if request.method == "POST" else (revision.reason if revision else ""),
+    }
+    return render(request, "work/incident_form.html", context)
+
+
+def render_conflict(request, incident, conflict):
+    """Keep the editor's input, show what was saved in between, and let them merge and save again on top of
+    the current version."""
+    data = request.POST.copy()
+    data["version"] = str(conflict.incident.version)
+    context = {
+        "entry": IncidentEntry(data, instance=conflict.incident),
+        "incident": conflict.incident,
+        "conflict": changes_since(incident, conflict.expected_version),
+        "show_errors": True,
+        "reason": request.POST.get("reason", ""),
+    }
+    return render(request, "work/incident_form.html", context, status=409)
+
+
+@analyst_required
+def incident_detail(request, pk):
+    incident = get_object_or_404(
+        Incident.objects.visible_to(request.user).select_related("created_by"),
+        pk=pk,
+    )
+    context = {
+        "incident": incident,
+        "attributions": incident.attributions.select_related("belligerent"),
+        "assessments": incident.assessments.select_related("assessor", "created_by", "duplicate_of").order_by(
+            "assessed_on", "id"
+        ),
+        "sources": incident.sources.all(),
+        "decisions": incident.decisions.select_related("decided_by"),
+        "revision": incident.open_revision(),
+        "history": change_log(incident),
+        "can_edit": incident.can_edit(request.user),
+    }
+    return render(request, "work/incident_detail.html", context)
+
+
+@require_POST
+@analyst_required
+def incident_submit(request, pk):
+    incident = editable_incident(request, pk)
+    try:
+        incident.submit(by=request.user, comment=request.POST.get("comment", "").strip())
+    except InvalidTransition as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("%(code)s was sent for review.") % {"code": incident.code})
+    return redirect("reports:incident_detail", pk=incident.pk)
+
+
+@analyst_required
+def assessment_create(request, pk):
+    """Record what an assessor said on a date, without retyping the incident. Earlier ones stay as history."""
+    incident = editable_incident(request, pk)
+    form = AssessmentForm(request.POST or None)
+    form.instance.incident = incident
+    if request.method == "POST" and form.is_valid():
+        if not incident.is_published:
+            assessment = form.save(commit=False)
+            assessment.created_by = request.user
+            assessment.save()
+            messages.success(request, _("Recorded the assessment by %(assessor)s.") % {"assessor": assessment.assessor})
+            return redirect("reports:incident_detail", pk=incident.pk)
+        if propose_new_assessment(request, incident, form):
+            return redirect("reports:incident_detail", pk=incident.pk)
+    return render(request, "work/assessment_form.html", {"form": form, "incident": incident})
+
+
+def propose_new_assessment(request, incident, form):
+    """For a published incident, a new assessment is a change like any other: it waits for review (added to
+    the analyst's own pending change, if there is one)."""
+    revision = incident.open_revision()
+    own = revision is not None and revision.created_by_id == request.user.pk
+    data = dict(revision.data) if own else IncidentEntry.data_for(incident)
+    IncidentEntry.append_row(data, "assessments", form)
+    reason = _("New assessment by %(assessor)s") % {"assessor": form.cleaned_data["assessor"]}
+    return propose_change(request, incident, data, revision.base_version if own else incident.version, reason)
+
+
+@login_required
+@permission_required("reports.add_officialstatement", raise_exception=True)
+def statement_create(request):
+    form = StatementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        statement = form.save(commit=False)
+        statement.created_by = request.user
+        statement.save()
+        messages.success(request, _("Recorded the statement of %(date)s.") % {"date": statement.published_on})
+        return redirect("reports:my_work")
+    return render(request, "work/statement_form.html", {"form": form})
