@@ -103,12 +103,13 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL in production and CI; a SQLite file under var/ when DATABASE_URL is unset.
-if not os.environ.get("DATABASE_URL"):
+# PostgreSQL in production and CI; a SQLite file under var/ when DATABASE_URL is unset or empty.
+DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
+if not DATABASE_URL:
     VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        DATABASE_URL or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=600,
         conn_health_checks=True,
     )

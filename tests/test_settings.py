@@ -60,9 +60,11 @@ def test_unclear_booleans_are_refused():
     assert "DEBUG='maybe': use on/off" in result.stderr
 
 
-def test_without_database_url_the_database_is_sqlite_under_var():
+@pytest.mark.parametrize("database_url", [None, "", " "])
+def test_without_database_url_the_database_is_sqlite_under_var(database_url):
     code = "from django.db import connection as c; print(c.settings_dict['ENGINE'], c.settings_dict['NAME'])"
-    result = manage("shell", "--no-imports", "-c", code, DEBUG="on")
+    unset_or_empty = {} if database_url is None else {"DATABASE_URL": database_url}
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="on", **unset_or_empty)
     engine, name = result.stdout.split()
     assert engine == "django.db.backends.sqlite3"
     assert Path(name) == ROOT / "var" / "db.sqlite3"
