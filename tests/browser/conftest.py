@@ -33,9 +33,8 @@ def browser(django_db_setup):
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install -y chromium).")
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
     from django.db import connections
+    from playwright.sync_api import sync_playwright
 
     # Starting Playwright gives this thread a new context, and with it new Django connection objects; they
     # need the snapshot of the test database that `serialized_rollback` restores after each flush.
