@@ -2,9 +2,19 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from reports.admin_review import (
+    DECISIONS,
+    QUEUE,
+    ReviewStateFilter,
+    VerdictFilter,
+    decide,
+    with_queue_fields,
+)
+from reports.history import change_log, proposed_changes
 from reports.models import (
     Assessment,
     Assessor,
@@ -12,9 +22,14 @@ from reports.models import (
     Incident,
     IncidentBelligerent,
     OfficialStatement,
+    ReviewState,
     Source,
     StrikeType,
 )
+
+# Incidents in these states are the record of what was decided; they change only through the workflow (a
+# published incident through a reviewed change proposed on the analysts' pages), never by a direct edit.
+ADMIN_EDITABLE_STATES = (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED, ReviewState.PENDING)
 
 admin.site.site_header = _("Civilian casualty tracker")
 admin.site.site_title = _("Casualty tracker admin")
@@ -36,6 +51,31 @@ class RecordsCreatorMixin:
             if instance.pk is None and hasattr(instance, "created_by_id"):
                 instance.created_by = request.user
         super().save_formset(request, form, formset, change)
+
+
+def editable_in_admin(user, incident):
+    """Reviewers edit anything not yet decided (and become its last editor); analysts their own drafts."""
+    if user.has_perm("reports.review_incident"):
+        return incident.review_state in ADMIN_EDITABLE_STATES
+    return incident.review_state in (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED) and (
+        incident.created_by_id == user.pk
+    )
+
+
+class IncidentPartInline:
+    """An incident's rows can be changed exactly when the incident can."""
+
+    def _incident_editable(self, request, obj):
+        return obj is None or editable_in_admin(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._incident_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._incident_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._incident_editable(request, obj)
 
 
 class IncidentAdminForm(forms.ModelForm):
@@ -62,12 +102,12 @@ class IncidentAdminForm(forms.ModelForm):
         return cleaned
 
 
-class IncidentBelligerentInline(admin.TabularInline):
+class IncidentBelligerentInline(IncidentPartInline, admin.TabularInline):
     model = IncidentBelligerent
     extra = 1
 
 
-class AssessmentInline(admin.StackedInline):
+class AssessmentInline(IncidentPartInline, admin.StackedInline):
     model = Assessment
     fk_name = "incident"
     extra = 0
@@ -104,7 +144,7 @@ class AssessmentInline(admin.StackedInline):
     ]
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(IncidentPartInline, admin.TabularInline):
     model = Source
     extra = 0
     fields = ["position", "url", "publisher", "title", "language", "published_on", "archive_url"]
@@ -113,24 +153,39 @@ class SourceInline(admin.TabularInline):
 @admin.register(Incident)
 class IncidentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
     form = IncidentAdminForm
+    change_form_template = "admin/reports/incident/change_form.html"
     list_display = [
         "code",
         "date_start",
         "place_name",
-        "governorate",
         "country",
         "belligerent_names",
-        "grading",
-        "review_state",
+        "state",
+        "waiting",
+        "submitted_by",
         "created_by",
     ]
-    list_select_related = ["created_by"]
-    list_filter = ["review_state", "country", "grading", "strike_status", "belligerents", "date_precision"]
-    search_fields = ["code", "place_name", "place_name_ar", "governorate", "title", "summary"]
+    list_select_related = ["created_by", "submitted_by"]
+    list_filter = [
+        ReviewStateFilter,
+        "country",
+        "belligerents",
+        VerdictFilter,
+        ("submitted_by", admin.RelatedOnlyFieldListFilter),
+        "grading",
+        "strike_status",
+    ]
+    show_facets = admin.ShowFacets.ALWAYS
+    search_fields = ["code", "place_name", "place_name_ar", "governorate", "title", "summary", "sources__url"]
     date_hierarchy = "date_start"
     inlines = [IncidentBelligerentInline, AssessmentInline, SourceInline]
-    readonly_fields = ["created_by", "created_at", "updated_at", "published_at"]
+    readonly_fields = [
+        "review_state",
+        *["created_by", "created_at", "last_edited_by", "updated_at"],
+        *["submitted_by", "submitted_at", "published_by", "published_at"],
+    ]
     filter_horizontal = ["strike_types"]
+    actions = ["approve_selected", "request_changes_selected", "reject_selected", "retract_selected"]
     fieldsets = [
         (None, {"fields": ["code", "title", "summary", "review_state", "loaded_version"]}),
         (_("When"), {"fields": [("date_start", "date_end"), ("date_precision", "time_of_day"), "first_reported_on"]}),
@@ -159,28 +214,107 @@ class IncidentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
             _("Imported from"),
             {"classes": ["collapse"], "fields": ["external_id", "external_url", "external_data"]},
         ),
-        (_("Record"), {"fields": [("created_by", "created_at"), ("updated_at", "published_at")]}),
+        (
+            _("Record"),
+            {
+                "fields": [
+                    ("created_by", "created_at"),
+                    ("last_edited_by", "updated_at"),
+                    ("submitted_by", "submitted_at"),
+                    ("published_by", "published_at"),
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("belligerents")
+        # Analysts see published incidents and their own; reviewers see everything.
+        incidents = Incident.objects.visible_to(request.user).prefetch_related("belligerents")
+        return with_queue_fields(incidents)
+
+    def get_ordering(self, request):
+        # The queue is worked oldest first. (Only the list has `waiting_since`; other pages use this too.)
+        on_the_list = request.resolver_match and request.resolver_match.url_name == "reports_incident_changelist"
+        if on_the_list and ReviewStateFilter.selected(request) == QUEUE:
+            return ["waiting_since", "code"]
+        return super().get_ordering(request)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or editable_in_admin(request.user, obj))
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("reports.review_incident")
 
     def save_model(self, request, obj, form, change):
+        # Whoever saves is the last editor, so the four-eyes rule keeps them from approving it alone.
+        obj.last_edited_by = request.user
         if change:
             obj.save_checked(form.cleaned_data["loaded_version"])
         else:
             super().save_model(request, obj, form, change)
 
-    def get_readonly_fields(self, request, obj=None):
-        # Publishing is a reviewer's decision, never an analyst's edit.
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm("reports.review_incident"):
-            readonly.append("review_state")
-        return readonly
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        incident = self.get_object(request, object_id)
+        if incident is not None:
+            extra_context = {**(extra_context or {}), **self.review_context(request, incident)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def review_context(self, request, incident):
+        """What a reviewer decides on: decisions so far, the field-level history, the assessments side by side,
+        and for a pending change to a published incident, what it would change."""
+        revision = incident.revision_awaiting_review()
+        proposed, proposal_problem = proposed_changes(revision) if revision else ([], "")
+        return {
+            "incident": incident,
+            "decisions": incident.decisions.select_related("decided_by", "revision__created_by"),
+            "history": change_log(incident),
+            "assessment_columns": [
+                (_("Official"), incident.official_assessments()),
+                (_("Independent monitors"), incident.monitor_assessments()),
+            ],
+            "revision": revision,
+            "proposed": proposed,
+            "proposal_problem": proposal_problem,
+            "can_review": self.has_review_permission(request),
+            "decision_choices": [
+                (f"{name}_selected", decision.title)
+                for name, decision in DECISIONS.items()
+                if incident.awaits(name)
+                and (request.user.is_superuser or not incident.review_refusal(request.user, name))
+            ],
+        }
+
+    @admin.action(description=_("Approve selected incidents or changes…"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        return decide(self, request, queryset, DECISIONS["approve"])
+
+    @admin.action(description=_("Request changes to selected…"), permissions=["review"])
+    def request_changes_selected(self, request, queryset):
+        return decide(self, request, queryset, DECISIONS["request_changes"])
+
+    @admin.action(description=_("Reject selected…"), permissions=["review"])
+    def reject_selected(self, request, queryset):
+        return decide(self, request, queryset, DECISIONS["reject"])
+
+    @admin.action(description=_("Retract selected published incidents…"), permissions=["review"])
+    def retract_selected(self, request, queryset):
+        return decide(self, request, queryset, DECISIONS["retract"])
 
     @admin.display(description=_("belligerents"))
     def belligerent_names(self, incident):
         return ", ".join(b.name for b in incident.belligerents.all())
+
+    @admin.display(description=_("review state"), ordering="review_state")
+    def state(self, incident):
+        if incident.has_pending_change:
+            return _("%(state)s, change pending") % {"state": incident.get_review_state_display()}
+        return incident.get_review_state_display()
+
+    @admin.display(description=_("waiting"), ordering="waiting_since")
+    def waiting(self, incident):
+        awaiting = incident.review_state == ReviewState.PENDING or incident.has_pending_change
+        return timesince(incident.waiting_since) if awaiting and incident.waiting_since else "—"
 
 
 @admin.register(Assessment)

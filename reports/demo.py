@@ -10,6 +10,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from reports.models import (
     Assessment,
@@ -129,6 +130,8 @@ def _demo_incident(number, state, rng):
         grading=GRADINGS[number % len(GRADINGS)],
         civilian_harm_reported=True,
         review_state=state,
+        # Pending cases of different ages, so the review queue has an oldest first.
+        submitted_at=timezone.now() - datetime.timedelta(days=40 - number) if state == ReviewState.PENDING else None,
     )
 
 

@@ -220,7 +220,8 @@ class IncidentEntry:
         """Save everything, attributed to `by` with `reason` in the history. Raises EditConflict if the incident
         was saved by someone else after this form was loaded (nothing is written then)."""
         incident = self.form.save(commit=False)
-        incident._change_reason = reason
+        incident.last_edited_by = by
+        incident._change_reason, incident._history_user = reason, by
         if incident.pk is None:
             incident.created_by = by
             incident.save()
@@ -232,12 +233,24 @@ class IncidentEntry:
             for row in formset.save(commit=False):
                 if row.pk is None and hasattr(row, "created_by_id"):
                     row.created_by = by
-                row._change_reason = reason
+                row._change_reason, row._history_user = reason, by
                 row.save()
             for row in formset.deleted_objects:
-                row._change_reason = reason
+                row._change_reason, row._history_user = reason, by
                 row.delete()
         return incident
+
+    def error_summary(self):
+        """The errors of an invalid entry in one line, e.g. for a reviewer replaying a stored change."""
+        forms_with_errors = [self.form, *(form for formset in self.formsets.values() for form in formset.forms)]
+        messages = [
+            f"{form.fields[name].label if name in form.fields else ''}: {error}".lstrip(": ")
+            for form in forms_with_errors
+            for name, errors in form.errors.items()
+            for error in errors
+        ]
+        messages += [str(error) for formset in self.formsets.values() for error in formset.non_form_errors()]
+        return "; ".join(messages)
 
     def likely_duplicates(self):
         """Existing incidents this new one may duplicate (call after is_valid())."""

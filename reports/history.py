@@ -4,14 +4,20 @@ delete of the incident, its attributions, assessments and sources (from forms, t
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from reports.forms import IncidentEntry
 from reports.models import Assessment, Incident, IncidentBelligerent, Source
 
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 # What a history row of each model belongs to, and the fields a diff leaves out (bookkeeping, not content).
 TRACKED = [(Incident, "id"), (IncidentBelligerent, "incident_id"), (Assessment, "incident_id"), (Source, "incident_id")]
-NOT_CONTENT = ["version", "created_at", "created_by", "published_at"]
+NOT_CONTENT = [
+    *["version", "created_at", "created_by", "last_edited_by"],
+    *["submitted_at", "submitted_by", "published_at", "published_by"],
+]
 
 
 @dataclass
@@ -100,4 +106,85 @@ def _shown(model, record, name, value):
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:
         return str(getattr(record, name))
+    return str(value)
+
+
+# --- What a pending change (revision) would change -------------------------------------------------------
+
+FORM_BOOKKEEPING = {"version", "id", "incident", "DELETE"}
+
+
+def proposed_changes(revision):
+    """What approving `revision` would change in the incident as it stands, as (changes, problem): field-level
+    changes like change_log()'s, or a description of why the stored change no longer validates."""
+    entry = IncidentEntry(revision.data, instance=revision.incident)
+    if not entry.is_valid():
+        return [], entry.error_summary()
+    rows = [(entry.form, Incident)] + [
+        (form, formset.model) for formset in entry.formsets.values() for form in formset.forms
+    ]
+    changes = []
+    for form, model in rows:
+        if not form.has_changed():
+            continue
+        instance = form.instance
+        if instance.pk is None:
+            action = "+"
+        else:
+            action = "-" if form.cleaned_data.get("DELETE") else "~"
+        changes.append(
+            Change(
+                when=revision.updated_at,
+                who=revision.created_by,
+                what=f"{model._meta.verbose_name} {_label(model, instance)}"
+                if instance.pk
+                else model._meta.verbose_name,
+                action=ACTIONS[action],
+                reason=revision.reason,
+                version=None,
+                fields=[] if action == "-" else _form_changes(form, model, action == "+"),
+            )
+        )
+    return changes, ""
+
+
+def _form_changes(form, model, is_new):
+    changes = []
+    for name in form.changed_data:
+        if name in FORM_BOOKKEEPING:
+            continue
+        new = form.cleaned_data.get(name)
+        if is_new and new in (None, "", []):
+            continue
+        old = None if is_new else _stored_value(form, name)
+        changes.append(
+            FieldChange(str(form.fields[name].label), _present(model, name, old), _present(model, name, new))
+        )
+    return changes
+
+
+def _stored_value(form, name):
+    try:
+        model_field = form.instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        return form.initial.get(name)  # a form-only field, e.g. a duplicate's code
+    if model_field.many_to_many:
+        return list(getattr(form.instance, name).all())
+    return getattr(form.instance, name)
+
+
+def _present(model, name, value):
+    """A value as a reader would say it: choice labels, related records' names, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (list, tuple, QuerySet)):
+        return ", ".join(str(item) for item in value) or "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    try:
+        choices = dict(model._meta.get_field(name).flatchoices)
+    except FieldDoesNotExist:
+        choices = {}
+    if not isinstance(value, Model) and value in choices:
+        return str(choices[value])
     return str(value)

@@ -21,6 +21,9 @@ from reports.models.review import (
     InvalidTransition,
     ReviewDecision,
     RevisionState,
+    check_decision,
+    check_override,
+    four_eyes_refusal,
 )
 from reports.models.vocabulary import (
     BelligerentRole,
@@ -170,7 +173,35 @@ class Incident(models.Model):
     review_state = models.CharField(
         _("review state"), max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT
     )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -214,6 +245,7 @@ class Incident(models.Model):
         ]
         indexes = [
             models.Index(fields=["review_state", "date_start"], name="incident_state_date_idx"),
+            models.Index(fields=["review_state", "submitted_at"], name="incident_queue_idx"),
             models.Index(fields=["date_start"], name="incident_date_idx"),
             models.Index(fields=["country", "governorate"], name="incident_place_idx"),
             models.Index(fields=["grading"], name="incident_grading_idx"),
@@ -225,6 +257,7 @@ class Incident(models.Model):
         return f"{self.code} · {self.place_name or self.country} · {self.date_start}"
 
     def save(self, *args, **kwargs):
+        # Records published without the workflow (imports, demo data) still say when.
         if self.is_published and self.published_at is None:
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
@@ -284,7 +317,10 @@ class Incident(models.Model):
             self.version = expected_version + 1
             self.save()
 
-    # --- The review workflow: each step validates, records a ReviewDecision and saves, in one transaction ---
+    # --- The review workflow ---
+    # Each decision checks the reviewer and the incident's state, then moves the state and writes a
+    # ReviewDecision in one transaction. A published incident's pending change (a revision) is decided by the
+    # same three calls, so a reviewer's queue is one list.
 
     def submit(self, by, comment=""):
         """Send a draft, or a returned incident, to the reviewers."""
@@ -298,15 +334,73 @@ class Incident(models.Model):
                 _("Add %(missing)s before submitting for review.")
                 % {"missing": str(_(" and ")).join(map(str, missing))}
             )
-        self._move(ReviewState.PENDING, EDITABLE_STATES, by, comment)
+        self._move(ReviewState.PENDING, EDITABLE_STATES, by, comment, submitted_by=by, submitted_at=timezone.now())
 
-    def request_changes(self, by, comment):
-        """Return a pending incident to its author, saying what to change."""
-        if not comment.strip():
-            raise InvalidTransition(_("Say what needs to change."))
-        self._move(ReviewState.CHANGES_REQUESTED, [ReviewState.PENDING], by, comment)
+    def approve(self, by, comment="", override_reason=""):
+        """Publish a pending incident, or apply a published incident's pending change."""
+        revision = self.revision_awaiting_review()
+        if revision:
+            return revision.approve(by, comment, override_reason)
+        override = self._check_reviewer(by, override_reason)
+        self._move(
+            ReviewState.PUBLISHED,
+            [ReviewState.PENDING],
+            by,
+            comment,
+            override_reason=override,
+            published_by=by,
+            published_at=timezone.now(),
+        )
 
-    def _move(self, to_state, allowed_from, by, comment):
+    def request_changes(self, by, comment, override_reason=""):
+        """Return a pending incident (or a pending change) to its author, saying what to change."""
+        revision = self.revision_awaiting_review()
+        if revision:
+            return revision.send_back(by, comment, override_reason)
+        override = self._check_reviewer(by, override_reason, comment, _("Say what needs to change."))
+        self._move(ReviewState.CHANGES_REQUESTED, [ReviewState.PENDING], by, comment, override_reason=override)
+
+    def reject(self, by, comment, override_reason=""):
+        """Refuse a pending incident (or a pending change) for good, saying why."""
+        revision = self.revision_awaiting_review()
+        if revision:
+            return revision.reject(by, comment, override_reason)
+        override = self._check_reviewer(by, override_reason, comment, _("Say why it is rejected."))
+        self._move(ReviewState.REJECTED, [ReviewState.PENDING], by, comment, override_reason=override)
+
+    def retract(self, by, reason):
+        """Take a published incident off the public pages and tallies; staff still see it, with the reason."""
+        self._check_reviewer(by, comment=reason, comment_missing=_("Say why it is retracted."), four_eyes=False)
+        self._move(ReviewState.RETRACTED, [ReviewState.PUBLISHED], by, reason)
+
+    def awaits(self, decision):
+        """Whether `decision` ("approve", "request_changes", "reject" or "retract") applies to the incident's
+        current state: retracting to a published incident, the others to a pending incident or change."""
+        if decision == "retract":
+            return self.is_published
+        return self.review_state == ReviewState.PENDING or self.revision_awaiting_review() is not None
+
+    def review_refusal(self, by, decision):
+        """Why `by` may not make `decision` on this incident now (an empty string if they may), without an
+        override: what a reviewer's confirmation page shows before anything is decided."""
+        if not self.awaits(decision):
+            return _("It is %(state)s, not awaiting this decision.") % {"state": self.get_review_state_display()}
+        if decision == "retract":
+            return ""
+        revision = self.revision_awaiting_review()
+        return four_eyes_refusal(by, revision.authors() if revision else self.authors())
+
+    def authors(self):
+        """Who wrote this incident as it stands: its creator and its last editor."""
+        return {self.created_by_id, self.last_edited_by_id} - {None}
+
+    def _check_reviewer(self, by, override_reason="", comment=None, comment_missing="", four_eyes=True):
+        """Raise InvalidTransition unless `by` may decide here; return the override reason that was needed."""
+        check_decision(by, comment, comment_missing)
+        refusal = four_eyes_refusal(by, self.authors()) if four_eyes else ""
+        return check_override(by, refusal, override_reason)
+
+    def _move(self, to_state, allowed_from, by, comment, override_reason="", **updates):
         with transaction.atomic():
             current = Incident.objects.select_for_update().get(pk=self.pk).review_state
             if current not in allowed_from:
@@ -315,12 +409,19 @@ class Incident(models.Model):
                     % {"state": ReviewState(current).label.lower(), "target": ReviewState(to_state).label.lower()}
                 )
             ReviewDecision.objects.create(
-                incident=self, from_state=current, to_state=to_state, decided_by=by, comment=comment
+                incident=self,
+                from_state=current,
+                to_state=to_state,
+                decided_by=by,
+                comment=comment,
+                override_reason=override_reason,
             )
             self.review_state = to_state
+            for name, value in updates.items():
+                setattr(self, name, value)
             self._change_reason = f"{ReviewState(current).label} → {ReviewState(to_state).label}"
             self._history_user = by
-            self.save(update_fields=["review_state", "published_at", "updated_at"])
+            self.save(update_fields=["review_state", "updated_at", *updates])
 
     def latest_decision(self):
         return self.decisions.select_related("decided_by").last()
@@ -329,6 +430,12 @@ class Incident(models.Model):
 
     def open_revision(self):
         return self.revisions.filter(state__in=OPEN_REVISION_STATES).select_related("created_by").first()
+
+    def revision_awaiting_review(self):
+        """The pending change of a published incident, if any (None for an incident that is itself pending)."""
+        if not self.is_published:
+            return None
+        return self.revisions.filter(state=RevisionState.PENDING).select_related("created_by").first()
 
     def propose_revision(self, data, base_version, by, reason=""):
         """Store an edit of this published incident for review (or update the proposer's own open one).

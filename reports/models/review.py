@@ -2,8 +2,9 @@
 incident waits as a revision until a reviewer approves it."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.models.vocabulary import ReviewState
@@ -24,6 +25,30 @@ class EditConflict(Exception):
         )
 
 
+def check_decision(by, comment=None, comment_missing=""):
+    """Only reviewers decide; some decisions must say why."""
+    if not by.has_perm("reports.review_incident"):
+        raise InvalidTransition(gettext("Only reviewers can make review decisions."))
+    if comment is not None and not comment.strip():
+        raise InvalidTransition(comment_missing)
+
+
+def four_eyes_refusal(by, authors):
+    """Why `by` may not decide on work whose authors (user ids) are `authors`: the four-eyes rule."""
+    if by.pk in authors:
+        return gettext("You created or last edited it: another reviewer must decide.")
+    return ""
+
+
+def check_override(by, refusal, override_reason):
+    """Raise the four-eyes refusal unless an admin overrides it with a reason; return that reason."""
+    if not refusal:
+        return ""
+    if by.is_superuser and override_reason.strip():
+        return override_reason.strip()
+    raise InvalidTransition(refusal)
+
+
 class ReviewDecision(models.Model):
     """One step of an incident's review: who moved it from which state to which, when, and why."""
 
@@ -38,6 +63,9 @@ class ReviewDecision(models.Model):
     )
     decided_at = models.DateTimeField(_("at"), auto_now_add=True)
     comment = models.TextField(_("comment"), blank=True)
+    override_reason = models.TextField(
+        _("four-eyes override"), blank=True, help_text=_("Why an admin decided on their own work.")
+    )
 
     class Meta:
         ordering = ["decided_at", "id"]
@@ -89,3 +117,69 @@ class IncidentRevision(models.Model):
     @property
     def is_open(self):
         return self.state in OPEN_REVISION_STATES
+
+    def authors(self):
+        return {self.created_by_id}
+
+    # --- Review decisions (called through Incident.approve / request_changes / reject) ---
+
+    def approve(self, by, comment="", override_reason=""):
+        """Apply the change: replay the submitted form through the same validation as any edit, on the version
+        it was made on, attributed to its proposer. Refused if the incident changed since."""
+        from reports.forms import IncidentEntry  # the edit's rules live in the form; imported late (no cycle)
+
+        override = self._check(by, override_reason)
+        with transaction.atomic():
+            self._lock_pending()
+            entry = IncidentEntry(self.data, instance=self.incident)
+            if not entry.is_valid():
+                raise InvalidTransition(
+                    gettext("The change no longer passes validation (%(errors)s); return it to its author.")
+                    % {"errors": entry.error_summary()}
+                )
+            try:
+                entry.save(by=self.created_by, reason=self.reason or gettext("Approved change"))
+            except EditConflict as conflict:
+                raise InvalidTransition(
+                    gettext(
+                        "The incident was edited after this change was proposed (version %(base)s, now "
+                        "%(now)s); return the change so that its author can redo it on the current version."
+                    )
+                    % {"base": self.base_version, "now": conflict.incident.version}
+                ) from conflict
+            self._decide(RevisionState.APPROVED, ReviewState.PUBLISHED, by, comment, override)
+
+    def send_back(self, by, comment, override_reason=""):
+        override = self._check(by, override_reason, comment, gettext("Say what needs to change."))
+        with transaction.atomic():
+            self._lock_pending()
+            self._decide(RevisionState.CHANGES_REQUESTED, ReviewState.CHANGES_REQUESTED, by, comment, override)
+
+    def reject(self, by, comment, override_reason=""):
+        override = self._check(by, override_reason, comment, gettext("Say why it is rejected."))
+        with transaction.atomic():
+            self._lock_pending()
+            self._decide(RevisionState.REJECTED, ReviewState.REJECTED, by, comment, override)
+
+    def _check(self, by, override_reason, comment=None, comment_missing=""):
+        check_decision(by, comment, comment_missing)
+        return check_override(by, four_eyes_refusal(by, self.authors()), override_reason)
+
+    def _lock_pending(self):
+        state = IncidentRevision.objects.select_for_update().values_list("state", flat=True).get(pk=self.pk)
+        if state != RevisionState.PENDING:
+            raise InvalidTransition(gettext("This change is no longer awaiting review."))
+
+    def _decide(self, state, decision_state, by, comment, override_reason):
+        # A decision on a change is recorded as the change moving from "pending review" to the outcome.
+        ReviewDecision.objects.create(
+            incident=self.incident,
+            revision=self,
+            from_state=ReviewState.PENDING,
+            to_state=decision_state,
+            decided_by=by,
+            comment=comment,
+            override_reason=override_reason,
+        )
+        self.state = state
+        self.save(update_fields=["state", "updated_at"])

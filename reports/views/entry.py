@@ -162,7 +162,7 @@ def incident_detail(request, pk):
             "assessed_on", "id"
         ),
         "sources": incident.sources.all(),
-        "decisions": incident.decisions.select_related("decided_by"),
+        "decisions": incident.decisions.select_related("decided_by", "revision__created_by"),
         "revision": incident.open_revision(),
         "history": change_log(incident),
         "can_edit": incident.can_edit(request.user),
