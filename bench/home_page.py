@@ -1,4 +1,5 @@
-"""Benchmark: the home page and the admin incident list as the number of incidents grows.
+"""Benchmark: the home page, the admin review queue and incident list as the number of incidents grows, and
+a reviewer approving 50 pending cases with one bulk action.
 
 Builds its data in a throwaway test database (never the one DATABASE_URL names), then prints, for each size,
 the bulk-insert rate, the queries per page and the median / worst time of repeated requests.
@@ -20,24 +21,33 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casualties.settings")
 os.environ.setdefault("HTTPS", "off")
 
 import django  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 django.setup()
+# Pages are timed without collectstatic: static URLs come from the source folders, not a manifest.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from reports.models import Assessment, Assessor, Belligerent, Incident, IncidentBelligerent, ReviewState  # noqa: E402
 
 BATCH = 5_000
+STATE_BY_LAST_DIGIT = {0: ReviewState.DRAFT, 1: ReviewState.PENDING}
 
 
 def add_incidents(start, count):
-    """`count` incidents, 9 in 10 published, each with a coalition attribution, a monitor range and an
-    official verdict: the shape of the Airwars coalition records."""
+    """`count` incidents, 8 in 10 published, 1 pending review, 1 draft, each with a coalition attribution, a
+    monitor range and an official verdict: the shape of the Airwars coalition records."""
     coalition = Belligerent.objects.get(slug="us-led-coalition")
     official, monitor = Assessor.objects.get(slug="cjtf-oir"), Assessor.objects.get(slug="airwars")
+    now = timezone.now()
     for offset in range(start, start + count, BATCH):
         numbers = range(offset, min(offset + BATCH, start + count))
         incidents = Incident.objects.bulk_create(
@@ -47,7 +57,8 @@ def add_incidents(start, count):
                 country="Syria",
                 governorate="Raqqa",
                 place_name=f"Place {n % 500}",
-                review_state=ReviewState.DRAFT if n % 10 == 0 else ReviewState.PUBLISHED,
+                review_state=STATE_BY_LAST_DIGIT.get(n % 10, ReviewState.PUBLISHED),
+                submitted_at=now - datetime.timedelta(minutes=n) if n % 10 == 1 else None,
             )
             for n in numbers
         )
@@ -78,6 +89,25 @@ def time_page(client, url, repeats):
     return query_count, statistics.median(timings), max(timings)
 
 
+PAGES = [
+    ("home", "/"),
+    ("review queue", "/admin/reports/incident/"),
+    ("admin list (all)", "/admin/reports/incident/?state=all"),
+]
+
+
+def time_bulk_approval(admin, count):
+    """Approve the `count` oldest pending cases with one admin action, confirmed, as a reviewer would."""
+    oldest = Incident.objects.filter(review_state=ReviewState.PENDING).order_by("submitted_at")[:count]
+    data = {"action": "approve_selected", "_selected_action": [i.pk for i in oldest], "confirm": "yes"}
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = admin.post("/admin/reports/incident/", data)
+        elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 302, response.status_code
+    print(f"bulk approval of {count} pending cases: {elapsed:.0f} ms, {len(queries)} queries")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
@@ -98,9 +128,10 @@ def main():
             add_incidents(created, size - created)
             rate = (size - created) / (time.perf_counter() - started)
             created = size
-            for name, client, url in [("home", reader, "/"), ("admin list", admin, "/admin/reports/incident/")]:
-                queries, median, worst = time_page(client, url, args.repeats)
+            for name, url in PAGES:
+                queries, median, worst = time_page(reader if name == "home" else admin, url, args.repeats)
                 print(f"{size:>10} {rate:>9.0f} {name:<16} {queries:>7} {median:>10.1f} {worst:>8.1f}")
+        time_bulk_approval(admin, 50)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

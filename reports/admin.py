@@ -233,10 +233,9 @@ class IncidentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
         return with_queue_fields(incidents)
 
     def get_ordering(self, request):
-        # The queue is worked oldest first. (Only the list has `waiting_since`; other pages use this too.)
-        on_the_list = request.resolver_match and request.resolver_match.url_name == "reports_incident_changelist"
-        if on_the_list and ReviewStateFilter.selected(request) == QUEUE:
-            return ["waiting_since", "code"]
+        # The queue is worked oldest first.
+        if ReviewStateFilter.selected(request) == QUEUE:
+            return ["submitted_at", "code"]
         return super().get_ordering(request)
 
     def has_change_permission(self, request, obj=None):
@@ -311,10 +310,10 @@ class IncidentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
             return _("%(state)s, change pending") % {"state": incident.get_review_state_display()}
         return incident.get_review_state_display()
 
-    @admin.display(description=_("waiting"), ordering="waiting_since")
+    @admin.display(description=_("waiting"), ordering="submitted_at")
     def waiting(self, incident):
         awaiting = incident.review_state == ReviewState.PENDING or incident.has_pending_change
-        return timesince(incident.waiting_since) if awaiting and incident.waiting_since else "—"
+        return timesince(incident.submitted_at) if awaiting and incident.submitted_at else "—"
 
 
 @admin.register(Assessment)

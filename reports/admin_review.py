@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -18,24 +19,22 @@ QUEUE = "queue"
 ALL = "all"
 
 
-def pending_change():
-    return IncidentRevision.objects.filter(incident=OuterRef("pk"), state=RevisionState.PENDING)
+def incidents_with_pending_change():
+    # Few rows (one open change per incident at most), and not correlated: cheap even under facet counts.
+    return IncidentRevision.objects.filter(state=RevisionState.PENDING).values("incident_id")
 
 
 def with_queue_fields(queryset):
-    """`waiting_since`: when a pending incident was submitted, or a published one's change proposed."""
     return queryset.annotate(
-        has_pending_change=Exists(pending_change()),
-        waiting_since=Case(
-            When(review_state=ReviewState.PENDING, then="submitted_at"),
-            default=Subquery(pending_change().values("updated_at")[:1]),
-        ),
+        has_pending_change=ExpressionWrapper(Q(pk__in=incidents_with_pending_change()), output_field=BooleanField())
     )
 
 
 def awaiting_review(queryset):
+    """Pending incidents, and published ones with a pending change."""
     return queryset.filter(
-        Q(review_state=ReviewState.PENDING) | Q(review_state=ReviewState.PUBLISHED, has_pending_change=True)
+        Q(review_state=ReviewState.PENDING)
+        | Q(review_state=ReviewState.PUBLISHED, pk__in=incidents_with_pending_change())
     )
 
 
@@ -87,8 +86,26 @@ class VerdictFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        current = Assessment.objects.current().filter(incident=OuterRef("pk"), verdict=self.value())
-        return queryset.filter(Exists(current))
+        # The latest assessment per incident and assessor, ranked in one pass (a window), not row by row.
+        latest_first = [F("assessed_on").desc(), F("id").desc()]
+        current = Assessment.objects.annotate(
+            rank=Window(RowNumber(), partition_by=[F("incident_id"), F("assessor_id")], order_by=latest_first)
+        ).filter(rank=1, verdict=self.value())
+        return queryset.filter(pk__in=current.values("incident_id"))
+
+    def choices(self, changelist):
+        # Without counts: each would rank every assessment again (about half a second at 100,000 incidents).
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All"),
+        }
+        for value, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": title,
+            }
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,8 @@ def proposed_changes(revision):
     for form, model in rows:
         if not form.has_changed():
             continue
-        instance = form.instance
+        # Validation has already copied the input onto form.instance: compare with the stored row.
+        instance = model._base_manager.get(pk=form.instance.pk) if form.instance.pk else form.instance
         if instance.pk is None:
             action = "+"
         else:
@@ -142,35 +143,36 @@ def proposed_changes(revision):
                 action=ACTIONS[action],
                 reason=revision.reason,
                 version=None,
-                fields=[] if action == "-" else _form_changes(form, model, action == "+"),
+                fields=[] if action == "-" else _form_changes(form, model, instance),
             )
         )
     return changes, ""
 
 
-def _form_changes(form, model, is_new):
+def _form_changes(form, model, stored):
     changes = []
+    is_new = stored.pk is None
     for name in form.changed_data:
         if name in FORM_BOOKKEEPING:
             continue
         new = form.cleaned_data.get(name)
         if is_new and new in (None, "", []):
             continue
-        old = None if is_new else _stored_value(form, name)
+        old = None if is_new else _stored_value(form, stored, name)
         changes.append(
             FieldChange(str(form.fields[name].label), _present(model, name, old), _present(model, name, new))
         )
     return changes
 
 
-def _stored_value(form, name):
+def _stored_value(form, stored, name):
     try:
-        model_field = form.instance._meta.get_field(name)
+        model_field = stored._meta.get_field(name)
     except FieldDoesNotExist:
         return form.initial.get(name)  # a form-only field, e.g. a duplicate's code
     if model_field.many_to_many:
-        return list(getattr(form.instance, name).all())
-    return getattr(form.instance, name)
+        return list(getattr(stored, name).all())
+    return getattr(stored, name)
 
 
 def _present(model, name, value):

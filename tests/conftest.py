@@ -37,6 +37,11 @@ def reviewer(db):
 
 
 @pytest.fixture
+def second_reviewer(db):
+    return make_user("rafael-reviewer", "reviewer")
+
+
+@pytest.fixture
 def admin_user(db):
     return make_user("ada-admin", "admin")
 

@@ -44,7 +44,7 @@ def make_records(count):
 @pytest.mark.parametrize("model", CHANGELISTS)
 def test_changelists_take_the_same_number_of_queries_for_2_or_20_rows(client, admin_user, model):
     logged_in(client, admin_user)
-    url = reverse(f"admin:reports_{model}_changelist")
+    url = reverse(f"admin:reports_{model}_changelist") + ("?state=all" if model == "incident" else "")
     make_records(2)
     few = queries_for(client, url)
     make_records(18)
@@ -153,7 +153,8 @@ def test_admin_keeps_hostile_text_and_escapes_it(client, admin_user):
     logged_in(client, admin_user).post(reverse("admin:reports_incident_add"), form)
     incident = Incident.objects.get(code="CS9001")
     assert incident.place_name == payload
-    page = client.get(reverse("admin:reports_incident_changelist")).content.decode()
+    page = client.get(reverse("admin:reports_incident_changelist") + "?state=all").content.decode()
+    assert incident.code in page
     assert payload not in page
     assert "&lt;script&gt;" in page
 

@@ -21,6 +21,11 @@ def backfill_from_decisions(apps, schema_editor):
                 if at_field:
                     updates[at_field] = decision.decided_at
                 Incident.objects.filter(pk=incident.pk).update(**updates)
+    IncidentRevision = apps.get_model("reports", "IncidentRevision")
+    for revision in IncidentRevision.objects.filter(state="pending"):
+        Incident.objects.filter(pk=revision.incident_id).update(
+            submitted_by_id=revision.created_by_id, submitted_at=revision.updated_at
+        )
 
 
 class Migration(migrations.Migration):

@@ -173,6 +173,7 @@ class Incident(models.Model):
     review_state = models.CharField(
         _("review state"), max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT
     )
+    # When and by whom it was last sent for review: the incident itself, or a change to it once published.
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -454,6 +455,8 @@ class Incident(models.Model):
             revision.reason = reason
             revision.state = RevisionState.PENDING
             revision.save()
+            # The change now waits in the reviewers' queue, which is ordered and filtered by these.
+            Incident.objects.filter(pk=self.pk).update(submitted_by=by, submitted_at=revision.updated_at)
             return revision
 
 

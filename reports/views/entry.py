@@ -22,6 +22,7 @@ from reports.models import (
     ReviewDecision,
     ReviewState,
 )
+from reports.models.review import OPEN_REVISION_STATES
 
 
 def analyst_required(view):
@@ -36,18 +37,24 @@ def editable_incident(request, pk):
     return incident
 
 
+def latest_review_comment(**link):
+    decisions = ReviewDecision.objects.filter(**link).order_by("-decided_at", "-id")
+    return Subquery(decisions.values("comment")[:1])
+
+
 @analyst_required
 def my_work(request):
-    latest_comment = ReviewDecision.objects.filter(incident=OuterRef("pk")).order_by("-decided_at", "-id")
     incidents = (
         Incident.objects.filter(
             created_by=request.user,
             review_state__in=[ReviewState.DRAFT, ReviewState.PENDING, ReviewState.CHANGES_REQUESTED],
         )
-        .annotate(review_comment=Subquery(latest_comment.values("comment")[:1]))
+        .annotate(review_comment=latest_review_comment(incident=OuterRef("pk"), revision=None))
         .order_by("-updated_at")
     )
-    revisions = IncidentRevision.objects.filter(created_by=request.user, state__in=["pending", "changes_requested"])
+    revisions = IncidentRevision.objects.filter(created_by=request.user, state__in=OPEN_REVISION_STATES).annotate(
+        review_comment=latest_review_comment(revision=OuterRef("pk"))
+    )
     return render(
         request,
         "work/my_work.html",

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from reports.models import Incident, ReviewState
 from tests.factories import PASSWORD, make_assessment, make_incident, make_source
@@ -32,7 +33,7 @@ def fill_assessment(page, index, assessor, verdict, killed_min, killed_max):
 
 def test_analyst_enters_fixes_and_submits_an_incident(live_server, page, analyst):
     log_in(page, live_server, analyst)
-    assert page.get_by_role("heading", level=1).inner_text() == "My work"
+    expect(page.get_by_role("heading", level=1)).to_have_text("My work")
     page.get_by_role("link", name="New incident").click()
 
     field(page, "Code").fill("CS1548")
@@ -59,10 +60,10 @@ def test_analyst_enters_fixes_and_submits_an_incident(live_server, page, analyst
     page.locator("#id_assessments-1-killed_min").fill("141")
     page.locator("#id_assessments-1-killed_max").fill("278")
     page.get_by_role("button", name="Save draft").click()
-    assert page.get_by_text("Saved CS1548 as a draft.").is_visible()
+    expect(page.get_by_text("Saved CS1548 as a draft.")).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
 
-    assert page.locator(".state").inner_text() == "Pending review"
+    expect(page.locator(".state")).to_have_text("Pending review")
     incident = Incident.objects.get(code="CS1548")
     assert incident.review_state == ReviewState.PENDING
     assert incident.sources.count() == 2
@@ -83,7 +84,7 @@ def test_second_save_of_the_same_draft_is_refused_and_keeps_the_input(live_serve
 
     first.locator("#id_title").fill("Title by the analyst")
     first.get_by_role("button", name="Save draft").click()
-    assert first.get_by_text("Saved CS2000.").is_visible()
+    expect(first.get_by_text("Saved CS2000.")).to_be_visible()
 
     second.locator("#id_title").fill("Title by the reviewer")
     second.get_by_role("button", name="Save draft").click()
@@ -94,7 +95,7 @@ def test_second_save_of_the_same_draft_is_refused_and_keeps_the_input(live_serve
 
     # Having seen the other change, the reviewer saves again on top of it.
     second.get_by_role("button", name="Save draft").click()
-    assert second.get_by_text("Saved CS2000.").is_visible()
+    expect(second.get_by_text("Saved CS2000.")).to_be_visible()
     assert Incident.objects.get(pk=incident.pk).title == "Title by the reviewer"
     for page in pages:
         page.context.close()

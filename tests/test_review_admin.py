@@ -1,0 +1,246 @@
+"""Reviewers in the admin: the pending queue, its filters, bulk decisions with a confirmation page that skip
+(and say why) what the four-eyes rule refuses, the review panel, and what analysts may not do there."""
+
+import datetime
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from reports.forms import IncidentEntry
+from reports.models import Incident, ReviewDecision, ReviewState
+from tests.factories import make_assessment, make_incident, make_source, official_assessor
+from tests.test_admin import logged_in, queries_for
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:reports_incident_changelist")
+
+
+def pending_by(author, days_waiting=1, **fields):
+    incident = make_incident(review_state=ReviewState.DRAFT, created_by=author, last_edited_by=author, **fields)
+    make_source(incident, url=f"https://example.org/{incident.code}")
+    make_assessment(incident)
+    incident.submit(by=author)
+    Incident.objects.filter(pk=incident.pk).update(submitted_at=timezone.now() - datetime.timedelta(days=days_waiting))
+    return incident
+
+
+def listed_codes(response):
+    return [incident.code for incident in response.context["cl"].result_list]
+
+
+def act(client, action, incidents, **form):
+    """Choose an admin action for `incidents`; with `form`, also confirm it on the intermediate page."""
+    data = {"action": action, ACTION_CHECKBOX_NAME: [incident.pk for incident in incidents]}
+    if form:
+        data.update(confirm="yes", **form)
+    else:
+        data["index"] = "0"
+    return client.post(CHANGELIST + "?state=all", data)
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+# --- The queue ---------------------------------------------------------------------------------------------
+
+
+def test_reviewers_land_on_the_pending_queue_oldest_first(client, analyst, reviewer):
+    newer = pending_by(analyst, days_waiting=1)
+    older = pending_by(analyst, days_waiting=9)
+    make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
+    published = make_incident()
+    with_change = make_incident()
+    data = IncidentEntry.data_for(with_change)
+    with_change.propose_revision(data, with_change.version, by=analyst)
+
+    response = logged_in(client, reviewer).get(CHANGELIST)
+
+    assert listed_codes(response) == [older.code, newer.code, with_change.code]
+    page = response.content.decode()
+    assert "1\xa0week, 2\xa0days" in page  # the age of the oldest case
+    assert "Published, change pending" in page
+    assert published.code not in listed_codes(response)
+    # Every state stays one click away, with its count.
+    assert "?state=all" in page
+    assert "Draft (1)" in page
+
+
+def test_queue_filters_and_search(client, analyst, other_analyst, reviewer):
+    by_anna = pending_by(analyst, country="Iraq")
+    by_omar = pending_by(other_analyst, country="Syria")
+    make_assessment(by_omar, official_assessor(), verdict="under_review")
+    logged_in(client, reviewer)
+    assert listed_codes(client.get(CHANGELIST, {"country": "Iraq"})) == [by_anna.code]
+    assert listed_codes(client.get(CHANGELIST, {"submitted_by__id__exact": other_analyst.pk})) == [by_omar.code]
+    assert listed_codes(client.get(CHANGELIST, {"verdict": "under_review"})) == [by_omar.code]
+    assert listed_codes(client.get(CHANGELIST, {"q": f"https://example.org/{by_anna.code}"})) == [by_anna.code]
+
+
+def test_the_queue_takes_the_same_number_of_queries_for_2_or_20_cases(client, analyst, reviewer):
+    logged_in(client, reviewer)
+    for _ in range(2):
+        pending_by(analyst)
+    few = queries_for(client, CHANGELIST)
+    for _ in range(18):
+        pending_by(analyst)
+    assert queries_for(client, CHANGELIST) == few
+
+
+def test_analysts_see_published_incidents_and_their_own_only(client, analyst, other_analyst):
+    own = make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
+    others = make_incident(review_state=ReviewState.DRAFT, created_by=other_analyst)
+    published = make_incident()
+    response = logged_in(client, analyst).get(CHANGELIST)
+    assert sorted(listed_codes(response)) == sorted([own.code, published.code])
+    change_page = client.get(reverse("admin:reports_incident_change", args=[others.pk]))
+    assert change_page.status_code == 302  # the admin's "does not exist" redirect
+    assert others.title not in client.get(change_page.url).content.decode()
+
+
+# --- Bulk decisions ----------------------------------------------------------------------------------------
+
+
+def test_an_action_first_asks_for_confirmation_and_changes_nothing(client, analyst, reviewer):
+    incident = pending_by(analyst)
+    response = act(logged_in(client, reviewer), "approve_selected", [incident])
+    assert response.status_code == 200
+    assert "Approve 1 incident" in response.content.decode()
+    assert Incident.objects.get(pk=incident.pk).review_state == ReviewState.PENDING
+
+
+def test_approving_a_mixed_selection_skips_own_work_and_says_why(client, analyst, reviewer):
+    others = [pending_by(analyst) for _ in range(3)]
+    own = pending_by(reviewer)
+    draft = make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
+    logged_in(client, reviewer)
+
+    confirmation = act(client, "approve_selected", [*others, own, draft]).content.decode()
+    assert "Will be skipped: You created or last edited it" in confirmation
+    assert "Will be skipped: It is Draft" in confirmation
+
+    response = act(client, "approve_selected", [*others, own, draft], comment="Checked")
+    assert response.status_code == 302
+    assert set(Incident.objects.published().values_list("code", flat=True)) == {i.code for i in others}
+    assert ReviewDecision.objects.filter(to_state=ReviewState.PUBLISHED).count() == 3
+    success, skipped = messages_of(response)
+    assert success.startswith("Approve: 3 incidents")
+    assert own.code in skipped and "another reviewer must decide" in skipped
+    assert draft.code in skipped and "A draft incident cannot become published" in skipped
+
+
+def test_requesting_changes_needs_a_comment_and_records_it_per_incident(client, analyst, reviewer):
+    incidents = [pending_by(analyst) for _ in range(2)]
+    logged_in(client, reviewer)
+    refused = act(client, "request_changes_selected", incidents, comment="")
+    assert refused.status_code == 200
+    assert "This field is required" in refused.content.decode()
+    assert not ReviewDecision.objects.filter(to_state=ReviewState.CHANGES_REQUESTED).exists()
+
+    act(client, "request_changes_selected", incidents, comment="Add the Arabic place name")
+    returned = ReviewDecision.objects.filter(to_state=ReviewState.CHANGES_REQUESTED)
+    assert sorted(returned.values_list("incident__code", flat=True)) == sorted(i.code for i in incidents)
+    assert set(returned.values_list("comment", flat=True)) == {"Add the Arabic place name"}
+
+
+def test_reject_and_retract(client, analyst, reviewer):
+    pending = pending_by(analyst)
+    published = make_incident()
+    logged_in(client, reviewer)
+    act(client, "reject_selected", [pending], comment="Duplicate of CS1548")
+    act(client, "retract_selected", [published], comment="Misattributed")
+    assert Incident.objects.get(pk=pending.pk).review_state == ReviewState.REJECTED
+    assert Incident.objects.get(pk=published.pk).review_state == ReviewState.RETRACTED
+
+
+def test_a_reviewer_clears_a_queue_of_50_without_publishing_their_own(client, analyst, other_analyst, reviewer):
+    queue = [pending_by(analyst if n % 2 else other_analyst) for n in range(45)]
+    own = [pending_by(reviewer) for _ in range(5)]
+    response = act(logged_in(client, reviewer), "approve_selected", queue + own, comment="Batch checked")
+    assert response.status_code == 302
+    assert Incident.objects.published().count() == 45
+    assert ReviewDecision.objects.filter(to_state=ReviewState.PUBLISHED).count() == 45  # one per incident
+    assert not Incident.objects.published().filter(created_by=reviewer).exists()
+    assert listed_codes(client.get(CHANGELIST)) == sorted(i.code for i in own)
+
+
+def test_an_admin_overrides_the_four_eyes_rule_only_with_a_reason(client, admin_user):
+    own = pending_by(admin_user)
+    logged_in(client, admin_user)
+    act(client, "approve_selected", [own], comment="")
+    assert Incident.objects.get(pk=own.pk).review_state == ReviewState.PENDING
+    act(client, "approve_selected", [own], comment="", override_reason="Only admin on the night shift")
+    assert Incident.objects.get(pk=own.pk).is_published
+    assert ReviewDecision.objects.get(to_state=ReviewState.PUBLISHED).override_reason == "Only admin on the night shift"
+
+
+def test_analysts_cannot_use_the_review_actions(client, analyst, other_analyst):
+    incident = pending_by(other_analyst)
+    make_incident(review_state=ReviewState.PUBLISHED)
+    logged_in(client, analyst)
+    page = client.get(CHANGELIST).content.decode()
+    assert "approve_selected" not in page
+    act(client, "approve_selected", [incident], comment="Looks fine")
+    assert Incident.objects.get(pk=incident.pk).review_state == ReviewState.PENDING
+
+
+# --- Editing and the review panel --------------------------------------------------------------------------
+
+
+def test_a_reviewers_edit_makes_them_an_author_of_the_case(client, analyst, reviewer):
+    incident = pending_by(analyst)
+    logged_in(client, reviewer)
+    page = client.get(reverse("admin:reports_incident_change", args=[incident.pk]))
+    assert 'name="title"' in page.content.decode()  # reviewers can fix a pending case
+    incident.last_edited_by = reviewer
+    incident.save_checked(incident.version)
+    assert "another reviewer" in incident.review_refusal(reviewer, "approve")
+
+
+def test_published_incidents_are_read_only_in_the_admin(client, reviewer, admin_user):
+    incident = make_incident()
+    for user in (reviewer, admin_user):
+        page = logged_in(client, user).get(reverse("admin:reports_incident_change", args=[incident.pk]))
+        assert page.status_code == 200
+        assert 'name="title"' not in page.content.decode()
+
+
+def test_the_review_panel_shows_assessments_decisions_history_and_a_pending_change(
+    client, analyst, other_analyst, reviewer
+):
+    incident = pending_by(other_analyst, title="Strike on the market")
+    make_assessment(incident, official_assessor(), verdict="non_credible", killed_min=0, killed_max=0)
+    make_assessment(incident, verdict="confirmed", killed_min=12, killed_max=15)
+    incident.approve(reviewer, "Sources check out")
+    data = IncidentEntry.data_for(incident)
+    data["title"] = ["Strike on the old market"]
+    incident.propose_revision(data, Incident.objects.get(pk=incident.pk).version, by=analyst, reason="Place")
+
+    page = logged_in(client, reviewer).get(reverse("admin:reports_incident_change", args=[incident.pk]))
+    html = page.content.decode()
+    panel = html[html.index('class="review-panel"') :]
+    for text in (
+        "a change is awaiting review",
+        "Strike on the market</td><td>Strike on the old market",  # the diff against what is published
+        "Non-credible",
+        "12–15",
+        "Sources check out",
+        "approved by rita-reviewer",
+        'value="approve_selected"',
+    ):
+        assert text in panel, text
+
+
+def test_the_author_sees_the_reviewers_comment_on_my_work(client, analyst, reviewer):
+    incident = pending_by(analyst)
+    incident.request_changes(reviewer, "Add the second source")
+    published = make_incident()
+    published.propose_revision(IncidentEntry.data_for(published), published.version, by=analyst)
+    published.request_changes(reviewer, "Cite the statement")
+    page = logged_in(client, analyst).get(reverse("reports:my_work")).content.decode()
+    assert "Add the second source" in page
+    assert "Cite the statement" in page
