@@ -316,8 +316,25 @@ class IncidentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
         return timesince(incident.submitted_at) if awaiting and incident.submitted_at else "—"
 
 
+class IncidentPartAdmin(SimpleHistoryAdmin):
+    """Assessments and sources are listed and searched here, but changed only on their incident's page, where
+    the incident's state and the four-eyes rule apply. Analysts see only the rows of incidents they may see."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(incident__in=Incident.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Assessment)
-class AssessmentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
+class AssessmentAdmin(IncidentPartAdmin):
     list_display = ["incident", "assessor", "verdict", "assessed_on", "killed", "injured", "created_by"]
     list_select_related = ["incident", "assessor", "created_by"]
     list_filter = ["assessor__kind", "assessor", "verdict"]
@@ -336,7 +353,7 @@ class AssessmentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(IncidentPartAdmin):
     list_display = ["__str__", "incident", "publisher", "language", "platform", "published_on"]
     list_select_related = ["incident"]
     list_filter = ["language", "platform", "has_video"]

@@ -244,3 +244,21 @@ def test_the_author_sees_the_reviewers_comment_on_my_work(client, analyst, revie
     page = logged_in(client, analyst).get(reverse("reports:my_work")).content.decode()
     assert "Add the second source" in page
     assert "Cite the statement" in page
+
+
+def test_assessments_and_sources_change_only_on_their_incidents_page(client, analyst, other_analyst, reviewer):
+    published = make_incident()
+    assessment = make_assessment(published)
+    others_draft = make_incident(review_state=ReviewState.DRAFT, created_by=other_analyst)
+    hidden = make_assessment(others_draft)
+    logged_in(client, analyst)
+    listed = client.get(reverse("admin:reports_assessment_changelist")).context["cl"].result_list
+    assert list(listed) == [assessment]  # not the assessment of another analyst's draft
+    change_url = reverse("admin:reports_assessment_change", args=[assessment.pk])
+    assert client.post(change_url, {"killed_min": "0"}).status_code == 403
+    assert client.get(reverse("admin:reports_assessment_add")).status_code == 403
+    assert client.get(reverse("admin:reports_source_add")).status_code == 403
+    client.logout()
+    logged_in(client, reviewer)
+    listed = client.get(reverse("admin:reports_assessment_changelist")).context["cl"].result_list
+    assert set(listed) == {assessment, hidden}
