@@ -75,6 +75,7 @@ def add_incidents(start, count):
                 Assessment(incident=i, assessor=official, verdict="credible", assessed_on=i.date_start, killed_min=1),
             )
         )
+        Assessment.objects.refresh_superseded([i.pk for i in incidents])  # bulk_create skips save()
 
 
 def time_page(client, url, repeats):

@@ -104,6 +104,10 @@ def load_demo_data():
         _demo_sources(incident, rng)
 
     _demo_statements(command)
+    # Published from the moment the whole record exists: what came before is its making, not a later change.
+    Incident.objects.filter(code__startswith=DEMO_CODE_PREFIX, review_state=ReviewState.PUBLISHED).update(
+        published_at=timezone.now()
+    )
     return len(STATES)
 
 

@@ -2,7 +2,7 @@
 delete of the incident, its attributions, assessments and sources (from forms, the admin and commands alike).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
@@ -49,6 +49,21 @@ def change_log(incident):
             previous[record.id] = record
             changes.append(_describe(model, record, before))
     return sorted(changes, key=lambda change: change.when, reverse=True)
+
+
+def public_change_log(incident):
+    """What changed in the published record since it was first published, for readers: when and what, not
+    who (staff are not named on public pages). Review-state moves are left out: they are not content."""
+    if incident.published_at is None:
+        return []
+    state = str(Incident._meta.get_field("review_state").verbose_name)
+    changes = []
+    for change in change_log(incident):
+        fields = [field for field in change.fields if field.label != state]
+        if change.when <= incident.published_at or (change.action == ACTIONS["~"] and not fields):
+            continue
+        changes.append(replace(change, fields=fields, who=None, reason=""))
+    return changes
 
 
 def changes_since(incident, version):

@@ -1,11 +1,17 @@
 from django.urls import path
 
-from reports.views import entry, public
+from reports.views import entry, exports, public
 
 app_name = "reports"
 
 urlpatterns = [
-    path("", public.home, name="home"),
+    path("", public.dashboard, name="home"),
+    path("incidents/", public.incident_list, name="incident_list"),
+    path("incidents/<str:code>/", public.incident_detail, name="public_incident"),
+    path("incidents.csv", exports.incidents_csv, name="incidents_csv"),
+    path("incidents.json", exports.incidents_json, name="incidents_json"),
+    path("tallies.json", exports.tallies_json, name="tallies_json"),
+    path("methodology/", public.methodology, name="methodology"),
     path("work/", entry.my_work, name="my_work"),
     path("work/incidents/new/", entry.incident_create, name="incident_create"),
     path("work/incidents/<int:pk>/", entry.incident_detail, name="incident_detail"),

@@ -1,83 +1,251 @@
-"""The public home page: published records only, a fixed number of queries, everything escaped."""
+"""The reader's pages and downloads: published records only, the same filters everywhere, a bounded number
+of queries, exports equal to the list, nothing unescaped, no error on odd input."""
+
+import csv
+import io
+import json
 
 import pytest
 from django.urls import reverse
 
 from reports.demo import load_demo_data
 from reports.models import ReviewState
-from tests.factories import make_assessment, make_incident, make_statement, official_assessor
+from reports.views import public
+from tests.factories import (
+    make_assessment,
+    make_incident,
+    make_source,
+    make_statement,
+    monitor_assessor,
+    official_assessor,
+)
 
 pytestmark = pytest.mark.django_db
 
+PAGES = ["reports:home", "reports:incident_list", "reports:methodology"]
+DOWNLOADS = ["reports:incidents_csv", "reports:incidents_json", "reports:tallies_json"]
 
-def home_page(client):
-    response = client.get(reverse("reports:home"))
-    assert response.status_code == 200
+
+def get(client, name, **params):
+    response = client.get(reverse(name), params)
+    assert response.status_code == 200, name
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
     return response.content.decode()
 
 
-def test_home_shows_published_incidents_and_nothing_else(client):
-    make_incident(code="SHOWN1", place_name="Al-Jadida")
-    for number, state in enumerate(set(ReviewState.values) - {ReviewState.PUBLISHED}):
-        make_incident(code=f"HIDDEN{number}", place_name=f"Secret place {number}", review_state=state)
-    page = home_page(client)
-    assert "SHOWN1" in page
-    assert "Al-Jadida" in page
-    assert "HIDDEN" not in page
-    assert "Secret place" not in page
-    assert "<dd>1</dd>" in page  # published incidents
+def assessed(code, country="Syria", official=None, monitor=(2, 5), **fields):
+    incident = make_incident(code=code, country=country, **fields)
+    if official:
+        make_assessment(incident, official_assessor(), verdict=official[0], killed_min=official[1], killed_max=None)
+    make_assessment(incident, monitor_assessor(), verdict="fair", killed_min=monitor[0], killed_max=monitor[1])
+    make_source(incident)
+    return incident
 
 
-def test_home_puts_the_official_verdict_beside_the_monitor_range(client):
-    incident = make_incident(place_name="Al-Jadida", place_name_ar="الجديدة")
-    make_assessment(incident, official_assessor(), verdict="credible", killed_min=105, killed_max=105)
-    make_assessment(incident, verdict="confirmed", killed_min=141, killed_max=278)
-    page = home_page(client)
-    assert "Credible" in page
-    assert "105 killed" in page
-    assert "141–278 killed" in page
-    assert "(Confirmed)" in page
-    assert "الجديدة" in page
+def csv_codes(text):
+    return {row["code"] for row in csv.DictReader(io.StringIO(text))}
 
 
-def test_home_shows_the_latest_official_statement(client):
+# --- Published records only ------------------------------------------------------------------------------
+
+
+def test_unpublished_incidents_appear_on_no_page_and_in_no_download(client):
+    assessed("SHOWN1", place_name="Al-Jadida")
+    for number, state in enumerate(sorted(set(ReviewState.values) - {ReviewState.PUBLISHED})):
+        assessed(f"HIDDEN{number}", place_name=f"Secret place {number}", review_state=state, monitor=(900, 900))
+    for name in PAGES + DOWNLOADS:
+        text = get(client, name)
+        assert "HIDDEN" not in text and "Secret place" not in text, name
+        assert "900" not in text, name
+    assert "SHOWN1" in get(client, "reports:incident_list")
+    for state_code in ("HIDDEN0", "HIDDEN1"):
+        assert client.get(reverse("reports:public_incident", args=[state_code])).status_code == 404
+
+
+# --- The dashboard ----------------------------------------------------------------------------------------
+
+
+def test_dashboard_puts_the_official_count_beside_the_monitors(client):
+    assessed("CS1548", country="Iraq", official=("credible", 105), monitor=(141, 278), place_name_ar="الجديدة")
     make_statement()
-    page = home_page(client)
-    assert "352 civilians killed" in page
-    assert "42 reports still under review" in page
+    page = get(client, "reports:home")
+    assert "<strong>105</strong> civilians killed" in page
+    assert "<strong>141–278</strong> likely" in page
+    assert "36–173</strong> more deaths" in page
+    assert "الجديدة" in page
+    assert "352" in page and "42" in page  # the statement, in the reconciliation table
+    assert "<svg" in page and "numbers as a table" in page
 
 
-def test_home_takes_the_same_number_of_queries_for_few_or_many_incidents(client, django_assert_num_queries):
-    def add_incidents(count):
-        for _ in range(count):
-            incident = make_incident(belligerents=("us-led-coalition", "syrian-regime"))
-            make_assessment(incident)
-            make_assessment(incident, official_assessor())
+def test_dashboard_links_every_breakdown_to_the_incidents_behind_it(client):
+    assessed("IQ1", country="Iraq")
+    page = get(client, "reports:home")
+    assert 'href="/incidents/?country=Iraq"' in page
+    assert 'href="/incidents/?belligerent=us-led-coalition"' in page
+    assert "See the 1 incident behind these numbers" in page
 
-    add_incidents(2)
-    with django_assert_num_queries(6) as few:
-        home_page(client)
-    add_incidents(15)
+
+@pytest.mark.parametrize("params", [{}, {"country": "Syria", "as_of": "2018-01-01"}])
+def test_dashboard_queries_do_not_grow_with_the_incidents(client, django_assert_max_num_queries, params):
+    for number in range(3):
+        assessed(f"A{number}", official=("credible", 3))
+    get(client, "reports:home", **params)  # warm: the snapshot
+    with django_assert_max_num_queries(30) as few:
+        get(client, "reports:home", **params)
+    few_count = len(few)  # now: the next request resets the query log
+    for number in range(20):
+        assessed(f"B{number}", official=("credible", 3))
+    get(client, "reports:home", **params)
+    with django_assert_max_num_queries(few_count):
+        get(client, "reports:home", **params)
+
+
+# --- The list and the incident page ------------------------------------------------------------------------
+
+
+def test_list_filters_sorts_and_pages(client, monkeypatch):
+    for number in range(9):
+        assessed(f"L{number}", country="Iraq" if number % 2 else "Syria")
+    monkeypatch.setattr(public, "PAGE_SIZE", 3)
+    first = client.get(reverse("reports:incident_list"), {"country": "iraq", "sort": "code"})
+    assert [i.code for i in first.context["page"].object_list] == ["L1", "L3", "L5"]
+    assert "4 incidents match" in first.content.decode()
+    assert "Page 1 of 2" in first.content.decode()
+    assert 'href="?country=iraq&amp;sort=code&amp;page=2"' in first.content.decode()
+    second = client.get(reverse("reports:incident_list"), {"country": "iraq", "sort": "code", "page": 2})
+    assert [i.code for i in second.context["page"].object_list] == ["L7"]
+
+
+def test_list_never_counts_past_the_cap(client, monkeypatch):
+    for number in range(6):
+        assessed(f"C{number}")
+    monkeypatch.setattr(public, "COUNT_CAP", 4)
+    page = get(client, "reports:incident_list")
+    assert "More than 4 incidents match" in page
+
+
+def test_list_takes_the_same_number_of_queries_for_few_or_many_rows(client, django_assert_num_queries):
+    assessed("Q0", official=("credible", 1))
+    with django_assert_num_queries(8) as few:  # incl. the filter form's belligerent, assessor, strike type lists
+        get(client, "reports:incident_list")
+    for number in range(1, 30):
+        assessed(f"Q{number}", official=("credible", 1))
     with django_assert_num_queries(len(few.captured_queries)):
-        home_page(client)
+        get(client, "reports:incident_list")
 
 
-def test_home_escapes_hostile_text(client):
-    make_incident(place_name="<script>alert(1)</script>", title="<img src=x onerror=alert(1)>")
-    page = home_page(client)
+def test_incident_page_shows_every_assessment_in_time_order_and_its_sources(client, django_assert_max_num_queries):
+    incident = assessed("CS1548", official=("under_review", None), monitor=(141, 278))
+    make_assessment(
+        incident, official_assessor(), verdict="credible", assessed_on=incident.date_start.replace(year=2018)
+    )
+    make_source(incident, url="https://example.org/mosul", archive_url="https://archive.org/mosul", title="Report")
+    with django_assert_max_num_queries(16):
+        html = client.get(f"/incidents/{incident.code}/").content.decode()
+    timeline = html[html.index("Every assessment, in time order") :]
+    assert timeline.index("Open / under review") < timeline.index("Credible")
+    assert 'href="https://archive.org/mosul"' in html
+    assert "141–278" in html
+
+
+def test_public_change_log_shows_reviewed_changes_without_naming_staff(client, analyst, reviewer):
+    from reports.forms import IncidentEntry
+
+    incident = assessed("CS2000", title="Before", official=("credible", 1))
+    incident.created_by = analyst
+    incident.save()
+    data = IncidentEntry.data_for(incident)
+    data["title"] = ["After"]
+    incident.propose_revision(data, incident.version, by=analyst, reason="internal note")
+    incident.approve(reviewer)
+    html = client.get("/incidents/CS2000/").content.decode()
+    changes = html[html.index("Changes since publication") :]
+    assert "Before" in changes and "After" in changes
+    assert analyst.username not in html and reviewer.username not in html
+    assert "internal note" not in html
+
+
+# --- Downloads ----------------------------------------------------------------------------------------------
+
+
+def test_downloads_hold_exactly_the_filtered_list(client):
+    for number in range(4):
+        assessed(f"S{number}", country="Syria")
+    assessed("IQ0", country="Iraq", official=("credible", 7))
+    listed = {i.code for i in client.get("/incidents/", {"country": "Syria"}).context["page"].object_list}
+    assert csv_codes(get(client, "reports:incidents_csv", country="Syria")) == listed
+    document = json.loads(get(client, "reports:incidents_json", country="Syria"))
+    assert {incident["code"] for incident in document["incidents"]} == listed
+    figures = json.loads(get(client, "reports:tallies_json", country="Syria"))
+    assert figures["incidents"] == len(listed)
+    assert figures["filters"] == {"country": "Syria"}
+
+
+def test_csv_has_a_row_per_current_assessment_and_escapes_formulas(client):
+    incident = assessed("F1", official=("credible", 3), title='=HYPERLINK("http://evil")', place_name="+cmd|x")
+    incident.longitude, incident.latitude = -3.5, 36.1
+    incident.save()
+    rows = list(csv.DictReader(io.StringIO(get(client, "reports:incidents_csv"))))
+    assert sorted(row["assessor"] for row in rows) == ["airwars", "cjtf-oir"]
+    assert rows[0]["title"].startswith("'=HYPERLINK")
+    assert rows[0]["place_name"] == "'+cmd|x"
+    assert rows[0]["longitude"] == "-3.500000"  # numbers are left alone
+    assert rows[0]["belligerents"] == "us-led-coalition"
+
+
+def test_as_of_applies_to_downloads_too(client):
+    incident = assessed("T1", official=("under_review", None))
+    make_assessment(
+        incident,
+        official_assessor(),
+        verdict="credible",
+        killed_min=9,
+        killed_max=9,
+        assessed_on=incident.date_start.replace(year=2019),
+    )
+    early = list(csv.DictReader(io.StringIO(get(client, "reports:incidents_csv", as_of="2018-06-01"))))
+    assert {row["verdict"] for row in early if row["assessor"] == "cjtf-oir"} == {"under_review"}
+    late = list(csv.DictReader(io.StringIO(get(client, "reports:incidents_csv"))))
+    assert {row["verdict"] for row in late if row["assessor"] == "cjtf-oir"} == {"credible"}
+
+
+# --- Odd input, escaping, assets ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"as_of": "not-a-date", "min_killed": "-5", "belligerent": "nobody", "official_verdict": "maybe"},
+        {"date_from": "2017-13-45", "q": "<script>alert(1)</script>" * 50, "page": "999999"},
+        {"sort": "'; drop table", "page": "abc", "country": "سوريا"},
+    ],
+)
+def test_odd_filters_never_break_a_page_or_download(client, params):
+    assessed("OK1")
+    for name in PAGES + DOWNLOADS:
+        response = client.get(reverse(name), params)
+        assert response.status_code == 200, name
+    page = client.get(reverse("reports:home"), params).content.decode()
     assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_hostile_text_is_escaped(client):
+    assessed("H1", place_name="<script>alert(1)</script>", title="<img src=x onerror=alert(1)>")
+    for html in (get(client, "reports:incident_list"), client.get("/incidents/H1/").content.decode()):
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_demo_banner_appears_only_with_demo_data(client):
     make_incident()
     banner = "fictional demo data"
-    assert banner not in home_page(client)
+    assert banner not in get(client, "reports:home")
     load_demo_data()
-    assert banner in home_page(client)
+    assert banner in get(client, "reports:home")
 
 
 def test_static_assets_are_served_by_the_app(client):
-    page = home_page(client)
+    page = get(client, "reports:home")
     assert "/static/css/site.css" in page
     assert "//" not in page.split("/static/css/site.css")[0].rsplit('href="', 1)[1]  # no other host

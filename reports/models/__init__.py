@@ -15,6 +15,7 @@ from reports.models.review import (
     ReviewDecision,
     RevisionState,
 )
+from reports.models.snapshot import TallySnapshot, data_changed
 from reports.models.vocabulary import (
     LIKELY_GRADINGS,
     AssessorKind,
@@ -54,5 +55,7 @@ __all__ = [
     "Source",
     "StrikeStatus",
     "StrikeType",
+    "TallySnapshot",
+    "data_changed",
     "validate_not_future",
 ]

@@ -75,13 +75,14 @@ class IncidentQuerySet(models.QuerySet):
             .order_by("date_start", "code")
         )
 
-    def with_summary_relations(self):
-        """Everything a list row shows, in a fixed number of queries whatever the number of rows."""
+    def with_summary_relations(self, as_of=None):
+        """Everything a list row shows (the assessments current on `as_of`), in a fixed number of queries
+        whatever the number of rows."""
         return self.prefetch_related(
             "belligerents",
             models.Prefetch(
                 "assessments",
-                queryset=Assessment.objects.current().select_related("assessor"),
+                queryset=Assessment.objects.current(as_of).select_related("assessor"),
                 to_attr="current_assessments",
             ),
         )

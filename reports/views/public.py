@@ -1,19 +1,112 @@
-"""Pages for anonymous readers. They read through `published()` only."""
+"""Pages for anonymous readers. They read through `published()` only (the FilterSet starts from it), and every
+figure comes from `reports.tallies`."""
 
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from reports import charts, tallies
 from reports.demo import DEMO_CODE_PREFIX
-from reports.models import Incident, OfficialStatement
+from reports.filters import IncidentFilter
+from reports.history import public_change_log
+from reports.models import Incident
 
-LATEST_COUNT = 10
+LATEST = 10
+PAGE_SIZE = 50
+COUNT_CAP = 10_000  # past this, a list says "more than 10,000" instead of counting a million rows
+SORTS = {
+    "-date": ["-date_start", "code"],
+    "date": ["date_start", "code"],
+    "code": ["code"],
+    "country": ["country", "governorate", "-date_start", "code"],
+    "place": ["place_name", "-date_start", "code"],
+}
+SORT_LABELS = [
+    ("-date", _lazy("newest first")),
+    ("date", _lazy("oldest first")),
+    ("code", _lazy("code")),
+    ("country", _lazy("country and governorate")),
+    ("place", _lazy("place")),
+]
 
 
-def home(request):
-    published = Incident.objects.published()
-    context = {
-        "published_count": published.count(),
-        "latest_incidents": published.with_summary_relations()[:LATEST_COUNT],
-        "latest_statement": OfficialStatement.objects.select_related("assessor").first(),
-        "has_demo_data": published.filter(code__startswith=DEMO_CODE_PREFIX).exists(),
+def common_context(request, incident_filter):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "filter": incident_filter,
+        "query": query.urlencode(),
+        "has_demo_data": Incident.objects.published().filter(code__startswith=DEMO_CODE_PREFIX).exists(),
     }
-    return render(request, "reports/home.html", context)
+
+
+def dashboard(request):
+    incident_filter = IncidentFilter(request.GET)
+    figures = tallies.dashboard(incident_filter)
+    chart_series = [("cumulative_official_low", _("Official count"))]
+    if figures["lead_monitor"]:
+        chart_series += [
+            ("cumulative_likely_low", _("%(monitor)s, likely (low)") % {"monitor": figures["lead_monitor"]}),
+            ("cumulative_likely_high", _("%(monitor)s, likely (high)") % {"monitor": figures["lead_monitor"]}),
+        ]
+    context = {
+        **common_context(request, incident_filter),
+        "figures": figures,
+        "chart": charts.cumulative_chart(figures["by_month"], chart_series),
+        "lead": figures["monitors"][0] if figures["monitors"] else None,
+        "latest_incidents": incident_filter.qs.order_by("-date_start", "code").with_summary_relations(
+            incident_filter.as_of_date
+        )[:LATEST],
+        "as_of": incident_filter.as_of_date,
+    }
+    return render(request, "public/dashboard.html", context)
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 rows: enough to page through, never a full count of a million."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @property
+    def is_capped(self):
+        return self.count > COUNT_CAP
+
+
+def incident_list(request):
+    incident_filter = IncidentFilter(request.GET)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "-date"
+    incidents = incident_filter.qs.order_by(*SORTS[sort]).with_summary_relations(incident_filter.as_of_date)
+    paginator = CappedPaginator(incidents, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        **common_context(request, incident_filter),
+        "page": page,
+        "paginator": paginator,
+        "sort": sort,
+        "sort_labels": SORT_LABELS,
+        "count_cap": COUNT_CAP,
+        "as_of": incident_filter.as_of_date,
+    }
+    return render(request, "public/incident_list.html", context)
+
+
+def incident_detail(request, code):
+    incident = get_object_or_404(
+        Incident.objects.published().prefetch_related("belligerents", "strike_types"), code=code
+    )
+    context = {
+        "incident": incident,
+        "assessments": incident.assessments.select_related("assessor").order_by("assessed_on", "id"),
+        "current": incident.official_assessments() + incident.monitor_assessments(),
+        "sources": incident.sources.all(),
+        "changes": public_change_log(incident),
+    }
+    return render(request, "public/incident_detail.html", context)
+
+
+def methodology(request):
+    return render(request, "public/methodology.html", {"likely": tallies.LIKELY_GRADINGS})

@@ -1,0 +1,126 @@
+"""The downloadable data: the filtered incidents, one CSV row per current assessment ("long" format, so any
+number of assessors fits without losing one) or one JSON object per incident with its assessments nested.
+
+Rows are produced in chunks (one query for the chunk's incidents, one for their current assessments, one for
+their belligerents), so memory stays flat whatever the number of incidents.
+"""
+
+import json
+from collections import defaultdict
+
+from reports.models import Assessment, IncidentBelligerent
+
+CHUNK = 2_000
+INCIDENT_FIELDS = [
+    "code",
+    "title",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "country",
+    "governorate",
+    "district",
+    "place_name",
+    "place_name_ar",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "strike_status",
+    "grading",
+]
+ASSESSMENT_FIELDS = [
+    "verdict",
+    "assessed_on",
+    "killed_min",
+    "killed_max",
+    "injured_min",
+    "injured_max",
+    "children_killed_min",
+    "children_killed_max",
+    "women_killed_min",
+    "women_killed_max",
+    "source_url",
+]
+CSV_COLUMNS = [*INCIDENT_FIELDS, "belligerents", "assessor", "assessor_kind", *ASSESSMENT_FIELDS]
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def incident_chunks(incidents, as_of=None):
+    """Yield lists of (incident values, belligerent slugs, current assessments as dicts), CHUNK at a time, in
+    the list's order."""
+    fields = ["id", *INCIDENT_FIELDS]
+    batch = []
+    for row in incidents.order_by("-date_start", "code").values(*fields).iterator(chunk_size=CHUNK):
+        batch.append(row)
+        if len(batch) == CHUNK:
+            yield with_relations(batch, as_of)
+            batch = []
+    if batch:
+        yield with_relations(batch, as_of)
+
+
+def with_relations(batch, as_of):
+    ids = [row["id"] for row in batch]
+    belligerents = defaultdict(list)
+    for incident_id, slug in (
+        IncidentBelligerent.objects.filter(incident_id__in=ids)
+        .order_by("belligerent__slug")
+        .values_list("incident_id", "belligerent__slug")
+    ):
+        belligerents[incident_id].append(slug)
+    assessments = defaultdict(list)
+    current = (
+        Assessment.objects.current(as_of)
+        .filter(incident_id__in=ids)
+        .order_by("assessor__kind", "assessor__slug")
+        .values("incident_id", "assessor__slug", "assessor__kind", *ASSESSMENT_FIELDS)
+    )
+    for assessment in current:
+        incident_id = assessment.pop("incident_id")
+        assessment["assessor"] = assessment.pop("assessor__slug")
+        assessment["assessor_kind"] = assessment.pop("assessor__kind")
+        assessments[incident_id].append(assessment)
+    return [(row, belligerents[row["id"]], assessments[row["id"]]) for row in batch]
+
+
+def csv_rows(incidents, as_of=None):
+    """The header, then one row per current assessment of each incident (an incident without any: one row with
+    empty assessment columns)."""
+    yield CSV_COLUMNS
+    for chunk in incident_chunks(incidents, as_of):
+        for incident, belligerents, assessments in chunk:
+            common = [*(incident[name] for name in INCIDENT_FIELDS), ";".join(belligerents)]
+            for assessment in assessments or [{}]:
+                yield [
+                    *common,
+                    assessment.get("assessor"),
+                    assessment.get("assessor_kind"),
+                    *(assessment.get(name) for name in ASSESSMENT_FIELDS),
+                ]
+
+
+def safe_cell(value):
+    """A CSV cell as text; text a spreadsheet would run as a formula is prefixed with an apostrophe. Numbers
+    (a negative longitude, say) are written as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return str(value)
+
+
+def json_chunks(incidents, as_of=None, figures_url=""):
+    """A JSON document, streamed: {"as_of": …, "incidents": [{…, "belligerents": […], "assessments": […]}]}."""
+    header = {"as_of": as_of.isoformat() if as_of else None, "tallies": figures_url}
+    yield json.dumps(header)[:-1] + ', "incidents": ['  # the header object, left open for the list
+    first = True
+    for chunk in incident_chunks(incidents, as_of):
+        parts = []
+        for incident, belligerents, assessments in chunk:
+            incident = {key: value for key, value in incident.items() if key != "id"}
+            document = {**incident, "belligerents": belligerents, "assessments": assessments}
+            parts.append(json.dumps(document, default=str, ensure_ascii=False))
+        yield ("" if first else ",") + ",".join(parts)
+        first = False
+    yield "]}"

@@ -1,0 +1,86 @@
+"""The one FilterSet of the public pages. The dashboard's tallies, the incident list and every export read
+`IncidentFilter(request.GET).qs`, so what a reader sees is what is counted is what they download."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from reports.models import Assessment, Assessor, Belligerent, Grading, Incident, OfficialVerdict, StrikeType
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class IncidentFilter(filters.FilterSet):
+    date_from = filters.DateFilter(field_name="date_start", lookup_expr="gte", label=_("From"), widget=DATE)
+    date_to = filters.DateFilter(field_name="date_start", lookup_expr="lte", label=_("To"), widget=DATE)
+    country = filters.CharFilter(lookup_expr="iexact", label=_("Country"))
+    governorate = filters.CharFilter(lookup_expr="iexact", label=_("Governorate / province"))
+    belligerent = filters.ModelChoiceFilter(
+        field_name="belligerents", to_field_name="slug", queryset=Belligerent.objects.all(), label=_("Belligerent")
+    )
+    assessor = filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=Assessor.objects.all(), method="assessed_by", label=_("Assessed by")
+    )
+    official_verdict = filters.ChoiceFilter(
+        choices=OfficialVerdict.choices, method="with_current_verdict", label=_("Official verdict")
+    )
+    grading = filters.ChoiceFilter(choices=Grading.choices, method="with_current_verdict", label=_("Monitor grading"))
+    strike_type = filters.ModelChoiceFilter(
+        field_name="strike_types", to_field_name="slug", queryset=StrikeType.objects.all(), label=_("Strike type")
+    )
+    q = filters.CharFilter(method="search", label=_("Search"), help_text=_("Code, place, title or summary."))
+    min_killed = filters.NumberFilter(method="killed_at_least", min_value=0, label=_("At least … killed"))
+    as_of = filters.DateFilter(method="known_by", label=_("As known on"), widget=DATE)
+
+    class Meta:
+        model = Incident
+        fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, Incident.objects.published(), *args, **kwargs)
+        self.form.fields["min_killed"].widget.attrs.update(min=0, step=1)
+
+    @property
+    def as_of_date(self):
+        """The date every figure is computed as of (None: today)."""
+        self.is_valid()
+        return self.form.cleaned_data.get("as_of")
+
+    def is_filtered(self):
+        """Whether any filter (as_of included) narrows the published set."""
+        self.is_valid()
+        return any(value not in (None, "") for value in self.form.cleaned_data.values())
+
+    def current_assessments(self):
+        return Assessment.objects.current(self.as_of_date)
+
+    # --- Filter methods --------------------------------------------------------------------------------
+
+    def known_by(self, queryset, name, value):
+        # An incident that had not happened yet cannot be in the record as of that date.
+        return queryset.filter(date_start__lte=value)
+
+    def assessed_by(self, queryset, name, value):
+        return queryset.filter(pk__in=self.current_assessments().filter(assessor=value).values("incident_id"))
+
+    def with_current_verdict(self, queryset, name, value):
+        return queryset.filter(pk__in=self.current_assessments().filter(verdict=value).values("incident_id"))
+
+    def killed_at_least(self, queryset, name, value):
+        """Incidents where some assessor's current figure reaches `value` (its maximum, or its minimum when no
+        maximum is given)."""
+        reaching = Q(killed_max__gte=value) | Q(killed_max__isnull=True, killed_min__gte=value)
+        return queryset.filter(pk__in=self.current_assessments().filter(reaching).values("incident_id"))
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(code__iexact=value)
+            | Q(place_name__icontains=value)
+            | Q(place_name_ar__icontains=value)
+            | Q(title__icontains=value)
+            | Q(summary__icontains=value)
+        )

@@ -1,0 +1,51 @@
+"""The unfiltered dashboard's figures, kept precomputed: reading one row is what keeps the public front page
+fast at a million incidents. Any change to the records it is computed from marks it stale (a version
+counter), and the next reader recomputes it from the live aggregation (`reports.tallies.compute`)."""
+
+from django.db import models
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from reports.models.assessments import Assessment, OfficialStatement
+from reports.models.incidents import Incident, IncidentBelligerent
+
+
+class TallySnapshot(models.Model):
+    """One row. `data_version` moves on every change to incidents, attributions, assessments or statements;
+    `figures` holds what was computed when the data was at `computed_version`."""
+
+    data_version = models.PositiveBigIntegerField(default=1)
+    computed_version = models.PositiveBigIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    figures = models.JSONField(default=dict, blank=True)
+
+    def __str__(self):
+        return f"Tally snapshot (data version {self.data_version}, computed for {self.computed_version})"
+
+    @classmethod
+    def get(cls):
+        snapshot, _created = cls.objects.get_or_create(pk=1)
+        return snapshot
+
+    @property
+    def is_fresh(self):
+        return self.computed_version == self.data_version
+
+
+def data_changed():
+    """Mark the snapshot stale. Bulk writers (imports, generators) call it once; saves call it by signal."""
+    if not TallySnapshot.objects.filter(pk=1).update(data_version=F("data_version") + 1):
+        TallySnapshot.objects.get_or_create(pk=1)
+
+
+@receiver(post_save, sender=Incident)
+@receiver(post_delete, sender=Incident)
+@receiver(post_save, sender=IncidentBelligerent)
+@receiver(post_delete, sender=IncidentBelligerent)
+@receiver(post_save, sender=Assessment)
+@receiver(post_delete, sender=Assessment)
+@receiver(post_save, sender=OfficialStatement)
+@receiver(post_delete, sender=OfficialStatement)
+def record_changed(sender, **kwargs):
+    data_changed()

@@ -1,0 +1,31 @@
+"""Formatting for figures: ranges, signed gaps, and links that keep the reader's filters."""
+
+from django import template
+from django.http import QueryDict
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.simple_tag
+def span(low, high):
+    """A count range as readers write it: "105" when both ends agree, "141–278" otherwise."""
+    if low is None and high is None:
+        return "?"
+    low_text = number_format(low, force_grouping=True)
+    if high is None or high == low:
+        return low_text
+    return f"{low_text}–{number_format(high, force_grouping=True)}"
+
+
+@register.simple_tag
+def with_query(query, **changes):
+    """The current filters (`query`, a urlencoded string) with some parameters set or removed (None)."""
+    params = QueryDict(query, mutable=True)
+    params.pop("page", None)
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value not in (None, ""):
+            params[name] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -1,0 +1,46 @@
+"""Downloads for readers: the filtered incidents as CSV or JSON (streamed), and every dashboard figure as JSON.
+They take the same filters as the pages, through the same FilterSet."""
+
+import csv
+
+from django.http import JsonResponse, StreamingHttpResponse
+from django.urls import reverse
+
+from reports import exports, tallies
+from reports.filters import IncidentFilter
+
+
+class Echo:
+    """A file-like object for csv.writer that hands each written line back instead of storing it."""
+
+    def write(self, value):
+        return value
+
+
+def incidents_csv(request):
+    incident_filter = IncidentFilter(request.GET)
+    writer = csv.writer(Echo())
+    rows = exports.csv_rows(incident_filter.qs, incident_filter.as_of_date)
+    lines = (writer.writerow([exports.safe_cell(cell) for cell in row]) for row in rows)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="incidents.csv"'
+    return response
+
+
+def incidents_json(request):
+    incident_filter = IncidentFilter(request.GET)
+    figures_url = request.build_absolute_uri(reverse("reports:tallies_json")) + query_string(request)
+    chunks = exports.json_chunks(incident_filter.qs, incident_filter.as_of_date, figures_url)
+    return StreamingHttpResponse(chunks, content_type="application/json")
+
+
+def tallies_json(request):
+    incident_filter = IncidentFilter(request.GET)
+    figures = tallies.dashboard(incident_filter)
+    filters = {name: value for name, value in request.GET.items() if name in incident_filter.filters}
+    errors = {name: [str(error) for error in errors] for name, errors in incident_filter.errors.items()}
+    return JsonResponse({"filters": filters, "errors": errors, **figures}, json_dumps_params={"ensure_ascii": False})
+
+
+def query_string(request):
+    return f"?{request.GET.urlencode()}" if request.GET else ""

@@ -1,0 +1,83 @@
+"""A reader in Chromium: the dashboard, its filters, an earlier date, an incident, the CSV download."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from playwright.sync_api import expect
+
+from reports.models import ReviewState
+from tests.factories import make_assessment, make_incident, make_source, make_statement, official_assessor
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def records():
+    mosul = make_incident(
+        code="CS1548",
+        country="Iraq",
+        place_name="Al-Jadida",
+        place_name_ar="الجديدة",
+        date_start=datetime.date(2017, 3, 17),
+    )
+    make_assessment(
+        mosul,
+        official_assessor(),
+        verdict="under_review",
+        assessed_on=datetime.date(2017, 3, 25),
+        killed_min=None,
+        killed_max=None,
+    )
+    make_assessment(
+        mosul,
+        official_assessor(),
+        verdict="credible",
+        assessed_on=datetime.date(2017, 5, 25),
+        killed_min=105,
+        killed_max=105,
+    )
+    make_assessment(mosul, verdict="confirmed", assessed_on=datetime.date(2017, 3, 20), killed_min=141, killed_max=278)
+    make_source(mosul, url="https://example.org/mosul", title="Mosul report")
+    raqqa = make_incident(code="SY0001", country="Syria", date_start=datetime.date(2017, 6, 1))
+    make_assessment(raqqa, verdict="fair", killed_min=3, killed_max=9)
+    make_incident(code="DRAFT1", review_state=ReviewState.DRAFT)
+    make_statement()
+
+
+def test_reader_filters_goes_back_in_time_opens_an_incident_and_downloads(live_server, page, records):
+    page.goto(live_server.url + "/")
+    figures = page.locator(".figures")
+    expect(figures).to_contain_text("105 civilians killed")
+    expect(figures).to_contain_text("144–287 likely")
+    expect(page.get_by_text("DRAFT1")).to_have_count(0)
+    assert page.locator(".chart svg polyline").count() == 3
+    header_colour = page.locator(".site-header").evaluate("node => getComputedStyle(node).backgroundColor")
+    assert header_colour == "rgb(29, 31, 33)"  # the app's own stylesheet is applied
+
+    page.get_by_role("textbox", name="Country").fill("Iraq")
+    page.get_by_role("button", name="Apply").click()
+    assert "country=Iraq" in page.url  # the link is shareable
+    expect(figures).to_contain_text("141–278 likely")
+    expect(page.locator("#headline")).to_contain_text("in 1 published incident")
+
+    page.get_by_role("textbox", name="As known on").fill("2017-04-30")
+    page.get_by_role("button", name="Apply").click()
+    expect(figures.locator(".official")).to_contain_text("0 civilians killed")
+    expect(figures).to_contain_text("1 reports")  # still under review on that date
+    reconciliation = page.get_by_role("row").filter(has_text="2017-04-30")
+    expect(reconciliation).to_contain_text("352")
+
+    page.get_by_role("link", name="See the 1 incident behind these numbers").click()
+    expect(page.get_by_role("row").filter(has_text="CS1548")).to_contain_text("Open / under review")
+    page.get_by_role("link", name="CS1548").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("CS1548")
+    expect(page.get_by_role("link", name="Mosul report")).to_have_attribute("href", "https://example.org/mosul")
+
+    page.go_back()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV").click()
+    rows = list(csv.DictReader(io.StringIO(open(download_info.value.path(), encoding="utf-8").read())))
+    assert {row["code"] for row in rows} == {"CS1548"}
+    assert {row["verdict"] for row in rows} == {"under_review", "confirmed"}  # as known on 30 April 2017
