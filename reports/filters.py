@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from reports import tallies
 from reports.models import Assessment, Assessor, Belligerent, Grading, Incident, OfficialVerdict, StrikeType
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -14,8 +15,12 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class IncidentFilter(filters.FilterSet):
     date_from = filters.DateFilter(field_name="date_start", lookup_expr="gte", label=_("From"), widget=DATE)
     date_to = filters.DateFilter(field_name="date_start", lookup_expr="lte", label=_("To"), widget=DATE)
-    country = filters.CharFilter(lookup_expr="iexact", label=_("Country"))
-    governorate = filters.CharFilter(lookup_expr="iexact", label=_("Governorate / province"))
+    # Choices are the places of the published incidents (exact matches: the database can estimate and index
+    # them, which a case-insensitive match over a million rows defeats).
+    country = filters.ChoiceFilter(choices=lambda: tallies.place_choices("country"), label=_("Country"))
+    governorate = filters.ChoiceFilter(
+        choices=lambda: tallies.place_choices("governorate"), label=_("Governorate / province")
+    )
     belligerent = filters.ModelChoiceFilter(
         field_name="belligerents", to_field_name="slug", queryset=Belligerent.objects.all(), label=_("Belligerent")
     )

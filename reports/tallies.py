@@ -15,8 +15,10 @@ The rules (the methodology page says the same in plain words):
 - **Gap**: the lead monitor's likely range minus the official count, end by end, and their ratio.
 """
 
+from collections import defaultdict
+
 from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from reports.models import (
@@ -33,35 +35,20 @@ from reports.models import (
 OPEN_VERDICTS = (OfficialVerdict.NOT_YET_ASSESSED, OfficialVerdict.UNDER_REVIEW, OfficialVerdict.REOPENED)
 LOW = Coalesce(F("killed_min"), Value(0))
 HIGH = Coalesce(F("killed_max"), F("killed_min"), Value(0))
-# Each breakdown groups by a key (what a filter link uses) and shows a label.
-BREAKDOWNS = {
-    "year": (ExtractYear("incident__date_start"), None),
-    "country": (F("incident__country"), None),
-    "governorate": (F("incident__governorate"), None),
-    "belligerent": (F("incident__belligerents__slug"), F("incident__belligerents__name")),
-}
+UNKNOWN = Q(killed_min__isnull=True, killed_max__isnull=True)
 RECONCILED_STATEMENTS = 5
-
-
-def ranged(name, condition):
-    """Conditional sums: the low and high ends of a range, and the number of incidents behind it."""
-    return {
-        f"{name}_low": Sum(LOW, filter=condition, default=0),
-        f"{name}_high": Sum(HIGH, filter=condition, default=0),
-        f"{name}_incidents": Count("incident", filter=condition, distinct=True),
-    }
-
-
-def official_ids():
-    return list(Assessor.objects.filter(kind=AssessorKind.OFFICIAL).values_list("id", flat=True))
-
-
-def credible(officials):
-    return Q(assessor_id__in=officials, verdict=OfficialVerdict.CREDIBLE)
-
-
-def likely(monitor_id):
-    return Q(assessor_id=monitor_id, verdict__in=LIKELY_GRADINGS)
+# The finest grain of the figures: every breakdown but the belligerents' is a roll-up of these groups.
+PLACE_AND_MONTH = {
+    "month": TruncMonth("incident__date_start"),
+    "country": F("incident__country"),
+    "governorate": F("incident__governorate"),
+}
+BY_BELLIGERENT = {"key": F("incident__belligerents__slug"), "label": F("incident__belligerents__name")}
+ROLLUPS = {
+    "year": lambda group: str(group["month"].year),
+    "country": lambda group: group["country"],
+    "governorate": lambda group: group["governorate"],
+}
 
 
 # --- The figures ---------------------------------------------------------------------------------------------
@@ -69,41 +56,146 @@ def likely(monitor_id):
 
 def compute(incidents, as_of=None):
     """Every dashboard figure for `incidents` (a queryset of published incidents) as known on `as_of`, as plain
-    data (what /tallies.json serves and the snapshot stores)."""
+    data (what /tallies.json serves and the snapshot stores).
+
+    The database does the work in one pass over the current assessments, summed per month, place, assessor
+    and verdict, and one count of incidents per month and place; the headline, the monthly series and the
+    breakdowns are roll-ups of those few thousand grouped rows (the belligerents, which cut across places,
+    get their own two grouped queries)."""
     current = Assessment.objects.current(as_of).filter(incident__in=incidents)
-    officials = official_ids()
-    monitors = monitor_totals(current, officials)
+    assessed = grouped_assessments(current, PLACE_AND_MONTH)
+    counted = grouped_incidents(incidents, {"month": TruncMonth("date_start")}, ["country", "governorate"])
+    officials = set(official_ids())
+    monitors = monitor_totals(assessed, officials)
     lead = monitors[0] if monitors else None
-    official = official_totals(current, officials, lead)
+    sides = Sides(officials, lead["assessor_id"] if lead else None)
+    official = sides.official_totals(assessed)
+    official.update(open_deaths(current, officials, lead))
     return {
         "as_of": (as_of or timezone.localdate()).isoformat(),
-        "incidents": incidents.count(),
+        "incidents": sum(group["incidents"] for group in counted),
         "official": official,
         "monitors": monitors,
         "lead_monitor": lead["assessor"] if lead else None,
         "gap": gap(official, lead),
-        "by_month": by_month(current, officials, lead),
-        "breakdowns": {name: breakdown(current, officials, lead, name) for name in BREAKDOWNS},
+        "by_month": cumulate(sides.rollup(assessed, counted, lambda group: group["month"].strftime("%Y-%m"), "month")),
+        "breakdowns": {
+            **{name: sides.rollup(assessed, counted, key, "key") for name, key in ROLLUPS.items()},
+            "belligerent": belligerent_breakdown(current, incidents, sides),
+        },
         "reconciliation": reconciliation(as_of),
     }
 
 
-def official_totals(current, officials, lead):
-    totals = current.aggregate(
-        **ranged("credible", credible(officials)),
-        open_incidents=Count("incident", filter=Q(assessor_id__in=officials, verdict__in=OPEN_VERDICTS), distinct=True),
-        non_credible_incidents=Count(
-            "incident", filter=Q(assessor_id__in=officials, verdict=OfficialVerdict.NON_CREDIBLE), distinct=True
-        ),
-        assessed_incidents=Count("incident", filter=Q(assessor_id__in=officials), distinct=True),
-        unknown_count_incidents=Count(
-            "incident",
-            filter=credible(officials) & Q(killed_min__isnull=True, killed_max__isnull=True),
-            distinct=True,
-        ),
+def official_ids():
+    return list(Assessor.objects.filter(kind=AssessorKind.OFFICIAL).values_list("id", flat=True))
+
+
+def grouped_assessments(current, grouping):
+    """Current assessments summed per group, assessor and verdict: each row's `assessments` is also its number
+    of incidents, since an assessor has one current assessment per incident."""
+    return list(
+        current.annotate(**grouping)
+        .values(*grouping, "assessor_id", "verdict")
+        .annotate(assessments=Count("id"), low=Sum(LOW), high=Sum(HIGH), unknown=Count("id", filter=UNKNOWN))
+        .order_by()
     )
-    totals.update(open_deaths(current, officials, lead))
-    return totals
+
+
+def grouped_incidents(incidents, annotations, fields=()):
+    grouped = incidents.annotate(**annotations).values(*annotations, *fields)
+    return list(grouped.annotate(incidents=Count("id")).order_by())
+
+
+class Sides:
+    """Which grouped rows count for which figure: the official side (credible verdicts of official assessors)
+    and the lead monitor (all grades, and likely)."""
+
+    def __init__(self, officials, lead_id):
+        self.officials, self.lead_id = officials, lead_id
+
+    def figures_of(self, row):
+        """The figures a grouped assessment row adds to: (name, counts its range?)."""
+        if row["assessor_id"] in self.officials:
+            if row["verdict"] == OfficialVerdict.CREDIBLE:
+                yield "official"
+        elif row["assessor_id"] == self.lead_id:
+            yield "all"
+            if row["verdict"] in LIKELY_GRADINGS:
+                yield "likely"
+
+    def rollup(self, assessed, counted, key, key_name):
+        """Rows per `key(group)`, sorted: incidents, and the low, high and incidents of each figure."""
+        rows = defaultdict(lambda: defaultdict(int))
+        for group in counted:
+            rows[key(group)]["incidents"] += group["incidents"]
+        for group in assessed:
+            row = rows[key(group)]
+            for figure in self.figures_of(group):
+                add_range(row, figure, group)
+        return [{key_name: name or "", "label": name or "", **ranges(rows[name])} for name in sorted(rows, key=str)]
+
+    def official_totals(self, assessed):
+        totals = defaultdict(int)
+        for group in assessed:
+            if group["assessor_id"] not in self.officials:
+                continue
+            totals["assessed_incidents"] += group["assessments"]
+            if group["verdict"] == OfficialVerdict.CREDIBLE:
+                add_range(totals, "credible", group)
+                totals["unknown_count_incidents"] += group["unknown"]
+            elif group["verdict"] in OPEN_VERDICTS:
+                totals["open_incidents"] += group["assessments"]
+            elif group["verdict"] == OfficialVerdict.NON_CREDIBLE:
+                totals["non_credible_incidents"] += group["assessments"]
+        names = ["credible_low", "credible_high", "credible_incidents", "unknown_count_incidents"]
+        names += ["open_incidents", "non_credible_incidents", "assessed_incidents"]
+        return {name: totals[name] for name in names}
+
+
+def add_range(totals, figure, group):
+    totals[f"{figure}_low"] += group["low"]
+    totals[f"{figure}_high"] += group["high"]
+    totals[f"{figure}_incidents"] += group["assessments"]
+
+
+def ranges(row):
+    names = ["incidents"] + [
+        f"{figure}_{end}" for figure in ("official", "likely", "all") for end in ("low", "high", "incidents")
+    ]
+    return {name: row[name] for name in names}
+
+
+def monitor_totals(assessed, officials):
+    """One row per independent monitor, the lead (most incidents assessed) first."""
+    totals = defaultdict(lambda: defaultdict(int))
+    for group in assessed:
+        if group["assessor_id"] in officials:
+            continue
+        monitor = totals[group["assessor_id"]]
+        monitor["incidents"] += group["assessments"]
+        monitor["all_low"] += group["low"]
+        monitor["all_high"] += group["high"]
+        monitor["unknown_count_incidents"] += group["unknown"]
+        if group["verdict"] in LIKELY_GRADINGS:
+            add_range(monitor, "likely", group)
+    names = {a.id: a for a in Assessor.objects.filter(id__in=totals)}
+    rows = [
+        {
+            "assessor_id": assessor_id,
+            "assessor": names[assessor_id].name,
+            "slug": names[assessor_id].slug,
+            **{name: figures[name] for name in MONITOR_FIGURES},
+        }
+        for assessor_id, figures in totals.items()
+    ]
+    return sorted(rows, key=lambda row: (-row["incidents"], row["assessor"]))
+
+
+MONITOR_FIGURES = [
+    *["incidents", "all_low", "all_high", "unknown_count_incidents"],
+    *["likely_low", "likely_high", "likely_incidents"],
+]
 
 
 def open_deaths(current, officials, lead):
@@ -111,34 +203,19 @@ def open_deaths(current, officials, lead):
     if lead is None:
         return {"open_monitor_low": 0, "open_monitor_high": 0}
     still_open = current.filter(assessor_id__in=officials, verdict__in=OPEN_VERDICTS).values("incident_id")
-    sums = current.filter(assessor_id=lead["assessor_id"], incident_id__in=still_open).aggregate(
+    return current.filter(assessor_id=lead["assessor_id"], incident_id__in=still_open).aggregate(
         open_monitor_low=Sum(LOW, default=0), open_monitor_high=Sum(HIGH, default=0)
     )
-    return sums
 
 
-def monitor_totals(current, officials):
-    """One row per independent monitor, the lead (most incidents assessed) first."""
-    rows = (
-        current.exclude(assessor_id__in=officials)
-        .values("assessor_id", "assessor__name", "assessor__slug")
-        .annotate(
-            incidents=Count("incident", distinct=True),
-            all_low=Sum(LOW, default=0),
-            all_high=Sum(HIGH, default=0),
-            **ranged("likely", Q(verdict__in=LIKELY_GRADINGS)),
-            unknown_count_incidents=Count("incident", filter=Q(killed_min__isnull=True, killed_max__isnull=True)),
-        )
-        .order_by("-incidents", "assessor__name")
-    )
-    return [
-        {
-            **{key: row[key] for key in row if not key.startswith("assessor__")},
-            "assessor": row["assessor__name"],
-            "slug": row["assessor__slug"],
-        }
-        for row in rows
-    ]
+def belligerent_breakdown(current, incidents, sides):
+    """Per belligerent (an incident attributed to two counts under each): grouped in the database by
+    belligerent, assessor and verdict, then rolled up like the others."""
+    assessed = grouped_assessments(current, BY_BELLIGERENT)
+    counted = grouped_incidents(incidents, {"key": F("belligerents__slug"), "label": F("belligerents__name")})
+    labels = {group["key"]: group["label"] for group in counted}
+    rows = sides.rollup(assessed, counted, lambda group: group["key"], "key")
+    return [{**row, "label": labels.get(row["key"]) or row["key"]} for row in rows]
 
 
 def gap(official, lead):
@@ -154,44 +231,14 @@ def gap(official, lead):
     }
 
 
-def by_month(current, officials, lead):
-    """Per month of the incident date, and cumulated: the official count and the lead monitor's likely range."""
-    sums = ranged("official", credible(officials))
-    if lead:
-        sums.update(ranged("likely", likely(lead["assessor_id"])))
-    rows = current.annotate(month=TruncMonth("incident__date_start")).values("month").annotate(**sums).order_by("month")
-    return cumulate([{**row, "month": row["month"].strftime("%Y-%m")} for row in rows])
-
-
 def cumulate(rows):
-    """Running totals of each `…_low` / `…_high` figure, in the rows' order (already aggregated per month)."""
-    running = {}
+    """Running totals of each `…_low` / `…_high` figure, in the rows' (month) order."""
+    running = defaultdict(int)
     for row in rows:
         for key in [key for key in row if key.endswith(("_low", "_high"))]:
-            running[key] = running.get(key, 0) + row[key]
+            running[key] += row[key]
             row[f"cumulative_{key}"] = running[key]
     return rows
-
-
-def breakdown(current, officials, lead, dimension):
-    """Incidents, the official count and the monitors' ranges per year, country, governorate or belligerent
-    (an incident attributed to two belligerents counts under each)."""
-    sums = ranged("official", credible(officials))
-    if lead:
-        sums.update(ranged("likely", likely(lead["assessor_id"])))
-        sums.update(ranged("all", Q(assessor_id=lead["assessor_id"])))
-    key, label = BREAKDOWNS[dimension]
-    rows = (
-        current.annotate(key=key, label=label or key)
-        .values("key", "label")
-        .annotate(incidents=Count("incident", distinct=True), **sums)
-        .order_by("label")
-    )
-    return [{**row, "key": text(row["key"]), "label": text(row["label"])} for row in rows]
-
-
-def text(value):
-    return "" if value is None else str(value)
 
 
 def reconciliation(as_of=None):
@@ -206,9 +253,12 @@ def reconciliation(as_of=None):
         on_that_date = (
             Assessment.objects.published().current(statement.published_on).filter(assessor=statement.assessor)
         )
+        credible = Q(verdict=OfficialVerdict.CREDIBLE)
         records = on_that_date.aggregate(
-            **ranged("credible", Q(verdict=OfficialVerdict.CREDIBLE)),
-            open_incidents=Count("incident", filter=Q(verdict__in=OPEN_VERDICTS), distinct=True),
+            credible_low=Sum(LOW, filter=credible, default=0),
+            credible_high=Sum(HIGH, filter=credible, default=0),
+            credible_incidents=Count("id", filter=credible),
+            open_incidents=Count("id", filter=Q(verdict__in=OPEN_VERDICTS)),
         )
         rows.append(
             {
@@ -231,10 +281,19 @@ def dashboard(incident_filter):
     recomputed first if a record changed since; filtered or dated views are computed live."""
     if incident_filter.is_filtered():
         return compute(incident_filter.qs, incident_filter.as_of_date)
+    return unfiltered()
+
+
+def unfiltered():
     snapshot = TallySnapshot.get()
     if not snapshot.is_fresh or snapshot.figures.get("as_of") != timezone.localdate().isoformat():
         refresh_snapshot(snapshot)
     return snapshot.figures
+
+
+def place_choices(dimension):
+    """The countries or governorates of the published incidents, as filter choices (from the snapshot)."""
+    return [(row["key"], row["label"]) for row in unfiltered()["breakdowns"][dimension] if row["key"]]
 
 
 def refresh_snapshot(snapshot=None):

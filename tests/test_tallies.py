@@ -94,7 +94,7 @@ def test_as_of_uses_what_was_known_on_that_date(war):
 
 
 def test_filters_narrow_every_figure(war):
-    syria = figures(country="syria")
+    syria = figures(country="Syria")
     assert syria["incidents"] == 3
     assert syria["official"]["credible_low"] == 4
     assert syria["monitors"][0]["all_low"] == 14

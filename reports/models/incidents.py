@@ -246,7 +246,8 @@ class Incident(models.Model):
             models.CheckConstraint(condition=Q(review_state__in=ReviewState.values), name="incident_state_valid"),
         ]
         indexes = [
-            models.Index(fields=["review_state", "date_start"], name="incident_state_date_idx"),
+            # The public order (newest first, then code): lists and "latest" read it without sorting.
+            models.Index(fields=["review_state", "-date_start", "code"], name="incident_public_order_idx"),
             models.Index(fields=["review_state", "submitted_at"], name="incident_queue_idx"),
             models.Index(fields=["date_start"], name="incident_date_idx"),
             models.Index(fields=["country", "governorate"], name="incident_place_idx"),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from reports import charts, tallies
-from reports.demo import DEMO_CODE_PREFIX
+from reports.demo import demo_loaded
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident
@@ -38,7 +38,7 @@ def common_context(request, incident_filter):
     return {
         "filter": incident_filter,
         "query": query.urlencode(),
-        "has_demo_data": Incident.objects.published().filter(code__startswith=DEMO_CODE_PREFIX).exists(),
+        "has_demo_data": demo_loaded(),
     }
 
 

@@ -56,7 +56,7 @@ def test_reader_filters_goes_back_in_time_opens_an_incident_and_downloads(live_s
     header_colour = page.locator(".site-header").evaluate("node => getComputedStyle(node).backgroundColor")
     assert header_colour == "rgb(29, 31, 33)"  # the app's own stylesheet is applied
 
-    page.get_by_role("textbox", name="Country").fill("Iraq")
+    page.get_by_role("combobox", name="Country").select_option("Iraq")
     page.get_by_role("button", name="Apply").click()
     assert "country=Iraq" in page.url  # the link is shareable
     expect(figures).to_contain_text("141–278 likely")
