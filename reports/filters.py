@@ -15,12 +15,10 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class IncidentFilter(filters.FilterSet):
     date_from = filters.DateFilter(field_name="date_start", lookup_expr="gte", label=_("From"), widget=DATE)
     date_to = filters.DateFilter(field_name="date_start", lookup_expr="lte", label=_("To"), widget=DATE)
-    # Choices are the places of the published incidents (exact matches: the database can estimate and index
-    # them, which a case-insensitive match over a million rows defeats).
-    country = filters.ChoiceFilter(choices=lambda: tallies.place_choices("country"), label=_("Country"))
-    governorate = filters.ChoiceFilter(
-        choices=lambda: tallies.place_choices("governorate"), label=_("Governorate / province")
-    )
+    # Choices are the places of the published incidents, set in __init__ (exact matches: the database can
+    # estimate and index them, which a case-insensitive match over a million rows defeats).
+    country = filters.ChoiceFilter(label=_("Country"))
+    governorate = filters.ChoiceFilter(label=_("Governorate / province"))
     belligerent = filters.ModelChoiceFilter(
         field_name="belligerents", to_field_name="slug", queryset=Belligerent.objects.all(), label=_("Belligerent")
     )
@@ -44,6 +42,10 @@ class IncidentFilter(filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, Incident.objects.published(), *args, **kwargs)
+        # The unfiltered figures, read once: they list the places, and serve an unfiltered dashboard as is.
+        self.unfiltered_figures = tallies.unfiltered()
+        for dimension in ("country", "governorate"):
+            self.filters[dimension].extra["choices"] = tallies.place_choices(self.unfiltered_figures, dimension)
         self.form.fields["min_killed"].widget.attrs.update(min=0, step=1)
 
     @property

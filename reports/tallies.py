@@ -281,7 +281,7 @@ def dashboard(incident_filter):
     recomputed first if a record changed since; filtered or dated views are computed live."""
     if incident_filter.is_filtered():
         return compute(incident_filter.qs, incident_filter.as_of_date)
-    return unfiltered()
+    return incident_filter.unfiltered_figures
 
 
 def unfiltered():
@@ -291,9 +291,9 @@ def unfiltered():
     return snapshot.figures
 
 
-def place_choices(dimension):
-    """The countries or governorates of the published incidents, as filter choices (from the snapshot)."""
-    return [(row["key"], row["label"]) for row in unfiltered()["breakdowns"][dimension] if row["key"]]
+def place_choices(figures, dimension):
+    """The countries or governorates of the published incidents in the unfiltered `figures`, as choices."""
+    return [(row["key"], row["label"]) for row in figures["breakdowns"][dimension] if row["key"]]
 
 
 def refresh_snapshot(snapshot=None):
