@@ -5,19 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0006_tally_snapshot'),
+        ("reports", "0006_tally_snapshot"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='incident',
-            name='incident_state_date_idx',
+            model_name="incident",
+            name="incident_state_date_idx",
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['review_state', '-date_start', 'code'], name='incident_public_order_idx'),
+            model_name="incident",
+            index=models.Index(fields=["review_state", "-date_start", "code"], name="incident_public_order_idx"),
         ),
     ]
