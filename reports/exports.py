@@ -5,12 +5,16 @@ Rows are produced in chunks (one query for the chunk's incidents, one for their 
 their belligerents), so memory stays flat whatever the number of incidents.
 """
 
+import csv
+import io
 import json
 from collections import defaultdict
 
+from django.db import transaction
+
 from reports.models import Assessment, IncidentBelligerent
 
-CHUNK = 2_000
+CHUNK = 5_000
 INCIDENT_FIELDS = [
     "code",
     "title",
@@ -42,22 +46,27 @@ ASSESSMENT_FIELDS = [
     "source_url",
 ]
 CSV_COLUMNS = [*INCIDENT_FIELDS, "belligerents", "assessor", "assessor_kind", *ASSESSMENT_FIELDS]
-# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list).
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list). Only free text can:
+# the other columns hold numbers, dates, URLs and our own short names.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FREE_TEXT = {"title", "country", "governorate", "district", "place_name", "place_name_ar"}
 
 
 def incident_chunks(incidents, as_of=None):
     """Yield lists of (incident values, belligerent slugs, current assessments as dicts), CHUNK at a time, in
     the list's order."""
     fields = ["id", *INCIDENT_FIELDS]
-    batch = []
-    for row in incidents.order_by("-date_start", "code").values(*fields).iterator(chunk_size=CHUNK):
-        batch.append(row)
-        if len(batch) == CHUNK:
+    # In a transaction, PostgreSQL streams the rows from a server-side cursor as they are fetched; outside
+    # one, Django declares the cursor WITH HOLD, which first copies the whole result (seconds at a million).
+    with transaction.atomic():
+        batch = []
+        for row in incidents.order_by("-date_start", "code").values(*fields).iterator(chunk_size=CHUNK):
+            batch.append(row)
+            if len(batch) == CHUNK:
+                yield with_relations(batch, as_of)
+                batch = []
+        if batch:
             yield with_relations(batch, as_of)
-            batch = []
-    if batch:
-        yield with_relations(batch, as_of)
 
 
 def with_relations(batch, as_of):
@@ -84,30 +93,37 @@ def with_relations(batch, as_of):
     return [(row, belligerents[row["id"]], assessments[row["id"]]) for row in batch]
 
 
-def csv_rows(incidents, as_of=None):
-    """The header, then one row per current assessment of each incident (an incident without any: one row with
-    empty assessment columns)."""
-    yield CSV_COLUMNS
+def csv_chunks(incidents, as_of=None):
+    """The CSV text, a chunk of incidents at a time: the header, then one row per current assessment of each
+    incident (an incident without any: one row with empty assessment columns). Empty cells are unknowns."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)  # sent with the first chunk, or alone when nothing matches
     for chunk in incident_chunks(incidents, as_of):
         for incident, belligerents, assessments in chunk:
-            common = [*(incident[name] for name in INCIDENT_FIELDS), ";".join(belligerents)]
+            common = [safe_cell(incident[name]) if name in FREE_TEXT else incident[name] for name in INCIDENT_FIELDS]
+            common.append(";".join(belligerents))
             for assessment in assessments or [{}]:
-                yield [
-                    *common,
-                    assessment.get("assessor"),
-                    assessment.get("assessor_kind"),
-                    *(assessment.get(name) for name in ASSESSMENT_FIELDS),
-                ]
+                writer.writerow(
+                    [
+                        *common,
+                        assessment.get("assessor"),
+                        assessment.get("assessor_kind"),
+                        *(assessment.get(name) for name in ASSESSMENT_FIELDS),
+                    ]
+                )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 def safe_cell(value):
-    """A CSV cell as text; text a spreadsheet would run as a formula is prefixed with an apostrophe. Numbers
-    (a negative longitude, say) are written as they are."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    return str(value)
+    """Free text a spreadsheet would run as a formula, prefixed with an apostrophe so it stays text."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def json_chunks(incidents, as_of=None, figures_url=""):

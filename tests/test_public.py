@@ -8,6 +8,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from reports import exports
 from reports.demo import load_demo_data
 from reports.models import ReviewState
 from reports.views import public
@@ -251,3 +252,9 @@ def test_static_assets_are_served_by_the_app(client):
     page = get(client, "reports:home")
     assert "/static/css/site.css" in page
     assert "//" not in page.split("/static/css/site.css")[0].rsplit('href="', 1)[1]  # no other host
+
+
+def test_an_empty_selection_downloads_just_the_header(client):
+    text = get(client, "reports:incidents_csv", q="nothing matches this")
+    assert text.splitlines() == [",".join(exports.CSV_COLUMNS)]
+    assert json.loads(get(client, "reports:incidents_json", q="nothing"))["incidents"] == []
