@@ -200,3 +200,14 @@ def test_the_snapshot_is_read_not_recomputed_while_nothing_changes(django_assert
     make_assessment(war["C"], monitor_assessor(), verdict="fair", killed_min=1, killed_max=1)
     assert not TallySnapshot.get().is_fresh
     assert tallies.dashboard(IncidentFilter({}))["monitors"][0]["likely_low"] == 146
+
+
+def test_only_changes_readers_can_see_make_the_snapshot_stale(analyst, reviewer):
+    tallies.dashboard(IncidentFilter({}))
+    draft = make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
+    make_assessment(draft)
+    assert TallySnapshot.get().is_fresh
+    Incident.objects.filter(pk=draft.pk).update(review_state=ReviewState.PENDING)
+    draft.refresh_from_db()
+    draft.approve(reviewer)
+    assert not TallySnapshot.get().is_fresh

@@ -1,6 +1,6 @@
 """The unfiltered dashboard's figures, kept precomputed: reading one row is what keeps the public front page
-fast at a million incidents. Any change to the records it is computed from marks it stale (a version
-counter), and the next reader recomputes it from the live aggregation (`reports.tallies.compute`)."""
+fast at a million incidents. Any change to the published records it is computed from marks it stale (a
+version counter), and the next reader recomputes it from the live aggregation (`reports.tallies.compute`)."""
 
 from django.db import models
 from django.db.models import F
@@ -9,6 +9,7 @@ from django.dispatch import receiver
 
 from reports.models.assessments import Assessment, OfficialStatement
 from reports.models.incidents import Incident, IncidentBelligerent
+from reports.models.vocabulary import ReviewState
 
 
 class TallySnapshot(models.Model):
@@ -39,13 +40,29 @@ def data_changed():
         TallySnapshot.objects.get_or_create(pk=1)
 
 
+# Only changes readers can see make the snapshot stale: drafts and pending work are saved far more often than
+# anything is published, and each staleness costs the next reader a full recomputation.
+PUBLIC_STATES = (ReviewState.PUBLISHED, ReviewState.RETRACTED)  # retracting removes from the figures
+
+
 @receiver(post_save, sender=Incident)
 @receiver(post_delete, sender=Incident)
+def incident_changed(sender, instance, **kwargs):
+    if instance.review_state in PUBLIC_STATES:
+        data_changed()
+
+
 @receiver(post_save, sender=IncidentBelligerent)
 @receiver(post_delete, sender=IncidentBelligerent)
 @receiver(post_save, sender=Assessment)
 @receiver(post_delete, sender=Assessment)
+def incident_part_changed(sender, instance, **kwargs):
+    state = Incident.objects.filter(pk=instance.incident_id).values_list("review_state", flat=True).first()
+    if state is None or state in PUBLIC_STATES:  # None: deleted with its incident
+        data_changed()
+
+
 @receiver(post_save, sender=OfficialStatement)
 @receiver(post_delete, sender=OfficialStatement)
-def record_changed(sender, **kwargs):
+def statement_changed(sender, **kwargs):
     data_changed()
