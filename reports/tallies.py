@@ -54,7 +54,7 @@ ROLLUPS = {
 # --- The figures ---------------------------------------------------------------------------------------------
 
 
-def compute(incidents, as_of=None):
+def compute(incidents, as_of=None, known_reconciliation=()):
     """Every dashboard figure for `incidents` (a queryset of published incidents) as known on `as_of`, as plain
     data (what /tallies.json serves and the snapshot stores).
 
@@ -83,7 +83,7 @@ def compute(incidents, as_of=None):
             **{name: sides.rollup(assessed, counted, key, "key") for name, key in ROLLUPS.items()},
             "belligerent": belligerent_breakdown(current, incidents, sides),
         },
-        "reconciliation": reconciliation(as_of),
+        "reconciliation": reconciliation(as_of, known_reconciliation),
     }
 
 
@@ -241,36 +241,37 @@ def cumulate(rows):
     return rows
 
 
-def reconciliation(as_of=None):
+def reconciliation(as_of=None, known_rows=()):
     """The latest official statements beside what this database's records added up to on each one's date:
     credible deaths of that assessor's incidents, and its incidents still awaiting a verdict. Statements are
-    cumulative and cover everything, so the page's filters do not apply to them."""
+    cumulative and cover everything, so the page's filters do not apply to them, and rows already computed for
+    the same data (`known_rows`, from the unfiltered figures) are reused."""
     statements = OfficialStatement.objects.select_related("assessor").order_by("-published_on", "assessor__name")
     if as_of:
         statements = statements.filter(published_on__lte=as_of)
-    rows = []
-    for statement in statements[:RECONCILED_STATEMENTS]:
-        on_that_date = (
-            Assessment.objects.published().current(statement.published_on).filter(assessor=statement.assessor)
-        )
-        credible = Q(verdict=OfficialVerdict.CREDIBLE)
-        records = on_that_date.aggregate(
-            credible_low=Sum(LOW, filter=credible, default=0),
-            credible_high=Sum(HIGH, filter=credible, default=0),
-            credible_incidents=Count("id", filter=credible),
-            open_incidents=Count("id", filter=Q(verdict__in=OPEN_VERDICTS)),
-        )
-        rows.append(
-            {
-                "assessor": statement.assessor.name,
-                "published_on": statement.published_on.isoformat(),
-                "url": statement.url,
-                "stated_killed": statement.civilians_killed,
-                "stated_under_review": statement.reports_under_review,
-                **records,
-            }
-        )
-    return rows
+    known = {row["statement_id"]: row for row in known_rows if "statement_id" in row}
+    return [known.get(statement.pk) or reconcile(statement) for statement in statements[:RECONCILED_STATEMENTS]]
+
+
+def reconcile(statement):
+    """One statement beside the records of its assessor as they stood on the statement's date."""
+    on_that_date = Assessment.objects.published().current(statement.published_on).filter(assessor=statement.assessor)
+    credible = Q(verdict=OfficialVerdict.CREDIBLE)
+    records = on_that_date.aggregate(
+        credible_low=Sum(LOW, filter=credible, default=0),
+        credible_high=Sum(HIGH, filter=credible, default=0),
+        credible_incidents=Count("id", filter=credible),
+        open_incidents=Count("id", filter=Q(verdict__in=OPEN_VERDICTS)),
+    )
+    return {
+        "statement_id": statement.pk,
+        "assessor": statement.assessor.name,
+        "published_on": statement.published_on.isoformat(),
+        "url": statement.url,
+        "stated_killed": statement.civilians_killed,
+        "stated_under_review": statement.reports_under_review,
+        **records,
+    }
 
 
 # --- The unfiltered dashboard, precomputed ---------------------------------------------------------------------
@@ -279,9 +280,11 @@ def reconciliation(as_of=None):
 def dashboard(incident_filter):
     """The figures for a filtered view. Without any filter they come from the snapshot (one row read),
     recomputed first if a record changed since; filtered or dated views are computed live."""
+    unfiltered_figures = incident_filter.unfiltered_figures
     if incident_filter.is_filtered():
-        return compute(incident_filter.qs, incident_filter.as_of_date)
-    return incident_filter.unfiltered_figures
+        known = unfiltered_figures.get("reconciliation", ())
+        return compute(incident_filter.qs, incident_filter.as_of_date, known_reconciliation=known)
+    return unfiltered_figures
 
 
 def unfiltered():
