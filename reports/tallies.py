@@ -37,6 +37,8 @@ LOW = Coalesce(F("killed_min"), Value(0))
 HIGH = Coalesce(F("killed_max"), F("killed_min"), Value(0))
 UNKNOWN = Q(killed_min__isnull=True, killed_max__isnull=True)
 RECONCILED_STATEMENTS = 5
+# Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
+FIGURES_FORMAT = 2
 # The finest grain of the figures: every breakdown but the belligerents' is a roll-up of these groups.
 PLACE_AND_MONTH = {
     "month": TruncMonth("incident__date_start"),
@@ -72,6 +74,7 @@ def compute(incidents, as_of=None, known_reconciliation=()):
     official = sides.official_totals(assessed)
     official.update(open_deaths(current, officials, lead))
     return {
+        "format": FIGURES_FORMAT,
         "as_of": (as_of or timezone.localdate()).isoformat(),
         "incidents": sum(group["incidents"] for group in counted),
         "official": official,
@@ -289,7 +292,11 @@ def dashboard(incident_filter):
 
 def unfiltered():
     snapshot = TallySnapshot.get()
-    if not snapshot.is_fresh or snapshot.figures.get("as_of") != timezone.localdate().isoformat():
+    figures = snapshot.figures
+    if not snapshot.is_fresh or (figures.get("format"), figures.get("as_of")) != (
+        FIGURES_FORMAT,
+        timezone.localdate().isoformat(),
+    ):
         refresh_snapshot(snapshot)
     return snapshot.figures
 
