@@ -9,10 +9,13 @@ import csv
 import io
 import json
 from collections import defaultdict
+from itertools import islice
 
 from django.db import transaction
+from django.db.models import FilteredRelation
 
 from reports.models import Assessment, IncidentBelligerent
+from reports.models.assessments import current_condition
 
 CHUNK = 5_000
 INCIDENT_FIELDS = [
@@ -50,6 +53,7 @@ CSV_COLUMNS = [*INCIDENT_FIELDS, "belligerents", "assessor", "assessor_kind", *A
 # the other columns hold numbers, dates, URLs and our own short names.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FREE_TEXT = {"title", "country", "governorate", "district", "place_name", "place_name_ar"}
+TEXT_POSITIONS = [position for position, name in enumerate(INCIDENT_FIELDS) if name in FREE_TEXT]
 
 
 def incident_chunks(incidents, as_of=None):
@@ -94,29 +98,60 @@ def with_relations(batch, as_of):
 
 
 def csv_chunks(incidents, as_of=None):
-    """The CSV text, a chunk of incidents at a time: the header, then one row per current assessment of each
-    incident (an incident without any: one row with empty assessment columns). Empty cells are unknowns."""
+    """The CSV text, CHUNK rows at a time: the header, then one row per current assessment of each incident
+    (an incident without any: one row with empty assessment columns). Empty cells are unknowns.
+
+    One streamed query joins each incident to its current assessments (a LEFT JOIN, so incidents without any
+    stay); the belligerents of each chunk's incidents come in one more query."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)  # sent with the first chunk, or alone when nothing matches
-    for chunk in incident_chunks(incidents, as_of):
-        for incident, belligerents, assessments in chunk:
-            common = [safe_cell(incident[name]) if name in FREE_TEXT else incident[name] for name in INCIDENT_FIELDS]
-            common.append(";".join(belligerents))
-            for assessment in assessments or [{}]:
-                writer.writerow(
-                    [
-                        *common,
-                        assessment.get("assessor"),
-                        assessment.get("assessor_kind"),
-                        *(assessment.get(name) for name in ASSESSMENT_FIELDS),
-                    ]
-                )
+    for chunk in batched(joined_rows(incidents, as_of), CHUNK):
+        belligerents = belligerent_slugs({row[0] for row in chunk})
+        for incident_id, *row in chunk:
+            for position in TEXT_POSITIONS:
+                row[position] = safe_cell(row[position])
+            row.insert(len(INCIDENT_FIELDS), ";".join(belligerents[incident_id]))
+            writer.writerow(row)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue()
+
+
+def batched(rows, size):
+    """Lists of `size` items (itertools.batched, which Python 3.11 lacks)."""
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def joined_rows(incidents, as_of):
+    """(incident id, incident fields…, assessor, kind, assessment fields…) per current assessment, streamed
+    from a server-side cursor inside a transaction (outside one, PostgreSQL's WITH HOLD cursor would first
+    copy the whole result)."""
+    current = FilteredRelation("assessments", condition=current_condition(as_of, prefix="assessments__"))
+    columns = ["id", *INCIDENT_FIELDS, "current__assessor__slug", "current__assessor__kind"]
+    columns += [f"current__{name}" for name in ASSESSMENT_FIELDS]
+    rows = (
+        incidents.annotate(current=current)
+        .order_by("-date_start", "code", "current__assessor_id")
+        .values_list(*columns)
+    )
+    with transaction.atomic():
+        yield from rows.iterator(chunk_size=CHUNK)
+
+
+def belligerent_slugs(incident_ids):
+    slugs = defaultdict(list)
+    for incident_id, slug in (
+        IncidentBelligerent.objects.filter(incident_id__in=incident_ids)
+        .order_by("belligerent__slug")
+        .values_list("incident_id", "belligerent__slug")
+    ):
+        slugs[incident_id].append(slug)
+    return slugs
 
 
 def safe_cell(value):

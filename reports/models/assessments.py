@@ -49,6 +49,16 @@ def count_range_errors(obj, ranges):
     return errors
 
 
+def current_condition(as_of=None, prefix=""):
+    """The condition for an assessment to be current on `as_of` (None: today); `prefix` reaches assessments
+    through a relation, e.g. "assessments__" from an incident."""
+    if as_of is None:
+        return Q(**{f"{prefix}superseded_on__isnull": True})
+    return Q(**{f"{prefix}assessed_on__lte": as_of}) & (
+        Q(**{f"{prefix}superseded_on__isnull": True}) | Q(**{f"{prefix}superseded_on__gt": as_of})
+    )
+
+
 class AssessmentQuerySet(models.QuerySet):
     def published(self):
         return self.filter(incident__review_state=ReviewState.PUBLISHED)
@@ -61,9 +71,7 @@ class AssessmentQuerySet(models.QuerySet):
         is a plain indexed condition rather than a subquery per row: what lets tallies over a million
         incidents run in one pass.
         """
-        if as_of is None:
-            return self.filter(superseded_on__isnull=True)
-        return self.filter(Q(superseded_on__isnull=True) | Q(superseded_on__gt=as_of), assessed_on__lte=as_of)
+        return self.filter(current_condition(as_of))
 
     def refresh_superseded(self, incident_ids=None):
         """Recompute `superseded_on` for the assessments of `incident_ids` (default: all), in one statement.
