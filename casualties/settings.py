@@ -126,6 +126,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:my_work"
 LOGOUT_REDIRECT_URL = "reports:home"
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+SIMPLE_HISTORY_REVERT_DISABLED = True  # history is a record; changes go through the forms and the review
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

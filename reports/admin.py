@@ -2,6 +2,9 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -34,6 +37,25 @@ ADMIN_EDITABLE_STATES = (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED, Revie
 admin.site.site_header = _("Civilian casualty tracker")
 admin.site.site_title = _("Casualty tracker admin")
 admin.site.index_title = _("Records and reference tables")
+
+
+class GuardedHistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's history pages, limited to records the user may see, and read-only: its "revert" form
+    would change a record past the review workflow and the version check."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.visible_or_404(request, object_id)
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def visible_or_404(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
 
 
 class RecordsCreatorMixin:
@@ -151,7 +173,7 @@ class SourceInline(IncidentPartInline, admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
+class IncidentAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     form = IncidentAdminForm
     change_form_template = "admin/reports/incident/change_form.html"
     list_display = [
@@ -316,7 +338,7 @@ class IncidentAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
         return timesince(incident.submitted_at) if awaiting and incident.submitted_at else "—"
 
 
-class IncidentPartAdmin(SimpleHistoryAdmin):
+class IncidentPartAdmin(GuardedHistoryAdmin):
     """Assessments and sources are listed and searched here, but changed only on their incident's page, where
     the incident's state and the four-eyes rule apply. Analysts see only the rows of incidents they may see."""
 
@@ -362,7 +384,7 @@ class SourceAdmin(IncidentPartAdmin):
 
 
 @admin.register(OfficialStatement)
-class OfficialStatementAdmin(RecordsCreatorMixin, SimpleHistoryAdmin):
+class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     list_display = [
         "published_on",
         "assessor",

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from reports.history import proposed_changes
 from reports.models import Assessment, Grading, IncidentRevision, InvalidTransition, OfficialVerdict, ReviewState
 from reports.models.review import RevisionState
 
@@ -114,11 +115,10 @@ class Decision:
     title: str
     comment_label: str
     comment_required: bool
-    overridable: bool = True
 
-    def make(self, incident, by, comment, override_reason):
-        if self.name == "retract":
-            return incident.retract(by, comment)
+    def make(self, incident, by, comment, override_reason, change_seen=None):
+        if self.name == "approve":
+            return incident.approve(by, comment, override_reason=override_reason, change_seen=change_seen)
         return getattr(incident, self.name)(by, comment, override_reason=override_reason)
 
 
@@ -128,7 +128,7 @@ DECISIONS = {
         Decision("approve", _("Approve"), _("Comment (optional)"), comment_required=False),
         Decision("request_changes", _("Request changes"), _("What needs to change"), comment_required=True),
         Decision("reject", _("Reject"), _("Why it is rejected"), comment_required=True),
-        Decision("retract", _("Retract"), _("Why it is retracted"), comment_required=True, overridable=False),
+        Decision("retract", _("Retract"), _("Why it is retracted"), comment_required=True),
     ]
 }
 
@@ -146,7 +146,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["comment"].label = decision.comment_label
         self.fields["comment"].required = decision.comment_required
-        if not (user.is_superuser and decision.overridable):
+        if not user.is_superuser:
             del self.fields["override_reason"]
 
 
@@ -164,7 +164,7 @@ def decide(model_admin, request, queryset, decision):
         "title": _("%(decision)s: confirm") % {"decision": decision.title},
         "decision": decision,
         "form": form,
-        "rows": [(incident, incident.review_refusal(request.user, decision.name)) for incident in incidents],
+        "rows": [confirmation_row(request, incident, decision) for incident in incidents],
         "opts": model_admin.model._meta,
         "action_name": f"{decision.name}_selected",
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -172,11 +172,26 @@ def decide(model_admin, request, queryset, decision):
     return TemplateResponse(request, "admin/reports/incident/decide.html", context)
 
 
+def confirmation_row(request, incident, decision):
+    """An incident as the confirmation page lists it: why it would be skipped, and for a pending change, what
+    it changes (the reviewer approves exactly that: an edit made meanwhile is refused)."""
+    revision = incident.revision_awaiting_review()
+    changes, problem = proposed_changes(revision) if revision else ([], "")
+    return {
+        "incident": incident,
+        "refusal": incident.review_refusal(request.user, decision.name),
+        "revision": revision,
+        "changes": changes,
+        "problem": problem,
+    }
+
+
 def report_outcome(model_admin, request, decision, incidents, data):
     done, skipped = [], []
     for incident in incidents:
         try:
-            decision.make(incident, request.user, data["comment"], data.get("override_reason", ""))
+            seen = request.POST.get(f"change_seen_{incident.pk}")
+            decision.make(incident, request.user, data["comment"], data.get("override_reason", ""), seen)
         except InvalidTransition as refused:
             skipped.append(f"{incident.code}: {refused}")
         else:

@@ -13,7 +13,12 @@ from reports.models import Assessment, Incident, IncidentBelligerent, Source
 
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 # What a history row of each model belongs to, and the fields a diff leaves out (bookkeeping, not content).
-TRACKED = [(Incident, "id"), (IncidentBelligerent, "incident_id"), (Assessment, "incident_id"), (Source, "incident_id")]
+TRACKED = [
+    (Incident, "id", []),
+    (IncidentBelligerent, "incident_id", ["belligerent"]),
+    (Assessment, "incident_id", ["assessor", "duplicate_of"]),
+    (Source, "incident_id", []),
+]
 NOT_CONTENT = [
     *["version", "created_at", "created_by", "last_edited_by"],
     *["submitted_at", "submitted_by", "published_at", "published_by"],
@@ -41,8 +46,8 @@ class Change:
 def change_log(incident):
     """Every recorded change to `incident` and its rows, newest first, with field-level before and after."""
     changes = []
-    for model, link in TRACKED:
-        records = model.history.filter(**{link: incident.pk}).select_related("history_user")
+    for model, link, related in TRACKED:
+        records = model.history.filter(**{link: incident.pk}).select_related("history_user", *related)
         previous = {}
         for record in records.order_by("history_date", "history_id"):
             before = previous.get(record.id)
@@ -97,6 +102,13 @@ def _describe(model, record, before):
     )
 
 
+def _related(value):
+    # An incident is named only once published: history is shown to readers, and to other analysts.
+    if isinstance(value, Incident) and not value.is_published:
+        return str(_("an unpublished incident"))
+    return str(value)
+
+
 def _label(model, record):
     if model is Incident:
         return record.code
@@ -120,7 +132,7 @@ def _shown(model, record, name, value):
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:
-        return str(getattr(record, name))
+        return _related(getattr(record, name))
     return str(value)
 
 

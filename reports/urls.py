@@ -1,13 +1,27 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from reports.views import entry, exports, public
 
+
+class IncidentCode:
+    """What an incident code can be (the model's validator); anything else is a 404 before any query."""
+
+    regex = "[A-Za-z0-9][A-Za-z0-9._-]*"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(IncidentCode, "code")
 app_name = "reports"
 
 urlpatterns = [
     path("", public.dashboard, name="home"),
     path("incidents/", public.incident_list, name="incident_list"),
-    path("incidents/<str:code>/", public.incident_detail, name="public_incident"),
+    path("incidents/<code:code>/", public.incident_detail, name="public_incident"),
     path("incidents.csv", exports.incidents_csv, name="incidents_csv"),
     path("incidents.json", exports.incidents_json, name="incidents_json"),
     path("tallies.json", exports.tallies_json, name="tallies_json"),

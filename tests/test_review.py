@@ -246,3 +246,12 @@ def test_a_change_made_on_an_older_version_is_not_applied_over_newer_work(analys
         incident.approve(reviewer)
     assert reloaded(incident).title == "Original"
     assert IncidentRevision.objects.get().state == RevisionState.PENDING
+
+
+def test_nobody_retracts_their_own_incident_without_a_recorded_override(reviewer, admin_user):
+    incident = make_incident(created_by=reviewer)
+    with pytest.raises(InvalidTransition, match="another reviewer"):
+        incident.retract(reviewer, "Wrong")
+    own = make_incident(created_by=admin_user)
+    own.retract(admin_user, "Wrong", override_reason="Legal order, no other reviewer")
+    assert own.decisions.last().override_reason == "Legal order, no other reviewer"

@@ -262,3 +262,42 @@ def test_assessments_and_sources_change_only_on_their_incidents_page(client, ana
     logged_in(client, reviewer)
     listed = client.get(reverse("admin:reports_assessment_changelist")).context["cl"].result_list
     assert set(listed) == {assessment, hidden}
+
+
+def test_history_pages_are_read_only_and_show_only_what_the_user_may_see(client, analyst, other_analyst):
+    published = make_incident(title="Published title")
+    assessment = make_assessment(published, killed_min=2, killed_max=5)
+    draft = make_incident(review_state=ReviewState.DRAFT, created_by=other_analyst, title="Secret draft")
+    logged_in(client, analyst)
+    for model, record in (("incident", published), ("assessment", assessment)):
+        version = record.history.latest().history_id
+        url = reverse(f"admin:reports_{model}_simple_history", args=[record.pk, version])
+        assert client.get(url).status_code == 200
+        response = client.post(url, {"title": "HACKED", "killed_min": "500", "killed_max": "900"})
+        assert response.status_code == 403
+    assert Incident.objects.get(pk=published.pk).title == "Published title"
+    assessment.refresh_from_db()
+    assert (assessment.killed_min, assessment.killed_max) == (2, 5)
+    draft_version = draft.history.latest().history_id
+    assert client.get(reverse("admin:reports_incident_history", args=[draft.pk])).status_code == 404
+    assert (
+        client.get(reverse("admin:reports_incident_simple_history", args=[draft.pk, draft_version])).status_code == 404
+    )
+
+
+def test_a_change_is_approved_only_as_the_reviewer_saw_it(client, analyst, reviewer):
+    incident = make_incident(title="Old title")
+    data = IncidentEntry.data_for(incident)
+    data["title"] = ["Harmless fix"]
+    incident.propose_revision(data, incident.version, by=analyst)
+    logged_in(client, reviewer)
+    confirmation = act(client, "approve_selected", [incident])
+    page = confirmation.content.decode()
+    assert "Old title</td><td>Harmless fix" in page  # the diff is on the confirmation page
+    seen = confirmation.context["rows"][0]["revision"].version_token
+
+    data["title"] = ["Something else"]  # the proposer edits the change meanwhile
+    incident.propose_revision(data, incident.version, by=analyst)
+    response = act(client, "approve_selected", [incident], comment="", **{f"change_seen_{incident.pk}": seen})
+    assert "edited after you looked at it" in messages_of(response)[-1]
+    assert Incident.objects.get(pk=incident.pk).title == "Old title"

@@ -339,11 +339,12 @@ class Incident(models.Model):
             )
         self._move(ReviewState.PENDING, EDITABLE_STATES, by, comment, submitted_by=by, submitted_at=timezone.now())
 
-    def approve(self, by, comment="", override_reason=""):
-        """Publish a pending incident, or apply a published incident's pending change."""
+    def approve(self, by, comment="", override_reason="", change_seen=None):
+        """Publish a pending incident, or apply a published incident's pending change (`change_seen`: the
+        change's `version_token` as the reviewer saw it, if they were shown one)."""
         revision = self.revision_awaiting_review()
         if revision:
-            return revision.approve(by, comment, override_reason)
+            return revision.approve(by, comment, override_reason, change_seen)
         override = self._check_reviewer(by, override_reason)
         self._move(
             ReviewState.PUBLISHED,
@@ -371,10 +372,10 @@ class Incident(models.Model):
         override = self._check_reviewer(by, override_reason, comment, _("Say why it is rejected."))
         self._move(ReviewState.REJECTED, [ReviewState.PENDING], by, comment, override_reason=override)
 
-    def retract(self, by, reason):
+    def retract(self, by, reason, override_reason=""):
         """Take a published incident off the public pages and tallies; staff still see it, with the reason."""
-        self._check_reviewer(by, comment=reason, comment_missing=_("Say why it is retracted."), four_eyes=False)
-        self._move(ReviewState.RETRACTED, [ReviewState.PUBLISHED], by, reason)
+        override = self._check_reviewer(by, override_reason, reason, _("Say why it is retracted."))
+        self._move(ReviewState.RETRACTED, [ReviewState.PUBLISHED], by, reason, override_reason=override)
 
     def awaits(self, decision):
         """Whether `decision` ("approve", "request_changes", "reject" or "retract") applies to the incident's
@@ -388,20 +389,17 @@ class Incident(models.Model):
         override: what a reviewer's confirmation page shows before anything is decided."""
         if not self.awaits(decision):
             return _("It is %(state)s, not awaiting this decision.") % {"state": self.get_review_state_display()}
-        if decision == "retract":
-            return ""
-        revision = self.revision_awaiting_review()
+        revision = None if decision == "retract" else self.revision_awaiting_review()
         return four_eyes_refusal(by, revision.authors() if revision else self.authors())
 
     def authors(self):
         """Who wrote this incident as it stands: its creator and its last editor."""
         return {self.created_by_id, self.last_edited_by_id} - {None}
 
-    def _check_reviewer(self, by, override_reason="", comment=None, comment_missing="", four_eyes=True):
+    def _check_reviewer(self, by, override_reason="", comment=None, comment_missing=""):
         """Raise InvalidTransition unless `by` may decide here; return the override reason that was needed."""
         check_decision(by, comment, comment_missing)
-        refusal = four_eyes_refusal(by, self.authors()) if four_eyes else ""
-        return check_override(by, refusal, override_reason)
+        return check_override(by, four_eyes_refusal(by, self.authors()), override_reason)
 
     def _move(self, to_state, allowed_from, by, comment, override_reason="", **updates):
         with transaction.atomic():

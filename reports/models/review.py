@@ -123,14 +123,23 @@ class IncidentRevision(models.Model):
 
     # --- Review decisions (called through Incident.approve / request_changes / reject) ---
 
-    def approve(self, by, comment="", override_reason=""):
+    @property
+    def version_token(self):
+        """Changes whenever the proposer edits the change: what a reviewer saw is what they approve."""
+        return self.updated_at.isoformat()
+
+    def approve(self, by, comment="", override_reason="", seen=None):
         """Apply the change: replay the submitted form through the same validation as any edit, on the version
-        it was made on, attributed to its proposer. Refused if the incident changed since."""
+        it was made on, attributed to its proposer. Refused if the incident changed since, or if the change was
+        edited after the reviewer saw it (`seen`: its version_token then)."""
         from reports.forms import IncidentEntry  # the edit's rules live in the form; imported late (no cycle)
 
         override = self._check(by, override_reason)
         with transaction.atomic():
             self._lock_pending()
+            self.refresh_from_db(fields=["data", "base_version", "updated_at"])
+            if seen is not None and seen != self.version_token:
+                raise InvalidTransition(gettext("The change was edited after you looked at it: look at it again."))
             entry = IncidentEntry(self.data, instance=self.incident)
             if not entry.is_valid():
                 raise InvalidTransition(

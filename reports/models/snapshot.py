@@ -9,6 +9,7 @@ from django.dispatch import receiver
 
 from reports.models.assessments import Assessment, OfficialStatement
 from reports.models.incidents import Incident, IncidentBelligerent
+from reports.models.reference import Assessor, Belligerent
 from reports.models.vocabulary import ReviewState
 
 
@@ -64,5 +65,9 @@ def incident_part_changed(sender, instance, **kwargs):
 
 @receiver(post_save, sender=OfficialStatement)
 @receiver(post_delete, sender=OfficialStatement)
-def statement_changed(sender, **kwargs):
+@receiver(post_save, sender=Assessor)  # an assessor's name or kind, a belligerent's name: labels and sides
+@receiver(post_delete, sender=Assessor)
+@receiver(post_save, sender=Belligerent)
+@receiver(post_delete, sender=Belligerent)
+def statement_or_reference_changed(sender, **kwargs):
     data_changed()
