@@ -1,7 +1,7 @@
 """The staff back office. Every list reads its related rows in a fixed number of queries."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -24,6 +24,7 @@ from reports.models import (
     Belligerent,
     Incident,
     IncidentBelligerent,
+    InvalidTransition,
     OfficialStatement,
     ReviewState,
     Source,
@@ -388,6 +389,7 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     list_display = [
         "published_on",
         "assessor",
+        "approved_at",
         "civilians_killed",
         "reports_under_review",
         "reports_received",
@@ -395,10 +397,39 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
         "reports_non_credible",
     ]
     list_select_related = ["assessor"]
-    list_filter = ["assessor"]
     search_fields = ["title", "quote", "note", "url"]
     date_hierarchy = "published_on"
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at", "approved_by", "approved_at"]
+    list_filter = ["assessor", ("approved_at", admin.EmptyFieldListFilter)]
+    actions = ["approve_selected"]
+
+    def has_change_permission(self, request, obj=None):
+        # An approved statement is public: a new statement corrects it, not an edit. Until then its author or a
+        # reviewer may fix it.
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed:
+            return allowed
+        if obj.approved_at is not None:
+            return False
+        return request.user.has_perm("reports.review_incident") or obj.created_by_id == request.user.pk
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("reports.review_incident")
+
+    @admin.action(description=_("Approve selected statements (make them public)"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        done, skipped = [], []
+        for statement in queryset:
+            try:
+                statement.approve(request.user)
+            except InvalidTransition as refused:
+                skipped.append(f"{statement}: {refused}")
+            else:
+                done.append(str(statement))
+        if done:
+            self.message_user(request, _("Approved: %(list)s") % {"list": "; ".join(done)}, messages.SUCCESS)
+        if skipped:
+            self.message_user(request, _("Skipped: %(list)s") % {"list": "; ".join(skipped)}, messages.WARNING)
 
 
 @admin.register(Assessor)

@@ -224,6 +224,7 @@ def _demo_statements(command):
         reports_non_credible=14,
         reports_under_review=8,
         url="https://example.org/demo/statements/2017-04-30",
+        approved_at=timezone.now(),
     )
     OfficialStatement.objects.create(
         assessor=command,
@@ -236,6 +237,7 @@ def _demo_statements(command):
         reports_non_credible=12,
         reports_under_review=2,
         url="https://example.org/demo/statements/2018-12-31",
+        approved_at=timezone.now(),
     )
 
 

@@ -558,6 +558,7 @@ def write_statements(timeline, assessor_id):
                 reports_under_review=reports - credible_count - non_credible_count,
                 url=f"https://example.org/synthetic/statements/{published_on}",
                 note="Synthetic: cumulative figures of the synthetic allegations generated with it.",
+                approved_at=timezone.now(),
             )
         )
     OfficialStatement.objects.bulk_create(statements)

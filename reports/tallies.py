@@ -249,7 +249,9 @@ def reconciliation(as_of=None, known_rows=()):
     credible deaths of that assessor's incidents, and its incidents still awaiting a verdict. Statements are
     cumulative and cover everything, so the page's filters do not apply to them, and rows already computed for
     the same data (`known_rows`, from the unfiltered figures) are reused."""
-    statements = OfficialStatement.objects.select_related("assessor").order_by("-published_on", "assessor__name")
+    statements = (
+        OfficialStatement.objects.approved().select_related("assessor").order_by("-published_on", "assessor__name")
+    )
     if as_of:
         statements = statements.filter(published_on__lte=as_of)
     known = {row["statement_id"]: row for row in known_rows if "statement_id" in row}

@@ -3,6 +3,8 @@
 import datetime
 import itertools
 
+from django.utils import timezone
+
 from reports.models import (
     Assessment,
     Assessor,
@@ -78,6 +80,7 @@ def make_statement(**fields):
         "published_on": datetime.date(2017, 4, 30),
         "civilians_killed": 352,
         "reports_under_review": 42,
+        "approved_at": timezone.now(),
     }
     values.update(fields)
     return OfficialStatement.objects.create(**values)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports.forms import IncidentEntry
-from reports.models import Incident, ReviewDecision, ReviewState
+from reports.models import Incident, InvalidTransition, ReviewDecision, ReviewState
 from tests.factories import make_assessment, make_incident, make_source, official_assessor
 from tests.test_admin import logged_in, queries_for
 
@@ -301,3 +301,33 @@ def test_a_change_is_approved_only_as_the_reviewer_saw_it(client, analyst, revie
     response = act(client, "approve_selected", [incident], comment="", **{f"change_seen_{incident.pk}": seen})
     assert "edited after you looked at it" in messages_of(response)[-1]
     assert Incident.objects.get(pk=incident.pk).title == "Old title"
+
+
+def test_a_statement_counts_publicly_only_once_another_reviewer_approves_it(client, analyst, reviewer):
+    from reports import tallies
+    from reports.filters import IncidentFilter
+    from reports.models import OfficialStatement
+    from tests.factories import make_statement
+
+    logged_in(client, analyst)
+    client.post(
+        reverse("reports:statement_create"),
+        {"assessor": official_assessor().pk, "published_on": "2017-04-30", "civilians_killed": "99999"},
+    )
+    statement = OfficialStatement.objects.get(civilians_killed=99999)
+    assert tallies.dashboard(IncidentFilter({}))["reconciliation"] == []
+    with pytest.raises(InvalidTransition):
+        statement.approve(analyst)  # not a reviewer
+    own = make_statement(published_on=datetime.date(2017, 5, 31), created_by=reviewer, approved_at=None)
+    with pytest.raises(InvalidTransition, match="another reviewer"):
+        own.approve(reviewer)
+    client.logout()
+    logged_in(client, reviewer)
+    url = reverse("admin:reports_officialstatement_changelist")
+    client.post(url, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk, own.pk]})
+    statement.refresh_from_db()
+    assert statement.approved_by == reviewer
+    assert [row["stated_killed"] for row in tallies.dashboard(IncidentFilter({}))["reconciliation"]] == [99999]
+    # Once public, it is corrected by a new statement, not edited.
+    change = client.get(reverse("admin:reports_officialstatement_change", args=[statement.pk])).content.decode()
+    assert 'name="civilians_killed"' not in change

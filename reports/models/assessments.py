@@ -7,10 +7,12 @@ from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reports.models.reference import Assessor
+from reports.models.review import InvalidTransition
 from reports.models.vocabulary import (
     AssessorKind,
     Grading,
@@ -220,6 +222,12 @@ class Assessment(models.Model):
         return self.range_display("injured")
 
 
+class StatementQuerySet(models.QuerySet):
+    def approved(self):
+        """What readers may see."""
+        return self.filter(approved_at__isnull=False)
+
+
 class OfficialStatement(models.Model):
     """A cumulative figure an official assessor published on a date, e.g. CJTF-OIR on 30 April 2017:
     352 civilians killed since August 2014, 42 reports still under review. A record in its own right,
@@ -248,7 +256,19 @@ class OfficialStatement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    # A statement counts on public pages once a second person approved it, like an incident.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
 
+    objects = StatementQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -263,6 +283,19 @@ class OfficialStatement(models.Model):
 
     def __str__(self):
         return f"{self.assessor}, {self.published_on}"
+
+    def approve(self, by):
+        """Make the statement public. Reviewers only, and never their own entry (the four-eyes rule); the
+        approval is in the statement's history with who and when."""
+        if not by.has_perm("reports.review_incident"):
+            raise InvalidTransition(_("Only reviewers can make review decisions."))
+        if self.approved_at is not None:
+            raise InvalidTransition(_("It is approved already."))
+        if self.created_by_id == by.pk:
+            raise InvalidTransition(_("You entered it: another reviewer must approve it."))
+        self.approved_by, self.approved_at = by, timezone.now()
+        self._history_user, self._change_reason = by, "Approved"
+        self.save(update_fields=["approved_by", "approved_at"])
 
     def clean(self):
         errors = {}

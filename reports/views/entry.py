@@ -227,6 +227,10 @@ def statement_create(request):
         statement = form.save(commit=False)
         statement.created_by = request.user
         statement.save()
-        messages.success(request, _("Recorded the statement of %(date)s.") % {"date": statement.published_on})
+        messages.success(
+            request,
+            _("Recorded the statement of %(date)s. It appears on public pages once a reviewer approves it.")
+            % {"date": statement.published_on},
+        )
         return redirect("reports:my_work")
     return render(request, "work/statement_form.html", {"form": form})
