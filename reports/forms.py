@@ -110,9 +110,11 @@ class AssessmentForm(forms.ModelForm):
         if not code:
             self.instance.duplicate_of = None
             return ""
-        incident = Incident.objects.filter(code__iexact=code).first()
+        # Published incidents only: a duplicate points at the public record, and looking codes up among drafts
+        # would tell an analyst which codes other analysts' drafts use.
+        incident = Incident.objects.published().filter(code__iexact=code).first()
         if incident is None:
-            raise forms.ValidationError(_("No incident has the code %(code)s."), params={"code": code})
+            raise forms.ValidationError(_("No published incident has the code %(code)s."), params={"code": code})
         self.instance.duplicate_of = incident
         return incident.code
 

@@ -146,7 +146,7 @@ def test_the_form_has_no_date_filled_in_and_starts_as_a_draft(client, analyst):
         ({"date_start": "2999-03-17"}, "This date is in the future."),
         ({"date_start": "17/03/2017x"}, "Enter a valid date."),
         ({"assessments-0-verdict": "confirmed"}, "CJTF-OIR is official"),
-        ({"assessments-1-duplicate_of_code": "NOPE-1"}, "No incident has the code NOPE-1."),
+        ({"assessments-1-duplicate_of_code": "NOPE-1"}, "No published incident has the code NOPE-1."),
         ({"place_name": "x" * 300}, "Ensure this value has at most 255 characters (it has 300)."),
         ({"code": "has spaces"}, "Use letters, digits, dots, dashes and underscores only"),
     ],
@@ -462,3 +462,14 @@ def test_admin_edits_and_commands_are_in_the_history_too(client, admin_user):
     assert response.status_code == 302
     assert demo.history.latest().history_user == admin_user
     assert demo.history.latest().summary == "Edited in the admin"
+
+
+def test_a_duplicate_must_point_at_a_published_incident(client, analyst, other_analyst):
+    make_incident(code="DRAFT-OF-OMAR", review_state=ReviewState.DRAFT, created_by=other_analyst)
+    make_incident(code="CS0001")
+    page = login(client, analyst).post(CREATE, west_mosul_form(**{"assessments-1-duplicate_of_code": "draft-of-omar"}))
+    assert "No published incident has the code draft-of-omar." in page.content.decode()
+    client.post(
+        CREATE, west_mosul_form(**{"assessments-1-duplicate_of_code": "cs0001", "assessments-1-verdict": "fair"})
+    )
+    assert Assessment.objects.filter(duplicate_of__code="CS0001").exists()
