@@ -31,10 +31,6 @@ from reports.models import (
     StrikeType,
 )
 
-# Incidents in these states are the record of what was decided; they change only through the workflow (a
-# published incident through a reviewed change proposed on the analysts' pages), never by a direct edit.
-ADMIN_EDITABLE_STATES = (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED, ReviewState.PENDING)
-
 admin.site.site_header = _("Civilian casualty tracker")
 admin.site.site_title = _("Casualty tracker admin")
 admin.site.index_title = _("Records and reference tables")
@@ -76,20 +72,11 @@ class RecordsCreatorMixin:
         super().save_formset(request, form, formset, change)
 
 
-def editable_in_admin(user, incident):
-    """Reviewers edit anything not yet decided (and become its last editor); analysts their own drafts."""
-    if user.has_perm("reports.review_incident"):
-        return incident.review_state in ADMIN_EDITABLE_STATES
-    return incident.review_state in (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED) and (
-        incident.created_by_id == user.pk
-    )
-
-
 class IncidentPartInline:
     """An incident's rows can be changed exactly when the incident can."""
 
     def _incident_editable(self, request, obj):
-        return obj is None or editable_in_admin(request.user, obj)
+        return obj is None or obj.can_change_directly(request.user)
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and self._incident_editable(request, obj)
@@ -263,7 +250,7 @@ class IncidentAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or editable_in_admin(request.user, obj))
+        return allowed and (obj is None or obj.can_change_directly(request.user))
 
     def has_review_permission(self, request):
         return request.user.has_perm("reports.review_incident")

@@ -153,7 +153,7 @@ class DecisionForm(forms.Form):
 def decide(model_admin, request, queryset, decision):
     """The confirmation page of a review action, then the decision on each selected incident: each one is
     decided (or refused by the model's rules) on its own, and the reviewer is told which were skipped and why."""
-    incidents = list(queryset.select_related("created_by", "last_edited_by").order_by("code"))
+    incidents = list(queryset.select_related("created_by", "last_edited_by").with_pending_revision().order_by("code"))
     confirmed = "confirm" in request.POST
     form = DecisionForm(request.POST if confirmed else None, decision=decision, user=request.user)
     if confirmed and form.is_valid():

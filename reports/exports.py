@@ -1,8 +1,8 @@
 """The downloadable data: the filtered incidents, one CSV row per current assessment ("long" format, so any
 number of assessors fits without losing one) or one JSON object per incident with its assessments nested.
 
-Rows are produced in chunks (one query for the chunk's incidents, one for their current assessments, one for
-their belligerents), so memory stays flat whatever the number of incidents.
+Rows are streamed from a server-side cursor and written a chunk at a time (the chunk's belligerents, and for
+JSON its current assessments, in one query each), so memory stays flat whatever the number of incidents.
 """
 
 import csv
@@ -63,25 +63,14 @@ def incident_chunks(incidents, as_of=None):
     # In a transaction, PostgreSQL streams the rows from a server-side cursor as they are fetched; outside
     # one, Django declares the cursor WITH HOLD, which first copies the whole result (seconds at a million).
     with transaction.atomic():
-        batch = []
-        for row in incidents.order_by("-date_start", "code").values(*fields).iterator(chunk_size=CHUNK):
-            batch.append(row)
-            if len(batch) == CHUNK:
-                yield with_relations(batch, as_of)
-                batch = []
-        if batch:
+        rows = incidents.order_by("-date_start", "code").values(*fields).iterator(chunk_size=CHUNK)
+        for batch in batched(rows, CHUNK):
             yield with_relations(batch, as_of)
 
 
 def with_relations(batch, as_of):
     ids = [row["id"] for row in batch]
-    belligerents = defaultdict(list)
-    for incident_id, slug in (
-        IncidentBelligerent.objects.filter(incident_id__in=ids)
-        .order_by("belligerent__slug")
-        .values_list("incident_id", "belligerent__slug")
-    ):
-        belligerents[incident_id].append(slug)
+    belligerents = belligerent_slugs(ids)
     assessments = defaultdict(list)
     current = (
         Assessment.objects.current(as_of)

@@ -120,20 +120,14 @@ def _label(model, record):
 
 
 def _shown(model, record, name, value):
-    """A value as a reader would say it: choice labels, related records' names, "—" for nothing."""
+    """A history record's value as a reader would say it: its related records rather than their ids."""
     model_field = model._meta.get_field(name)
     if model_field.many_to_many:
-        related = model_field.related_model.objects.filter(
-            pk__in=[row[model_field.m2m_reverse_field_name()] for row in value]
-        )
-        return ", ".join(str(item) for item in related) or "—"
-    if value is None or value == "":
-        return "—"
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if model_field.is_relation:
-        return _related(getattr(record, name))
-    return str(value)
+        ids = [row[model_field.m2m_reverse_field_name()] for row in value]
+        value = list(model_field.related_model.objects.filter(pk__in=ids))
+    elif model_field.is_relation and value is not None:
+        value = getattr(record, name)
+    return _present(model, name, value)
 
 
 # --- What a pending change (revision) would change -------------------------------------------------------
@@ -206,14 +200,16 @@ def _present(model, name, value):
     """A value as a reader would say it: choice labels, related records' names, "—" for nothing."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, Model):
+        return _related(value)
     if isinstance(value, (list, tuple, QuerySet)):
-        return ", ".join(str(item) for item in value) or "—"
+        return ", ".join(_related(item) for item in value) or "—"
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     try:
-        choices = dict(model._meta.get_field(name).flatchoices)
+        model_field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        choices = {}
-    if not isinstance(value, Model) and value in choices:
-        return str(choices[value])
+        return str(value)  # a form-only field
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
     return str(value)

@@ -473,3 +473,13 @@ def test_a_duplicate_must_point_at_a_published_incident(client, analyst, other_a
         CREATE, west_mosul_form(**{"assessments-1-duplicate_of_code": "cs0001", "assessments-1-verdict": "fair"})
     )
     assert Assessment.objects.filter(duplicate_of__code="CS0001").exists()
+
+
+def test_history_shows_any_kind_of_changed_value(client, analyst):
+    incident = draft_of(analyst, external_data={"sequence": 1}, civilian_harm_reported=None)
+    incident.external_data = {"sequence": 2}
+    incident.civilian_harm_reported = True
+    incident.save()
+    page = login(client, analyst).get(reverse("reports:incident_detail", args=[incident.pk])).content.decode()
+    assert "{&#x27;sequence&#x27;: 2}" in page
+    assert "<td>Yes</td>" in page

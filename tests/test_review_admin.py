@@ -331,3 +331,20 @@ def test_a_statement_counts_publicly_only_once_another_reviewer_approves_it(clie
     # Once public, it is corrected by a new statement, not edited.
     change = client.get(reverse("admin:reports_officialstatement_change", args=[statement.pk])).content.decode()
     assert 'name="civilians_killed"' not in change
+
+
+def test_the_confirmation_page_takes_the_same_number_of_queries_for_2_or_20_cases(client, analyst, reviewer):
+    logged_in(client, reviewer)
+    few_cases = [pending_by(analyst) for _ in range(2)]
+    few = queries_for_action(client, few_cases)
+    many_cases = few_cases + [pending_by(analyst) for _ in range(18)]
+    assert queries_for_action(client, many_cases) == few
+
+
+def queries_for_action(client, incidents):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert act(client, "approve_selected", incidents).status_code == 200
+    return len(captured)

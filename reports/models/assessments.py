@@ -19,6 +19,7 @@ from reports.models.vocabulary import (
     NonCredibleReason,
     OfficialVerdict,
     ReviewState,
+    attributed_user,
     validate_not_future,
 )
 
@@ -257,15 +258,7 @@ class OfficialStatement(models.Model):
     )
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
     # A statement counts on public pages once a second person approved it, like an incident.
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    approved_by = attributed_user(_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
 
     objects = StatementQuerySet.as_manager()

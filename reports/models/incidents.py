@@ -3,7 +3,6 @@
 import datetime
 import math
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
@@ -32,6 +31,7 @@ from reports.models.vocabulary import (
     LocationPrecision,
     ReviewState,
     StrikeStatus,
+    attributed_user,
     validate_not_future,
 )
 
@@ -74,6 +74,11 @@ class IncidentQuerySet(models.QuerySet):
             .distinct()
             .order_by("date_start", "code")
         )
+
+    def with_pending_revision(self):
+        """Each incident's pending change, for lists of cases to decide (see revision_awaiting_review)."""
+        pending = IncidentRevision.objects.filter(state=RevisionState.PENDING).select_related("created_by")
+        return self.prefetch_related(models.Prefetch("revisions", queryset=pending, to_attr="pending_revisions"))
 
     def with_summary_relations(self, as_of=None):
         """Everything a list row shows (the assessments current on `as_of`), in a fixed number of queries
@@ -176,43 +181,11 @@ class Incident(models.Model):
     )
     # When and by whom it was last sent for review: the incident itself, or a change to it once published.
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("submitted by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    submitted_by = attributed_user(_("submitted by"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    last_edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("last edited by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,  # deactivate users instead: attribution must survive
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    published_by = attributed_user(_("approved by"))
+    last_edited_by = attributed_user(_("last edited by"))
+    created_by = attributed_user(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(
@@ -306,6 +279,14 @@ class Incident(models.Model):
         if self.review_state in EDITABLE_STATES:
             return self.created_by_id == user.pk or user.has_perm("reports.review_incident")
         return self.is_published
+
+    def can_change_directly(self, user):
+        """Whether `user` may change the stored record itself (the admin's form): reviewers anything not yet
+        decided, a pending case included (and so become its last editor); analysts their own drafts and returned
+        incidents. Decided records change only through the workflow: a published one by a reviewed revision."""
+        if user.has_perm("reports.review_incident"):
+            return self.review_state in (*EDITABLE_STATES, ReviewState.PENDING)
+        return self.review_state in EDITABLE_STATES and self.created_by_id == user.pk
 
     # --- Saving without lost updates ---
 
@@ -436,6 +417,8 @@ class Incident(models.Model):
         """The pending change of a published incident, if any (None for an incident that is itself pending)."""
         if not self.is_published:
             return None
+        if hasattr(self, "pending_revisions"):  # prefetched by with_pending_revision() for lists
+            return next(iter(self.pending_revisions), None)
         return self.revisions.filter(state=RevisionState.PENDING).select_related("created_by").first()
 
     def propose_revision(self, data, base_version, by, reason=""):

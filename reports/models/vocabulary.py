@@ -1,5 +1,6 @@
 """The domain's vocabulary (DOMAIN.md: Airwars, CJTF-OIR, UCDP), as short stable values."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -93,3 +94,16 @@ class AssessorKind(models.TextChoices):
 class BelligerentRole(models.TextChoices):
     SUSPECTED = "suspected", _("Suspected")
     DECLARED = "declared", _("Declared")
+
+
+def attributed_user(label):
+    """Who did something to a record. Users are deactivated, never deleted (PROTECT): attribution must survive."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
