@@ -8,9 +8,8 @@ source link points at example.org, every statement's title and note say so. Gove
 
 Rows are written in bulk, never with save(): COPY on PostgreSQL, bulk_create elsewhere. What save() would
 have done is done here: each assessment's `superseded_on` is computed from the history generated (an UPDATE
-of a million rows afterwards would rewrite the whole table on PostgreSQL), then
-`Assessment.objects.refresh_superseded()` runs as the authority (it rewrites only rows that differ), and the
-dashboard's snapshot is marked stale.
+of a million rows afterwards would rewrite the whole table on PostgreSQL), then `records_written()` runs as
+the authority (it rewrites only rows that differ) and marks the dashboard's figures stale.
 """
 
 import bisect
@@ -46,7 +45,7 @@ from reports.models import (
     Source,
     StrikeStatus,
     StrikeType,
-    data_changed,
+    records_written,
 )
 
 CODE_PREFIX = "SYN-"
@@ -227,9 +226,8 @@ def generate(count, seed=None, stdout=None, chunk_size=CHUNK_SIZE):
                 for name, model, columns in TABLES:
                     written[name] += writer.write(model, columns, tables[name])
                 _report(stdout, offset + size, count, written, started)
-        refresh_superseded(first_id, count)
         written["statements"] = write_statements(builder.official_timeline, builder.reference.official_id)
-        data_changed()  # the saves that would have marked the dashboard's snapshot stale never ran
+        records_written(range(first_id, first_id + count))  # what the saves that never ran would have done
     if connection.vendor == "postgresql":
         _analyze()
     return dict(written)
@@ -271,19 +269,6 @@ def reserve_incident_ids(count):
         first = cursor.fetchone()[0]
         cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
         return first
-
-
-def refresh_superseded(first_id, count):
-    """Let the model recompute `superseded_on` for the new incidents (a no-op write when the values computed
-    here are right). Measured on PostgreSQL with 1M incidents: the whole table takes 4.6 s; lists of 1,000
-    ids take 8.5 s per million ids (lists of 20,000 take 37 s: the planner gives up on the index). So a run
-    that writes half the table or more refreshes all of it."""
-    if count >= Incident.objects.count() // 2:
-        Assessment.objects.refresh_superseded()
-        return
-    step = 900  # also under SQLite's default limit of 999 query parameters
-    for start in range(first_id, first_id + count, step):
-        Assessment.objects.refresh_superseded(range(start, min(start + step, first_id + count)))
 
 
 def _analyze():

@@ -15,7 +15,7 @@ from reports.models.review import (
     ReviewDecision,
     RevisionState,
 )
-from reports.models.snapshot import TallySnapshot, data_changed
+from reports.models.snapshot import TallySnapshot, data_changed, records_written
 from reports.models.vocabulary import (
     LIKELY_GRADINGS,
     AssessorKind,
@@ -57,5 +57,6 @@ __all__ = [
     "StrikeType",
     "TallySnapshot",
     "data_changed",
+    "records_written",
     "validate_not_future",
 ]
