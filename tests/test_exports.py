@@ -1,0 +1,89 @@
+"""The CSV export's two writers: on PostgreSQL the database writes the rows (COPY), elsewhere Python does.
+Both must give the same text, cell for cell, whatever the data: quotes, line breaks, formula-like text,
+empty strings and unknowns, several belligerents, incidents without assessments, superseded assessments."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+
+from reports import exports
+from reports.models import Belligerent, Incident, IncidentBelligerent
+from tests.factories import make_assessment, make_incident, monitor_assessor, official_assessor
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="COPY is PostgreSQL's; elsewhere only the Python writer runs"
+)
+
+
+def awkward_records():
+    """Incidents whose every text cell needs care, and assessments on either side of 2018-06-01."""
+    quoted = make_incident(
+        code="Q1",
+        title='He said "stop", then\nleft; =1+1',
+        place_name="-2 km, north\r\nof town",
+        place_name_ar='قرية "الجديدة"',
+        district="",
+        governorate="@Raqqa",
+        date_start=datetime.date(2017, 3, 4),
+    )
+    IncidentBelligerent.objects.create(incident=quoted, belligerent=Belligerent.objects.get(slug="russian-military"))
+    make_assessment(quoted, monitor_assessor(), verdict="fair", killed_min=None, killed_max=None)
+    make_assessment(quoted, official_assessor(), verdict="under_review", killed_min=0, killed_max=None)
+    make_assessment(
+        quoted,
+        official_assessor(),
+        verdict="credible",
+        killed_min=3,
+        killed_max=4,
+        assessed_on=datetime.date(2019, 1, 2),
+    )
+    make_incident(
+        code="B2",
+        title="\tTabbed",
+        latitude=None,
+        longitude=None,
+        date_start=datetime.date(2016, 1, 1),
+        belligerents=(),
+    )
+    return Incident.objects.published()
+
+
+def both_writers(incidents, as_of=None):
+    copied = "".join(exports.copied_csv_chunks(incidents, as_of))
+    written = "".join(exports.written_csv_chunks(incidents, as_of))
+    return copied, written
+
+
+@needs_postgresql
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_of", [None, datetime.date(2018, 6, 1)])
+def test_copy_writes_what_python_writes(as_of):
+    copied, written = both_writers(awkward_records(), as_of)
+    assert copied == written
+    assert copied.count("\n") > 3 and "'=1+1" not in copied  # only a cell's first character counts
+    assert "'@Raqqa" in copied and "'\tTabbed" in copied and "'-2 km" in copied
+    assert "russian-military;us-led-coalition" in copied
+
+
+@needs_postgresql
+@pytest.mark.django_db
+def test_copy_of_an_empty_selection_is_the_header():
+    awkward_records()
+    copied, written = both_writers(Incident.objects.filter(code="nothing"))
+    assert copied == written == exports.csv_header()
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the reference tables
+def test_copy_streams_from_its_own_thread_and_stops_when_the_reader_goes():
+    """Outside a transaction (a real download) the COPY runs on another connection, in a thread."""
+    incidents = awkward_records()
+    copied, written = both_writers(incidents)
+    assert copied == written
+    chunks = exports.copied_csv_chunks(incidents, None)
+    assert next(chunks) == exports.csv_header()
+    assert next(chunks).startswith("Q1,")
+    chunks.close()  # the reader went away: the thread ends, its connection closes
+    assert "csv-copy" not in [thread.name for thread in threading.enumerate()]
