@@ -1,14 +1,28 @@
 """The one FilterSet of the public pages. The dashboard's tallies, the incident list and every export read
 `IncidentFilter(request.GET).qs`, so what a reader sees is what is counted is what they download."""
 
+import datetime
+
 import django_filters as filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reports import tallies
-from reports.models import Assessment, Assessor, Belligerent, Grading, Incident, OfficialVerdict, StrikeType
+from reports.models import (
+    Assessment,
+    Assessor,
+    Belligerent,
+    Grading,
+    Incident,
+    OfficialVerdict,
+    StrikeType,
+    TallyCell,
+)
+from reports.models.summary import ALL
 
+# The filters the figures' summary can answer by itself (dates only when they cover whole months).
+SUMMARY_FILTERS = {"country", "governorate", "belligerent", "date_from", "date_to"}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -58,6 +72,27 @@ class IncidentFilter(filters.FilterSet):
         """Whether any filter (as_of included) narrows the published set."""
         self.is_valid()
         return any(value not in (None, "") for value in self.form.cleaned_data.values())
+
+    def summary_cells(self):
+        """The summary's cells holding exactly this view's figures, or None when a filter cuts finer than the
+        summary does: a date in the past, text, verdicts, assessors, strike types, deaths, part of a month."""
+        self.is_valid()
+        chosen = {name: value for name, value in self.form.cleaned_data.items() if value not in (None, "")}
+        if not set(chosen) <= SUMMARY_FILTERS:
+            return None
+        first, last = chosen.get("date_from"), chosen.get("date_to")
+        if (first and first.day != 1) or (last and (last + datetime.timedelta(days=1)).day != 1):
+            return None
+        belligerent = chosen.get("belligerent")
+        cells = TallyCell.objects.filter(attributed_to=belligerent.slug if belligerent else ALL)
+        for name in ("country", "governorate"):
+            if name in chosen:
+                cells = cells.filter(**{name: chosen[name]})
+        if first:
+            cells = cells.filter(month__gte=first)
+        if last:
+            cells = cells.filter(month__lte=last)
+        return cells
 
     def current_assessments(self):
         return Assessment.objects.current(self.as_of_date)

@@ -17,25 +17,25 @@ The rules (the methodology page says the same in plain words):
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from reports.models import (
     LIKELY_GRADINGS,
+    OPEN_VERDICTS,
     Assessment,
     Assessor,
     AssessorKind,
-    Incident,
+    Belligerent,
     OfficialStatement,
     OfficialVerdict,
+    TallyCell,
     TallySnapshot,
 )
+from reports.models.assessments import current_condition
+from reports.models.summary import ALL, HIGH, LOW, PLACE, UNKNOWN
 
-OPEN_VERDICTS = (OfficialVerdict.NOT_YET_ASSESSED, OfficialVerdict.UNDER_REVIEW, OfficialVerdict.REOPENED)
-LOW = Coalesce(F("killed_min"), Value(0))
-HIGH = Coalesce(F("killed_max"), F("killed_min"), Value(0))
-UNKNOWN = Q(killed_min__isnull=True, killed_max__isnull=True)
 RECONCILED_STATEMENTS = 5
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
 FIGURES_FORMAT = 2
@@ -45,7 +45,8 @@ PLACE_AND_MONTH = {
     "country": F("incident__country"),
     "governorate": F("incident__governorate"),
 }
-BY_BELLIGERENT = {"key": F("incident__belligerents__slug"), "label": F("incident__belligerents__name")}
+BY_BELLIGERENT = {"key": F("incident__belligerents__slug")}
+BY_BELLIGERENT_OF_INCIDENT = {"key": F("belligerents__slug"), "label": F("belligerents__name")}
 ROLLUPS = {
     "year": lambda group: str(group["month"].year),
     "country": lambda group: group["country"],
@@ -56,23 +57,20 @@ ROLLUPS = {
 # --- The figures ---------------------------------------------------------------------------------------------
 
 
-def compute(incidents, as_of=None, known_reconciliation=()):
-    """Every dashboard figure for `incidents` (a queryset of published incidents) as known on `as_of`, as plain
-    data (what /tallies.json serves and the snapshot stores).
+def compute(source, as_of=None, known_reconciliation=()):
+    """Every dashboard figure, as plain data (what /tallies.json serves and the snapshot stores), from
+    `source`'s grouped rows: `LiveFigures` (any filter, any date) or `SummaryFigures` (the summary's cells,
+    for the views it can serve).
 
-    The database does the work in one pass over the current assessments, summed per month, place, assessor
-    and verdict, and one count of incidents per month and place; the headline, the monthly series and the
-    breakdowns are roll-ups of those few thousand grouped rows (the belligerents, which cut across places,
-    get their own two grouped queries)."""
-    current = Assessment.objects.current(as_of).filter(incident__in=incidents)
-    assessed = grouped_assessments(current, PLACE_AND_MONTH)
-    counted = grouped_incidents(incidents, {"month": TruncMonth("date_start")}, ["country", "governorate"])
+    Either way the database does the grouping (per month, place, assessor and verdict, and per belligerent);
+    the headline, the monthly series and the breakdowns are roll-ups of those few thousand grouped rows."""
+    assessed, counted = source.assessed(), source.counted()
     officials = set(official_ids())
     monitors = monitor_totals(assessed, officials)
     lead = monitors[0] if monitors else None
     sides = Sides(officials, lead["assessor_id"] if lead else None)
     official = sides.official_totals(assessed)
-    official.update(open_deaths(current, officials, lead))
+    official.update(source.open_deaths(officials, lead["assessor_id"]) if lead else NOTHING_OPEN)
     return {
         "format": FIGURES_FORMAT,
         "as_of": (as_of or timezone.localdate()).isoformat(),
@@ -84,10 +82,71 @@ def compute(incidents, as_of=None, known_reconciliation=()):
         "by_month": cumulate(sides.rollup(assessed, counted, lambda group: group["month"].strftime("%Y-%m"), "month")),
         "breakdowns": {
             **{name: sides.rollup(assessed, counted, key, "key") for name, key in ROLLUPS.items()},
-            "belligerent": belligerent_breakdown(current, incidents, sides),
+            "belligerent": belligerent_breakdown(*source.by_belligerent(), sides),
         },
         "reconciliation": reconciliation(as_of, known_reconciliation),
     }
+
+
+NOTHING_OPEN = {"open_monitor_low": 0, "open_monitor_high": 0}
+
+
+class LiveFigures:
+    """The grouped rows aggregated from the records: `incidents` (published, filtered) as known on `as_of`."""
+
+    def __init__(self, incidents, as_of=None):
+        self.incidents = incidents
+        self.current = Assessment.objects.current(as_of).filter(incident__in=incidents)
+
+    def assessed(self):
+        """Current assessments per month, place, assessor and verdict: each row's `assessments` is also its
+        number of incidents, since an assessor has one current assessment per incident."""
+        return grouped_assessments(self.current, PLACE_AND_MONTH)
+
+    def counted(self):
+        return grouped_incidents(self.incidents, {"month": TruncMonth("date_start")}, ["country", "governorate"])
+
+    def open_deaths(self, officials, lead_id):
+        """What the lead monitor records for the incidents still awaiting an official verdict."""
+        still_open = self.current.filter(assessor_id__in=officials, verdict__in=OPEN_VERDICTS).values("incident_id")
+        return self.current.filter(assessor_id=lead_id, incident_id__in=still_open).aggregate(
+            open_monitor_low=Sum(LOW, default=0), open_monitor_high=Sum(HIGH, default=0)
+        )
+
+    def by_belligerent(self):
+        """(assessed, counted) per belligerent: an incident attributed to two counts under each."""
+        assessed = grouped_assessments(self.current, BY_BELLIGERENT)
+        return assessed, grouped_incidents(self.incidents, BY_BELLIGERENT_OF_INCIDENT)
+
+
+class SummaryFigures:
+    """The same grouped rows, summed from the summary's `cells` (a TallyCell queryset, filtered to a view)."""
+
+    SUMS = {"assessments": Sum("count"), "low": Sum("low"), "high": Sum("high"), "unknown": Sum("unknown")}
+
+    def __init__(self, cells):
+        self.cells = cells.order_by()
+        self.once = self.cells.filter(counted_under=ALL)  # each incident counted once
+        self.split = self.cells.exclude(counted_under=ALL)  # once under each of its belligerents
+
+    def assessed(self):
+        rows = self.once.filter(assessor__isnull=False).values(*PLACE, "assessor_id", "verdict")
+        return list(rows.annotate(**self.SUMS))
+
+    def counted(self):
+        return list(self.once.filter(assessor__isnull=True).values(*PLACE).annotate(incidents=Sum("count")))
+
+    def open_deaths(self, officials, lead_id):
+        return self.once.filter(assessor_id=lead_id, officially_open=True).aggregate(
+            open_monitor_low=Sum("low", default=0), open_monitor_high=Sum("high", default=0)
+        )
+
+    def by_belligerent(self):
+        assessed = self.split.filter(assessor__isnull=False).values("assessor_id", "verdict", key=F("counted_under"))
+        counted = self.split.filter(assessor__isnull=True).values(key=F("counted_under"))
+        names = dict(Belligerent.objects.values_list("slug", "name"))
+        counted = [{**row, "label": names.get(row["key"], "")} for row in counted.annotate(incidents=Sum("count"))]
+        return list(assessed.annotate(**self.SUMS)), counted
 
 
 def official_ids():
@@ -95,8 +154,6 @@ def official_ids():
 
 
 def grouped_assessments(current, grouping):
-    """Current assessments summed per group, assessor and verdict: each row's `assessments` is also its number
-    of incidents, since an assessor has one current assessment per incident."""
     return list(
         current.annotate(**grouping)
         .values(*grouping, "assessor_id", "verdict")
@@ -201,21 +258,8 @@ MONITOR_FIGURES = [
 ]
 
 
-def open_deaths(current, officials, lead):
-    """What the lead monitor records for the incidents still awaiting an official verdict."""
-    if lead is None:
-        return {"open_monitor_low": 0, "open_monitor_high": 0}
-    still_open = current.filter(assessor_id__in=officials, verdict__in=OPEN_VERDICTS).values("incident_id")
-    return current.filter(assessor_id=lead["assessor_id"], incident_id__in=still_open).aggregate(
-        open_monitor_low=Sum(LOW, default=0), open_monitor_high=Sum(HIGH, default=0)
-    )
-
-
-def belligerent_breakdown(current, incidents, sides):
-    """Per belligerent (an incident attributed to two counts under each): grouped in the database by
-    belligerent, assessor and verdict, then rolled up like the others."""
-    assessed = grouped_assessments(current, BY_BELLIGERENT)
-    counted = grouped_incidents(incidents, {"key": F("belligerents__slug"), "label": F("belligerents__name")})
+def belligerent_breakdown(assessed, counted, sides):
+    """Rolled up like the other breakdowns, from rows grouped per belligerent (key) in the database."""
     labels = {group["key"]: group["label"] for group in counted}
     rows = sides.rollup(assessed, counted, lambda group: group["key"], "key")
     return [{**row, "label": labels.get(row["key"]) or row["key"]} for row in rows]
@@ -255,19 +299,41 @@ def reconciliation(as_of=None, known_rows=()):
     if as_of:
         statements = statements.filter(published_on__lte=as_of)
     known = {row["statement_id"]: row for row in known_rows if "statement_id" in row}
-    return [known.get(statement.pk) or reconcile(statement) for statement in statements[:RECONCILED_STATEMENTS]]
+    statements = list(statements[:RECONCILED_STATEMENTS])
+    computed = records_on_statement_dates([statement for statement in statements if statement.pk not in known])
+    return [known.get(statement.pk) or statement_row(statement, computed[statement.pk]) for statement in statements]
 
 
-def reconcile(statement):
-    """One statement beside the records of its assessor as they stood on the statement's date."""
-    on_that_date = Assessment.objects.published().current(statement.published_on).filter(assessor=statement.assessor)
-    credible = Q(verdict=OfficialVerdict.CREDIBLE)
-    records = on_that_date.aggregate(
-        credible_low=Sum(LOW, filter=credible, default=0),
-        credible_high=Sum(HIGH, filter=credible, default=0),
-        credible_incidents=Count("id", filter=credible),
-        open_incidents=Count("id", filter=Q(verdict__in=OPEN_VERDICTS)),
+def records_on_statement_dates(statements):
+    """{statement id: what its assessor's records added up to on its date}, for all `statements` in one pass
+    over the assessments (one aggregate per statement and figure, each with its own condition)."""
+    if not statements:
+        return {}
+    sums = {}
+    for statement in statements:
+        on_that_date = current_condition(statement.published_on) & Q(assessor_id=statement.assessor_id)
+        credible = on_that_date & Q(verdict=OfficialVerdict.CREDIBLE)
+        sums |= {
+            f"{statement.pk}_credible_low": Sum(LOW, filter=credible, default=0),
+            f"{statement.pk}_credible_high": Sum(HIGH, filter=credible, default=0),
+            f"{statement.pk}_credible_incidents": Count("id", filter=credible),
+            f"{statement.pk}_open_incidents": Count("id", filter=on_that_date & Q(verdict__in=OPEN_VERDICTS)),
+        }
+    earliest = min(statement.published_on for statement in statements)
+    assessors = {statement.assessor_id for statement in statements}
+    totals = Assessment.objects.published().filter(
+        assessor_id__in=assessors, assessed_on__lte=max(statement.published_on for statement in statements)
     )
+    totals = totals.exclude(superseded_on__lte=earliest).aggregate(**sums)
+    records = {statement.pk: {} for statement in statements}
+    for name, value in totals.items():
+        statement_id, figure = name.split("_", 1)
+        records[int(statement_id)][figure] = value
+    return records
+
+
+def statement_row(statement, records):
+    """One statement beside the records of its assessor as they stood on the statement's date."""
     return {
         "statement_id": statement.pk,
         "assessor": statement.assessor.name,
@@ -279,17 +345,23 @@ def reconcile(statement):
     }
 
 
-# --- The unfiltered dashboard, precomputed ---------------------------------------------------------------------
+# --- Which figures for which view ------------------------------------------------------------------------------
 
 
 def dashboard(incident_filter):
-    """The figures for a filtered view. Without any filter they come from the snapshot (one row read),
-    recomputed first if a record changed since; filtered or dated views are computed live."""
+    """The figures for a view. Without any filter they come from the snapshot (one row read), recomputed
+    first if a record changed since; views the summary can serve (place, belligerent, whole months) are summed
+    from its cells; the others (a date in the past, text, verdicts, …) are aggregated from the records."""
     unfiltered_figures = incident_filter.unfiltered_figures
-    if incident_filter.is_filtered():
-        known = unfiltered_figures.get("reconciliation", ())
-        return compute(incident_filter.qs, incident_filter.as_of_date, known_reconciliation=known)
-    return unfiltered_figures
+    if not incident_filter.is_filtered():
+        return unfiltered_figures
+    cells = incident_filter.summary_cells()
+    if cells is None:
+        source = LiveFigures(incident_filter.qs, incident_filter.as_of_date)
+    else:
+        source = SummaryFigures(cells)
+    known = unfiltered_figures.get("reconciliation", ())
+    return compute(source, incident_filter.as_of_date, known_reconciliation=known)
 
 
 def unfiltered():
@@ -309,11 +381,11 @@ def place_choices(figures, dimension):
 
 
 def refresh_snapshot(snapshot=None):
-    """Recompute the unfiltered figures from the live aggregation and store them for the version of the data
-    they were computed from (a change made meanwhile leaves the snapshot stale, to be recomputed again)."""
+    """Recompute the unfiltered figures from the summary and store them for the version of the data they were
+    computed from (a change made meanwhile leaves the snapshot stale, to be recomputed again)."""
     snapshot = snapshot or TallySnapshot.get()
     version = TallySnapshot.objects.values_list("data_version", flat=True).get(pk=snapshot.pk)
-    figures = compute(Incident.objects.published())
+    figures = compute(SummaryFigures(TallyCell.objects.filter(attributed_to=ALL)))
     TallySnapshot.objects.filter(pk=snapshot.pk).update(
         figures=figures, computed_version=version, computed_at=timezone.now()
     )

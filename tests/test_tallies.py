@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from reports import tallies
 from reports.filters import IncidentFilter
-from reports.models import Assessment, Incident, ReviewState, TallySnapshot
+from reports.models import OPEN_VERDICTS, Assessment, Incident, ReviewState, TallySnapshot
 from tests.factories import make_assessment, make_incident, make_statement, monitor_assessor, official_assessor
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,9 @@ D = datetime.date
 
 
 def figures(**params):
-    return tallies.compute(IncidentFilter(params).qs, IncidentFilter(params).as_of_date)
+    incident_filter = IncidentFilter(params)
+    as_of = incident_filter.as_of_date
+    return tallies.compute(tallies.LiveFigures(incident_filter.qs, as_of), as_of)
 
 
 @pytest.fixture
@@ -129,6 +131,20 @@ def test_reconciliation_puts_a_statement_beside_the_records_of_its_date(war):
     assert figures(as_of="2017-04-29")["reconciliation"] == []  # not yet published
 
 
+def test_reconciliation_of_several_statements_in_one_pass_equals_each_computed_alone(war):
+    for day in (D(2017, 3, 25), D(2017, 4, 30), D(2017, 6, 1), D(2018, 1, 1)):
+        make_statement(published_on=day, civilians_killed=day.month)
+    for row in figures()["reconciliation"]:
+        on_that_date = Assessment.objects.published().current(D.fromisoformat(row["published_on"]))
+        official = on_that_date.filter(assessor=official_assessor())
+        credible = list(official.filter(verdict="credible").values_list("killed_min", "killed_max"))
+        assert row["credible_incidents"] == len(credible), row
+        assert row["credible_low"] == sum(low or 0 for low, _high in credible), row
+        assert row["credible_high"] == sum(high if high is not None else low or 0 for low, high in credible), row
+        assert row["open_incidents"] == official.filter(verdict__in=OPEN_VERDICTS).count(), row
+    assert len({row["credible_low"] for row in figures()["reconciliation"]}) > 1  # the dates make a difference
+
+
 def test_zero_is_a_count_and_null_is_not(war):
     make_assessment(war["D"], official_assessor(), verdict="credible", killed_min=0, killed_max=0)
     official = figures()["official"]
@@ -189,7 +205,7 @@ def test_superseded_on_and_the_snapshot_equal_the_live_definitions_after_random_
         current = set(Assessment.objects.current().values_list("id", flat=True))
         assert current == latest_by_subquery(), f"round {round_number}"
         snapshot = tallies.dashboard(IncidentFilter({}))
-        assert snapshot == tallies.compute(Incident.objects.published()), f"round {round_number}"
+        assert snapshot == tallies.compute(tallies.LiveFigures(Incident.objects.published())), f"round {round_number}"
         assert TallySnapshot.get().is_fresh
 
 

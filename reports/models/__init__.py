@@ -16,8 +16,10 @@ from reports.models.review import (
     RevisionState,
 )
 from reports.models.snapshot import TallySnapshot, data_changed, records_written
+from reports.models.summary import TalliedIncident, TallyCell
 from reports.models.vocabulary import (
     LIKELY_GRADINGS,
+    OPEN_VERDICTS,
     AssessorKind,
     BelligerentRole,
     DatePrecision,
@@ -33,6 +35,7 @@ from reports.models.vocabulary import (
 __all__ = [
     "COUNT_RANGES",
     "LIKELY_GRADINGS",
+    "OPEN_VERDICTS",
     "Assessment",
     "Assessor",
     "AssessorKind",
@@ -56,6 +59,8 @@ __all__ = [
     "StrikeStatus",
     "StrikeType",
     "TallySnapshot",
+    "TalliedIncident",
+    "TallyCell",
     "data_changed",
     "records_written",
     "validate_not_future",

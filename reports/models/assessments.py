@@ -5,8 +5,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -188,10 +186,6 @@ class Assessment(models.Model):
     def __str__(self):
         return f"{self.assessor} on {self.incident.code}, {self.assessed_on}: {self.get_verdict_display()}"
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        Assessment.objects.refresh_superseded([self.incident_id])
-
     def clean(self):
         errors = count_range_errors(self, COUNT_RANGES)
         if self.assessor_id and self.verdict:
@@ -298,9 +292,3 @@ class OfficialStatement(models.Model):
             errors["period_start"] = _("The counting period starts after the statement was published.")
         if errors:
             raise ValidationError(errors)
-
-
-@receiver(post_delete, sender=Assessment)
-def assessment_deleted(sender, instance, **kwargs):
-    # A signal, not delete(): queryset deletes (and the admin's) send it for every row too.
-    Assessment.objects.refresh_superseded([instance.incident_id])

@@ -1,12 +1,14 @@
 """The unfiltered dashboard's figures, kept precomputed: reading one row is what keeps the public front page
 fast at a million incidents. Any change to the published records it is computed from marks it stale (a
-version counter), and the next reader recomputes it from the live aggregation (`reports.tallies.compute`)."""
+version counter), and the next reader recomputes it from the summary (`reports.models.summary`), which the
+same receivers keep up to date."""
 
 from django.db import models
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from reports.models import summary
 from reports.models.assessments import Assessment, OfficialStatement
 from reports.models.incidents import Incident, IncidentBelligerent
 from reports.models.reference import Assessor, Belligerent
@@ -44,52 +46,91 @@ def data_changed():
 def records_written(incident_ids=None):
     """What a bulk writer (an import, the synthetic data generator) calls once, inside its transaction, after
     writing incidents, attributions or assessments without `save()`: it brings up to date what saves keep
-    up to date by themselves (each assessment's `superseded_on`, the figures). `incident_ids`: the incidents
-    written (None: all of them).
+    up to date by themselves (each assessment's `superseded_on`, the summary, the figures). `incident_ids`:
+    the incidents written (None: all of them).
 
     Measured on PostgreSQL with 1M incidents: refreshing `superseded_on` for the whole table takes 4.6 s;
     lists of 1,000 ids take 8.5 s per million ids (lists of 20,000 take 37 s: the planner gives up on the
-    index). So lists are sent in batches, and a write of half the table or more refreshes all of it."""
+    index). So lists are sent in batches, and a write of half the table or more redoes all of it."""
     if incident_ids is not None:
         incident_ids = list(incident_ids)
         if len(incident_ids) >= Incident.objects.count() // 2:
             incident_ids = None
     if incident_ids is None:
         Assessment.objects.refresh_superseded()
+        summary.rebuild()
     else:
-        step = 900  # also under SQLite's default limit of 999 query parameters
-        for start in range(0, len(incident_ids), step):
-            Assessment.objects.refresh_superseded(incident_ids[start : start + step])
+        for batch in summary.batched(incident_ids, summary.BATCH):
+            Assessment.objects.refresh_superseded(batch)
+        summary.refresh(incident_ids)
     data_changed()
 
 
-# Only changes readers can see make the snapshot stale: drafts and pending work are saved far more often than
-# anything is published, and each staleness costs the next reader a full recomputation.
-PUBLIC_STATES = (ReviewState.PUBLISHED, ReviewState.RETRACTED)  # retracting removes from the figures
+def incidents_changed(incident_ids):
+    """After a save or delete touching these incidents: their summary cells recounted, and the snapshot
+    marked stale when the public figures may have changed (the incidents are or were published)."""
+    if summary.refresh(incident_ids):
+        data_changed()
+
+
+# Only incidents readers can see are counted, so drafts and pending work, saved far more often than anything is
+# published, cost one indexed lookup here.
+PUBLIC_STATES = (ReviewState.PUBLISHED, ReviewState.RETRACTED)
+
+
+def counted(incident_id, state):
+    """Whether the incident is public, or was counted while it was (state None: it is being deleted)."""
+    if state is None or state in PUBLIC_STATES:
+        return True
+    return summary.TalliedIncident.objects.filter(pk=incident_id).exists()
 
 
 @receiver(post_save, sender=Incident)
 @receiver(post_delete, sender=Incident)
 def incident_changed(sender, instance, **kwargs):
-    if instance.review_state in PUBLIC_STATES:
-        data_changed()
+    if counted(instance.pk, instance.review_state):
+        incidents_changed([instance.pk])
+
+
+@receiver(post_save, sender=Assessment)
+@receiver(post_delete, sender=Assessment)
+def assessment_changed(sender, instance, **kwargs):
+    # Here rather than in save(): queryset deletes (and the admin's) send the signal for every row too.
+    Assessment.objects.refresh_superseded([instance.incident_id])
+    incident_part_changed(sender, instance)
 
 
 @receiver(post_save, sender=IncidentBelligerent)
 @receiver(post_delete, sender=IncidentBelligerent)
-@receiver(post_save, sender=Assessment)
-@receiver(post_delete, sender=Assessment)
 def incident_part_changed(sender, instance, **kwargs):
     state = Incident.objects.filter(pk=instance.incident_id).values_list("review_state", flat=True).first()
-    if state is None or state in PUBLIC_STATES:  # None: deleted with its incident
-        data_changed()
+    if counted(instance.incident_id, state):
+        incidents_changed([instance.incident_id])
+
+
+# The reference fields the summary's cells are keyed by; a name is only a label, read when figures are computed.
+SUMMARY_KEYS = {Assessor: ("kind",), Belligerent: ("slug",)}
+
+
+@receiver(pre_save, sender=Assessor)
+@receiver(pre_save, sender=Belligerent)
+def remember_summary_keys(sender, instance, **kwargs):
+    keys = sender.objects.filter(pk=instance.pk).values_list(*SUMMARY_KEYS[sender]).first() if instance.pk else None
+    instance._summary_keys_before = keys
+
+
+@receiver(post_save, sender=Assessor)
+@receiver(post_save, sender=Belligerent)
+def reference_changed(sender, instance, **kwargs):
+    before = getattr(instance, "_summary_keys_before", None)
+    if before is not None and before != tuple(getattr(instance, name) for name in SUMMARY_KEYS[sender]):
+        summary.rebuild()  # rare (a slug or kind corrected), and a minute at a million incidents
+    data_changed()
 
 
 @receiver(post_save, sender=OfficialStatement)
 @receiver(post_delete, sender=OfficialStatement)
-@receiver(post_save, sender=Assessor)  # an assessor's name or kind, a belligerent's name: labels and sides
-@receiver(post_delete, sender=Assessor)
-@receiver(post_save, sender=Belligerent)
+@receiver(post_delete, sender=Assessor)  # only ever an unused one: assessments protect theirs
 @receiver(post_delete, sender=Belligerent)
-def statement_or_reference_changed(sender, **kwargs):
+def statement_or_reference_deleted(sender, **kwargs):
     data_changed()

@@ -78,6 +78,10 @@ class OfficialVerdict(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
 
 
+# The verdicts that leave an allegation still awaiting the official assessor's conclusion.
+OPEN_VERDICTS = (OfficialVerdict.NOT_YET_ASSESSED, OfficialVerdict.UNDER_REVIEW, OfficialVerdict.REOPENED)
+
+
 class NonCredibleReason(models.TextChoices):
     INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("Insufficient evidence")
     NO_STRIKE = "no_strike", _("No strike in that place and time")

@@ -1,0 +1,168 @@
+"""The figures' summary (reports.models.summary) always equals the live aggregation: after random changes made
+the ways the application makes them (saves, deletes, review transitions, bulk writes), its cells equal cells
+rebuilt from scratch, and every view it serves gives the same figures as the live aggregation."""
+
+import datetime
+import random
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reports import tallies
+from reports.filters import IncidentFilter
+from reports.models import Belligerent, Incident, IncidentBelligerent, ReviewState, TallyCell, records_written
+from reports.models.summary import rebuild
+from tests.factories import make_assessment, make_incident, monitor_assessor, official_assessor
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+SERVED_VIEWS = [
+    {"country": "Syria"},
+    {"governorate": "Raqqa"},
+    {"belligerent": "us-led-coalition"},
+    {"country": "Syria", "belligerent": "russian-military"},
+    {"date_from": "2017-02-01", "date_to": "2017-04-30"},
+    {"belligerent": "us-led-coalition", "date_from": "2017-03-01", "governorate": "Nineveh"},
+]
+PLACES = [("Syria", "Raqqa"), ("Syria", "Aleppo"), ("Iraq", "Nineveh"), ("Iraq", "")]
+SLUGS = ["us-led-coalition", "russian-military", "syrian-regime"]
+
+
+def cells():
+    columns = [field.attname for field in TallyCell._meta.concrete_fields if field.name != "id"]
+    return Counter(TallyCell.objects.values_list(*columns))
+
+
+def assert_summary_equals_live(label):
+    before = cells()
+    rebuild()
+    assert cells() == before, f"{label}: the kept cells differ from cells rebuilt from scratch"
+    for params in [{}, *SERVED_VIEWS]:
+        incident_filter = IncidentFilter(params)
+        summed = tallies.compute(tallies.SummaryFigures(incident_filter.summary_cells()))
+        live = tallies.compute(tallies.LiveFigures(incident_filter.qs))
+        assert summed == live, f"{label}: {params}"
+
+
+def random_change(rng, incidents, reviewer):
+    incident = rng.choice(incidents)
+    incident.refresh_from_db()
+    official, airwars = official_assessor(), monitor_assessor()
+    action = rng.randrange(9)
+    if action == 0:  # a new assessment, maybe superseding one
+        assessor = rng.choice([official, airwars])
+        verdicts = (
+            ["credible", "non_credible", "under_review", "reopened"] if assessor == official else ["fair", "weak"]
+        )
+        low = rng.choice([None, 0, rng.randint(1, 40)])
+        make_assessment(
+            incident,
+            assessor,
+            verdict=rng.choice(verdicts),
+            assessed_on=incident.date_start + datetime.timedelta(days=rng.randint(0, 60)),
+            killed_min=low,
+            killed_max=None if low is None or rng.random() < 0.3 else low + rng.randint(0, 9),
+        )
+    elif action == 1 and incident.assessments.exists():
+        rng.choice(list(incident.assessments.all())).delete()
+    elif action == 2:  # moves in time and place
+        incident.date_start = D(2017, rng.randint(1, 6), rng.randint(1, 28))
+        incident.country, incident.governorate = rng.choice(PLACES)
+        incident.save()
+    elif action == 3:
+        slug = rng.choice(SLUGS)
+        IncidentBelligerent.objects.get_or_create(incident=incident, belligerent=Belligerent.objects.get(slug=slug))
+    elif action == 4 and incident.attributions.exists():
+        rng.choice(list(incident.attributions.all())).delete()
+    elif action == 5 and incident.review_state == ReviewState.PUBLISHED:
+        incident.retract(reviewer, reason="Random retraction", override_reason="Test of the summary")
+    elif action == 6 and incident.review_state != ReviewState.PUBLISHED:
+        Incident.objects.filter(pk=incident.pk).update(review_state=ReviewState.PUBLISHED)
+        incident.refresh_from_db()
+        incident.save()
+    elif action == 7:  # a bulk writer: no save(), then the one call bulk writers make
+        Incident.objects.filter(pk=incident.pk).update(governorate=rng.choice(PLACES)[1], date_start=D(2017, 5, 9))
+        records_written([incident.pk])
+    elif action == 8 and len(incidents) > 4:
+        incidents.remove(incident)
+        incident.delete()
+
+
+def test_the_summary_equals_the_live_aggregation_after_random_changes(reviewer):
+    rng = random.Random(20261125)
+    incidents = []
+    for number in range(10):
+        country, governorate = rng.choice(PLACES)
+        belligerents = rng.sample(SLUGS, rng.randint(0, 2))
+        incident = make_incident(
+            date_start=D(2017, 1, 1) + datetime.timedelta(days=number * 13),
+            country=country,
+            governorate=governorate,
+            belligerents=belligerents,
+        )
+        incidents.append(incident)
+    draft = make_incident(review_state=ReviewState.DRAFT, country="Syria", governorate="Raqqa")
+    make_assessment(draft, monitor_assessor(), verdict="fair", killed_min=500, killed_max=500)
+    assert_summary_equals_live("start")
+    for round_number in range(8):
+        for _ in range(12):
+            random_change(rng, incidents, reviewer)
+        assert_summary_equals_live(f"round {round_number}")
+    assert TallyCell.objects.filter(counted_under="russian-military").exists()  # the test exercised pairs
+
+
+def test_views_the_summary_serves_read_no_records(war_of_two):
+    for params in [{}, *SERVED_VIEWS]:
+        incident_filter = IncidentFilter(params)
+        with CaptureQueriesContext(connection) as queries:
+            tallies.dashboard(incident_filter)
+        record_tables = ("reports_assessment", "reports_incident")
+        assert not [q["sql"] for q in queries if any(f'"{t}"' in q["sql"] for t in record_tables)], params
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"as_of": "2017-06-01"},
+        {"q": "Raqqa"},
+        {"date_from": "2017-02-02"},
+        {"date_to": "2017-02-27"},
+        {"official_verdict": "credible"},
+        {"min_killed": "3"},
+        {"country": "Syria", "strike_type": "airstrike"},
+    ],
+)
+def test_finer_views_are_aggregated_from_the_records(war_of_two, params):
+    incident_filter = IncidentFilter(params)
+    assert incident_filter.summary_cells() is None
+    assert tallies.dashboard(incident_filter) == tallies.compute(
+        tallies.LiveFigures(incident_filter.qs, incident_filter.as_of_date),
+        incident_filter.as_of_date,
+        known_reconciliation=incident_filter.unfiltered_figures["reconciliation"],
+    )
+
+
+@pytest.fixture
+def war_of_two():
+    first = make_incident(date_start=D(2017, 2, 14), country="Syria", governorate="Raqqa")
+    make_assessment(first, official_assessor(), verdict="credible", killed_min=4, killed_max=None)
+    make_assessment(first, monitor_assessor(), verdict="fair", killed_min=5, killed_max=9)
+    second = make_incident(date_start=D(2017, 3, 2), country="Iraq", governorate="Nineveh", belligerents=())
+    make_assessment(second, monitor_assessor(), verdict="weak", killed_min=None, killed_max=None)
+
+
+def test_a_corrected_slug_rebuilds_the_summary_and_a_new_name_does_not(war_of_two):
+    coalition = Belligerent.objects.get(slug="us-led-coalition")
+    coalition.name = "Coalition (renamed)"
+    cell_ids = set(TallyCell.objects.values_list("id", flat=True))
+    coalition.save()
+    assert set(TallyCell.objects.values_list("id", flat=True)) == cell_ids
+    assert "Coalition (renamed)" in {row["label"] for row in tallies.unfiltered()["breakdowns"]["belligerent"]}
+    coalition.slug = "coalition"
+    coalition.save()
+    assert TallyCell.objects.filter(counted_under="coalition").exists()
+    assert not TallyCell.objects.filter(counted_under="us-led-coalition").exists()
+    assert_summary_equals_live("after the new slug")
