@@ -4,16 +4,17 @@ rebuilt from scratch, and every view it serves gives the same figures as the liv
 
 import datetime
 import random
+import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from reports import tallies
 from reports.filters import IncidentFilter
 from reports.models import Belligerent, Incident, IncidentBelligerent, ReviewState, TallyCell, records_written
-from reports.models.summary import rebuild
+from reports.models.summary import ALL, rebuild
 from tests.factories import make_assessment, make_incident, monitor_assessor, official_assessor
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,40 @@ def test_a_corrected_slug_rebuilds_the_summary_and_a_new_name_does_not(war_of_tw
     assert TallyCell.objects.filter(counted_under="coalition").exists()
     assert not TallyCell.objects.filter(counted_under="us-led-coalition").exists()
     assert_summary_equals_live("after the new slug")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one writer in at a time anyway")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_writers_recounting_the_same_cells_at_once_count_each_incident_once():
+    """The second writer waits for the first one's commit; without the lock each would delete what it saw and
+    insert its own rows, and the month's incidents would be counted twice."""
+    first, second = (
+        make_incident(date_start=D(2017, 2, day), country="Syria", governorate="Raqqa", review_state=ReviewState.DRAFT)
+        for day in (3, 4)
+    )
+    second_done = threading.Event()
+
+    def publish(incident):
+        Incident.objects.filter(pk=incident.pk).update(review_state=ReviewState.PUBLISHED)
+        incident.refresh_from_db()
+        incident.save()  # recounts February 2017 in Raqqa
+
+    def second_writer():
+        try:
+            with transaction.atomic():
+                publish(second)
+            second_done.set()
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=second_writer)
+    with transaction.atomic():
+        publish(first)
+        other.start()
+        finished_before_the_first_committed = second_done.wait(timeout=1)
+    other.join()
+    assert not finished_before_the_first_committed
+    assert second_done.is_set()
+    counted = TallyCell.objects.filter(attributed_to=ALL, counted_under=ALL, assessor__isnull=True)
+    assert sum(counted.values_list("count", flat=True)) == 2
+    assert_summary_equals_live("after two writers")

@@ -3,7 +3,7 @@ fast at a million incidents. Any change to the published records it is computed 
 version counter), and the next reader recomputes it from the summary (`reports.models.summary`), which the
 same receivers keep up to date."""
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -52,6 +52,13 @@ def records_written(incident_ids=None):
     Measured on PostgreSQL with 1M incidents: refreshing `superseded_on` for the whole table takes 4.6 s;
     lists of 1,000 ids take 8.5 s per million ids (lists of 20,000 take 37 s: the planner gives up on the
     index). So lists are sent in batches, and a write of half the table or more redoes all of it."""
+    with transaction.atomic():
+        lock_summary()
+        refresh_written(incident_ids)
+        data_changed()
+
+
+def refresh_written(incident_ids):
     if incident_ids is not None:
         incident_ids = list(incident_ids)
         if len(incident_ids) >= Incident.objects.count() // 2:
@@ -63,14 +70,23 @@ def records_written(incident_ids=None):
         for batch in summary.batched(incident_ids, summary.BATCH):
             Assessment.objects.refresh_superseded(batch)
         summary.refresh(incident_ids)
-    data_changed()
+
+
+def lock_summary():
+    """Hold the snapshot's row until the transaction ends: two writers recounting the same cells at once
+    would each delete what it saw and insert its own rows, counting twice. Taken before anything is read,
+    so the second writer's statements see the first one's committed work."""
+    if not TallySnapshot.objects.select_for_update().filter(pk=1).exists():
+        TallySnapshot.get()
 
 
 def incidents_changed(incident_ids):
     """After a save or delete touching these incidents: their summary cells recounted, and the snapshot
     marked stale when the public figures may have changed (the incidents are or were published)."""
-    if summary.refresh(incident_ids):
-        data_changed()
+    with transaction.atomic():  # the write's own transaction when it has one
+        lock_summary()
+        if summary.refresh(incident_ids):
+            data_changed()
 
 
 # Only incidents readers can see are counted, so drafts and pending work, saved far more often than anything is
@@ -124,7 +140,9 @@ def remember_summary_keys(sender, instance, **kwargs):
 def reference_changed(sender, instance, **kwargs):
     before = getattr(instance, "_summary_keys_before", None)
     if before is not None and before != tuple(getattr(instance, name) for name in SUMMARY_KEYS[sender]):
-        summary.rebuild()  # rare (a slug or kind corrected), and a minute at a million incidents
+        with transaction.atomic():
+            lock_summary()
+            summary.rebuild()  # rare (a slug or kind corrected), and a minute at a million incidents
     data_changed()
 
 

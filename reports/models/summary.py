@@ -99,7 +99,8 @@ def refresh(incident_ids):
 
 
 def rebuild():
-    """Everything from scratch (a reference table changed, or a bulk write covered most incidents)."""
+    """Everything from scratch (a reference table changed, or a bulk write covered most incidents). Callers
+    hold the lock (`snapshot.lock_summary`), like refresh's."""
     TalliedIncident.objects.all().delete()
     insert_select(TalliedIncident, tallied_rows(Incident.objects.published()))
     TallyCell.objects.all().delete()
