@@ -227,9 +227,15 @@ class AirwarsReader:
             if row["civilians_killed_min"] or row["civilians_killed_max"]:
                 warn("no Airwars grading: its counts are kept on no assessment")
             return None
-        fields = {"assessor_id": self.monitor.pk, "verdict": incident["grading"], "source_url": incident["external_url"]}
+        fields = {
+            "assessor_id": self.monitor.pk,
+            "verdict": incident["grading"],
+            "source_url": incident["external_url"],
+        }
         fields["assessed_on"] = (
-            self.date(row.get("last_modified", "")) or self.date(row.get("published_date", "")) or incident["date_start"]
+            self.date(row.get("last_modified", ""))
+            or self.date(row.get("published_date", ""))
+            or incident["date_start"]
         )
         for ours, theirs in MONITOR_COUNTS.items():
             for end in ("min", "max"):
@@ -329,7 +335,9 @@ class AirwarsReader:
             record = by_id.get(EXTERNAL_PREFIX + row["airwars_id"])
             label = f"{row.get('incident_code', '')} / {row['airwars_id']}"
             if record is None:
-                self.report.problem(name, number, label, f"no incident with airwars_id {row['airwars_id']} was imported")
+                self.report.problem(
+                    name, number, label, f"no incident with airwars_id {row['airwars_id']} was imported"
+                )
                 self.report.count("sources", "skipped")
                 continue
             warn = lambda reason, n=number, lb=label: self.report.problem(name, n, lb, reason, skipped=False)  # noqa: E731
@@ -396,7 +404,7 @@ def location_description(row):
 
 
 def language_and_platform(text):
-    """"Twitter Arabic" → ("Arabic", "Twitter"); "Arabic" → ("Arabic", "")."""
+    """ "Twitter Arabic" → ("Arabic", "Twitter"); "Arabic" → ("Arabic", "")."""
     words = [word for word in text.split() if word not in {"—", "-"}]
     platform = PLATFORMS.get(words[0].lower(), "") if words else ""
     language = " ".join(words[1:] if platform else words)

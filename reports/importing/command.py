@@ -27,7 +27,9 @@ class ImportCommand(BaseCommand):
             help="review state of new incidents (default: pending; published for trusted monitor data)",
         )
         parser.add_argument("--dry-run", action="store_true", help="the full report, nothing written")
-        parser.add_argument("--all-problems", action="store_true", help=f"list every problem (default: {SHOWN_PROBLEMS})")
+        parser.add_argument(
+            "--all-problems", action="store_true", help=f"list every problem (default: {SHOWN_PROBLEMS})"
+        )
 
     def handle(self, *args, **options):
         user = get_user_model().objects.filter(username=options["user"]).first()

@@ -18,7 +18,7 @@ REQUIRED_INCIDENT_FIELDS = ("date_start", "country")
 class Mapping:
     def __init__(self, spec):
         if not isinstance(spec, dict) or "identifier" not in spec or "incident" not in spec:
-            raise ImportFileError("A mapping needs at least \"identifier\" and \"incident\".")
+            raise ImportFileError('A mapping needs at least "identifier" and "incident".')
         self.spec = spec
         self.date_format = spec.get("date_format")
         self.incident = {name: normal(field) for name, field in spec["incident"].items()}

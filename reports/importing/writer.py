@@ -142,9 +142,15 @@ def check_assessment(part, assessor, report, label):
         return refuse(report, part, label, f"{assessor}: unknown value {fields.get('verdict')!r} for the verdict")
     counts = {name: fields.get(name) for name in COUNT_FIELDS}
     errors = count_range_errors(Assessment(**counts), COUNT_RANGES)
-    if errors:
-        names = ", ".join(name.removesuffix("_max") for name in errors)
-        return refuse(report, part, label, f"{assessor}: min > max for {names}")
+    if "killed_max" in errors:
+        return refuse(
+            report, part, label, f"{assessor}: min > max for killed ({counts['killed_min']} > {counts['killed_max']})"
+        )
+    for name in (error.removesuffix("_max") for error in errors):
+        # A secondary range (children, men, …) the database would refuse is left out, not the whole assessment.
+        reason = f"{assessor}: min > max for {name} ({counts[name + '_min']} > {counts[name + '_max']}): left out"
+        report.problem(part.file, part.row, label, reason, skipped=False)
+        fields[f"{name}_min"] = fields[f"{name}_max"] = None
     if fields.get("non_credible_reason") and fields["verdict"] != OfficialVerdict.NON_CREDIBLE:
         fields["non_credible_reason"] = ""
     return True
@@ -268,7 +274,12 @@ class Writer:
         for record in records:
             owner = owners.get(record.fields["code"])
             if owner is not None and owner != stored.get(record.key, {}).get("id"):
-                refuse(self.report, record, record.label, f"duplicate code {record.fields['code']}: another incident has it")
+                refuse(
+                    self.report,
+                    record,
+                    record.label,
+                    f"duplicate code {record.fields['code']}: another incident has it",
+                )
             else:
                 accepted.append(record)
         return accepted
@@ -292,8 +303,8 @@ class Writer:
         for record in records:
             for kind in ("assessments", "sources"):
                 for part in getattr(record, kind):
-                    reason = f"its incident (row {record.row}) was not imported"
-                    refuse(self.report, part, record.label, reason)
+                    if (part.file, part.row) != (record.file, record.row):  # the incident's own row is reported
+                        refuse(self.report, part, record.label, f"its incident (row {record.row}) was not imported")
                 self.report.count(kind, "skipped", len(getattr(record, kind)))
 
     # --- incidents
@@ -413,7 +424,9 @@ class Writer:
 
     def new_part(self, model, record, part):
         extra = {"created_by": self.options.user} if model is Assessment else {}
-        return model(incident_id=record.id, external_id=part.key, import_digest=digest(part.fields), **part.fields, **extra)
+        return model(
+            incident_id=record.id, external_id=part.key, import_digest=digest(part.fields), **part.fields, **extra
+        )
 
     def update_parts(self, model, changed):
         if not changed:
