@@ -4,35 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0008_statement_approval'),
+        ("reports", "0008_statement_approval"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessment',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The record's id in an imported source.", max_length=100, verbose_name='external identifier'),
+            model_name="assessment",
+            name="external_id",
+            field=models.CharField(
+                blank=True,
+                help_text="The record's id in an imported source.",
+                max_length=100,
+                verbose_name="external identifier",
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='import_digest',
+            model_name="assessment",
+            name="import_digest",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='historicalassessment',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The record's id in an imported source.", max_length=100, verbose_name='external identifier'),
+            model_name="historicalassessment",
+            name="external_id",
+            field=models.CharField(
+                blank=True,
+                help_text="The record's id in an imported source.",
+                max_length=100,
+                verbose_name="external identifier",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='import_digest',
+            model_name="incident",
+            name="import_digest",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='source',
-            name='import_digest',
+            model_name="source",
+            name="import_digest",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
     ]
