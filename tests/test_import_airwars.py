@@ -212,3 +212,6 @@ def test_imported_incidents_take_the_chosen_state_and_the_importer(importer, tmp
     assert set(Incident.objects.values_list("review_state", "created_by")) == {(ReviewState.PENDING, importer.pk)}
     assert not Incident.objects.published().exists()
     assert Incident.history.filter(history_user=importer, history_type="+").count() == 5
+    for incident in Incident.objects.prefetch_related("strike_types"):
+        first = incident.history.last()
+        assert {link.striketype_id for link in first.strike_types.all()} == {t.pk for t in incident.strike_types.all()}

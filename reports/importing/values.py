@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import models
 
+from reports.importing.report import ImportFileError
+
 TRUE_WORDS = {"1", "yes", "y", "true"}
 FALSE_WORDS = {"0", "no", "n", "false"}
 
@@ -72,8 +74,6 @@ def parse_flag(text):
 def read_csv(file, required, name):
     """(header, rows) of an uploaded or opened CSV; rows are (row number, dict of stripped cells). Stops at once,
     naming them, if columns are missing."""
-    from reports.importing.report import ImportFileError
-
     try:
         text = file.read()
         if isinstance(text, bytes):

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -335,6 +336,26 @@ class Writer:
             for slug in record.strike_types
         ]
         StrikeTypeLink.objects.bulk_create(links, batch_size=BATCH)
+        self.add_strike_type_history(links)
+
+    def add_strike_type_history(self, links):
+        """The strike types in each new incident's first history row, as simple-history records them on save()."""
+        history_links = apps.get_model("reports", "HistoricalIncident_strike_types")
+        incident_ids = {link.incident_id for link in links}
+        history_ids = {}
+        for ids in batched(incident_ids, 900):
+            created = Incident.history.filter(id__in=ids, history_type="+").values_list("id", "history_id")
+            history_ids.update(created)
+        rows = [
+            history_links(
+                id=link.pk,
+                history_id=history_ids[link.incident_id],
+                incident_id=link.incident_id,
+                striketype_id=link.striketype_id,
+            )
+            for link in links
+        ]
+        history_links.objects.bulk_create(rows, batch_size=BATCH)
 
     def add_attributions(self, wanted):
         attributions = [
