@@ -88,7 +88,7 @@ def import_view(model_admin, request):
         report = run(request, pending, dry_run=True)
         if report is not None:
             request.session[SESSION_KEY] = pending
-            context.update(report=report, problems=report.problems[:SHOWN_PROBLEMS], token=pending["token"])
+            context.update(report=report, problems=report.sorted_problems()[:SHOWN_PROBLEMS], token=pending["token"])
             return TemplateResponse(request, "admin/reports/incident/import.html", context)
         remove_files(pending)
     context["form"] = form

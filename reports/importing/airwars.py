@@ -135,7 +135,7 @@ class AirwarsReader:
         return records
 
     def incident(self, name, number, row):
-        label = f"{row['incident_code']} / {row['airwars_id']}"
+        label = row_label(row)
         warn = lambda reason: self.report.problem(name, number, label, reason, skipped=False)  # noqa: E731
         date = self.date(row["incident_date"])
         if date is not None and date.year < EARLIEST_PLAUSIBLE_YEAR:
@@ -225,7 +225,7 @@ class AirwarsReader:
         """Airwars' own assessment: its grading and counts, dated when Airwars last changed the record."""
         if not incident["grading"]:
             if row["civilians_killed_min"] or row["civilians_killed_max"]:
-                warn("no Airwars grading: its counts are kept on no assessment")
+                warn("no Airwars grading, so no Airwars assessment: its death counts are not imported")
             return None
         fields = {
             "assessor_id": self.monitor.pk,
@@ -274,7 +274,7 @@ class AirwarsReader:
         by_id = first_by_id(records)
         seen = {}
         for number, row in rows:
-            label = f"{row.get('incident_code', '')} / {row['airwars_id']}"
+            label = row_label(row)
             record = by_id.get(EXTERNAL_PREFIX + row["airwars_id"])
             key = f"{row['belligerent']}"
             problem = self.assessment_problem(row, record, seen.get((row["airwars_id"], key)))
@@ -333,7 +333,7 @@ class AirwarsReader:
         by_id = first_by_id(records)
         for number, row in rows:
             record = by_id.get(EXTERNAL_PREFIX + row["airwars_id"])
-            label = f"{row.get('incident_code', '')} / {row['airwars_id']}"
+            label = row_label(row)
             if record is None:
                 self.report.problem(
                     name, number, label, f"no incident with airwars_id {row['airwars_id']} was imported"
@@ -358,6 +358,11 @@ class AirwarsReader:
             if number % 10000 == 0:
                 self.report.progress(f"{name}: {number - 1:,} rows read")
         self.report.rows_read += len(rows)
+
+
+def row_label(row):
+    """How the report names a row: as the writer names the record (its code and external identifier)."""
+    return f"{row.get('incident_code', '')} / {EXTERNAL_PREFIX}{row['airwars_id']}"
 
 
 def first_by_id(records):

@@ -60,7 +60,8 @@ class ImportCommand(BaseCommand):
             yield file
 
     def print_report(self, report, all_problems):
-        shown = report.problems if all_problems else report.problems[:SHOWN_PROBLEMS]
+        problems = report.sorted_problems()
+        shown = problems if all_problems else problems[:SHOWN_PROBLEMS]
         for problem in shown:
             self.stdout.write(str(problem))
         if len(shown) < len(report.problems):

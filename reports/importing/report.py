@@ -42,6 +42,13 @@ class ImportReport:
     def problem(self, file, row, identifier, reason, skipped=True):
         self.problems.append(Problem(file, row, identifier, reason, skipped))
 
+    def sorted_problems(self):
+        """By file (in the order they were read), then row."""
+        files = {}
+        for problem in self.problems:
+            files.setdefault(problem.file, len(files))
+        return sorted(self.problems, key=lambda problem: (files[problem.file], problem.row))
+
     def progress(self, message):
         if self._progress:
             self._progress(message)
