@@ -68,7 +68,9 @@ def test_export_then_import_into_an_empty_database_then_export_gives_the_same_ro
     )
     make_assessment(mosul, killed_min=105, killed_max=278, children_killed_min=None)
     make_assessment(mosul, official_assessor(), verdict=OfficialVerdict.CREDIBLE, killed_min=105, killed_max=None)
-    make_incident(code="CS-NONE", date_end=datetime.date(2017, 5, 2))  # no assessment: one row, empty columns
+    make_incident(
+        code="CS-NONE", date_start=datetime.date(2017, 5, 1), date_end=datetime.date(2017, 5, 2)
+    )  # no assessment: one row, empty columns
     before = export()
     Incident.objects.all().delete()
 
