@@ -36,6 +36,8 @@ from reports.models import (
 from reports.models.assessments import count_range_errors
 
 BATCH = 2_000
+# bulk_update writes one CASE WHEN per field over the batch's ids: cost grows with the square of the batch.
+UPDATE_BATCH = 200
 StrikeTypeLink = Incident.strike_types.through
 
 
@@ -219,7 +221,7 @@ class Writer:
                 continue
             record.id = old["id"]
             if self.compare(old, incident_values(record), "incidents", record, record.label) == "updated":
-                changed.append(record)
+                changed.append((record, old))
         self.report.count("incidents", "created", len(new))
         self.create_incidents(new)
         self.update_incidents(changed)
@@ -365,16 +367,18 @@ class Writer:
         ]
         bulk_create_with_history(attributions, IncidentBelligerent, batch_size=BATCH, **self.history)
 
-    def update_incidents(self, records):
-        if not records:
+    def update_incidents(self, changed):
+        """`changed`: (record, stored values) of incidents as the last import left them, that the file changes."""
+        if not changed:
             return
+        records = [record for record, _stored in changed]
         incidents = Incident.objects.in_bulk([record.id for record in records])
         names = set()
-        for record in records:
+        for record, stored in changed:
             incident = incidents[record.id]
             for name, value in record.fields.items():
                 setattr(incident, name, value)
-            names.update(record.fields)
+            names.update(changed_fields(stored, record.fields))
             incident.version += 1  # an editor holding the old version gets the conflict page, not a lost update
             incident.last_edited_by = self.options.user
             incident.updated_at = self.now
@@ -382,24 +386,31 @@ class Writer:
             self.touched.add(record.id)
         bookkeeping = ["version", "last_edited_by", "updated_at", "import_digest"]
         bulk_update_with_history(
-            list(incidents.values()), Incident, [*sorted(names), *bookkeeping], batch_size=BATCH, **self.history
+            list(incidents.values()), Incident, [*sorted(names), *bookkeeping], batch_size=UPDATE_BATCH, **self.history
         )
-        self.sync_attributions(records)
+        self.sync_attributions(changed)
         self.report.progress(f"incidents: {len(records):,} updated")
 
-    def sync_attributions(self, records):
-        """Attributions and strike types as the file has them now (rare: only for updated incidents)."""
+    def sync_attributions(self, changed):
+        """Attributions and strike types as the file has them now, for the few updated incidents whose
+        attributions or strike types changed (one by one, so history records each removal)."""
         wanted = []
-        for record in records:
-            stored = IncidentBelligerent.objects.filter(incident_id=record.id).select_related("belligerent")
-            for attribution in stored:
-                if record.belligerents.get(attribution.belligerent.slug) != attribution.role:
-                    attribution._change_reason = self.options.reason
-                    attribution.delete()  # one by one, so history records each removal
-            kept = set(stored.filter(pk__isnull=False).values_list("belligerent__slug", flat=True))
-            wanted.append((record, [(slug, role) for slug, role in record.belligerents.items() if slug not in kept]))
-            incident = Incident(pk=record.id)
-            incident.strike_types.set([self.strike_type_ids[slug] for slug in record.strike_types])
+        for record, stored in changed:
+            new = incident_values(record)
+            if new["belligerents"] != stored["belligerents"]:
+                attributions = IncidentBelligerent.objects.filter(incident_id=record.id).select_related("belligerent")
+                kept = set()
+                for attribution in attributions:
+                    if record.belligerents.get(attribution.belligerent.slug) == attribution.role:
+                        kept.add(attribution.belligerent.slug)
+                    else:
+                        attribution._change_reason = self.options.reason
+                        attribution.delete()
+                wanted.append(
+                    (record, [(slug, role) for slug, role in record.belligerents.items() if slug not in kept])
+                )
+            if new["strike_types"] != stored["strike_types"]:
+                Incident(pk=record.id).strike_types.set([self.strike_type_ids[slug] for slug in record.strike_types])
         self.add_attributions(wanted)
 
     # --- assessments and sources
@@ -417,7 +428,7 @@ class Writer:
                 if old is None:
                     new.append(self.new_part(model, record, part))
                 elif self.compare(old, part.fields, kind, part, record.label) == "updated":
-                    changed.append((old["id"], record, part))
+                    changed.append((old, record, part))
         self.report.count(kind, "created", len(new))
         for done, batch in enumerate(batched(new), start=1):
             bulk_create_with_history(batch, model, batch_size=BATCH, **self.history)
@@ -452,16 +463,17 @@ class Writer:
     def update_parts(self, model, changed):
         if not changed:
             return
-        objects = model.objects.in_bulk([pk for pk, _record, _part in changed])
+        objects = model.objects.in_bulk([stored["id"] for stored, _record, _part in changed])
         names = set()
-        for pk, record, part in changed:
+        for stored, record, part in changed:
+            instance = objects[stored["id"]]
             for name, value in part.fields.items():
-                setattr(objects[pk], name, value)
-            objects[pk].import_digest = digest(part.fields)
-            names.update(part.fields)
+                setattr(instance, name, value)
+            instance.import_digest = digest(part.fields)
+            names.update(changed_fields(stored, part.fields))
             self.touched.add(record.id)
         bulk_update_with_history(
-            list(objects.values()), model, [*sorted(names), "import_digest"], batch_size=BATCH, **self.history
+            list(objects.values()), model, [*sorted(names), "import_digest"], batch_size=UPDATE_BATCH, **self.history
         )
 
 
