@@ -186,3 +186,14 @@ def test_the_tbij_mapping_example_imports_every_strike_with_the_files_counts(imp
 def test_a_mapping_naming_an_unknown_field_is_refused():
     with pytest.raises(ImportFileError, match="unknown fields: colour"):
         mapping.Mapping({"identifier": "id", "incident": {"date_start": "d", "country": "c", "colour": "x"}})
+
+
+def test_a_crash_midway_leaves_the_database_as_it_was(importer, monkeypatch):
+    def crash(incident_ids):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reports.importing.writer.records_written", crash)
+    with pytest.raises(KeyboardInterrupt):
+        import_text(csv_text([incident_row("CRASH-1"), incident_row("CRASH-2")]), importer)
+    assert not Incident.objects.exists()
+    assert not Incident.history.exists() and not Assessment.objects.exists()
