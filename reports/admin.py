@@ -5,10 +5,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import path
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from reports.admin_import import import_view
 from reports.admin_review import (
     DECISIONS,
     QUEUE,
@@ -164,6 +166,7 @@ class SourceInline(IncidentPartInline, admin.TabularInline):
 class IncidentAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     form = IncidentAdminForm
     change_form_template = "admin/reports/incident/change_form.html"
+    change_list_template = "admin/reports/incident/change_list.html"
     list_display = [
         "code",
         "date_start",
@@ -236,6 +239,10 @@ class IncidentAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
             },
         ),
     ]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: import_view(self, request))
+        return [path("import/", view, name="reports_incident_import"), *super().get_urls()]
 
     def get_queryset(self, request):
         # Analysts see published incidents and their own; reviewers see everything.

@@ -155,6 +155,10 @@ class Assessment(models.Model):
         _("assessor's location"), blank=True, help_text=_("Where the assessor places the strike (e.g. MGRS).")
     )
     note = models.TextField(_("note"), blank=True)
+    external_id = models.CharField(
+        _("external identifier"), max_length=100, blank=True, help_text=_("The record's id in an imported source.")
+    )
+    import_digest = models.CharField(max_length=64, blank=True, editable=False)  # see Incident.import_digest
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
@@ -162,7 +166,7 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
 
     objects = AssessmentQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["superseded_on"])
+    history = HistoricalRecords(excluded_fields=["superseded_on", "import_digest"])
 
     class Meta:
         ordering = ["incident", "assessor", "assessed_on", "id"]

@@ -175,6 +175,8 @@ class Incident(models.Model):
         blank=True,
         help_text=_("Imported columns that have no field of their own, kept so nothing is lost."),
     )
+    # What the last import wrote, hashed: a re-import tells an analyst's edit from the source's own change.
+    import_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     review_state = models.CharField(
         _("review state"), max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT
@@ -193,7 +195,7 @@ class Incident(models.Model):
     )
 
     objects = IncidentQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[strike_types], excluded_fields=["updated_at"])
+    history = HistoricalRecords(m2m_fields=[strike_types], excluded_fields=["updated_at", "import_digest"])
 
     class Meta:
         ordering = ["-date_start", "code"]
@@ -487,9 +489,10 @@ class Source(models.Model):
     has_video = models.BooleanField(_("has video"), default=False)
     external_id = models.CharField(_("external identifier"), max_length=100, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order among the sources."))
+    import_digest = models.CharField(max_length=64, blank=True, editable=False)  # see Incident.import_digest
 
     objects = SourceQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["import_digest"])
 
     class Meta:
         ordering = ["incident", "position", "id"]

@@ -1,0 +1,77 @@
+"""What an import did: counts per kind of record and outcome, every problem row with its reason, and timing."""
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+OUTCOMES = ("created", "updated", "unchanged", "conflicts", "skipped")
+KINDS = ("incidents", "assessments", "sources")
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (wrong columns, not a CSV, a bad mapping): nothing is read."""
+
+
+@dataclass
+class Problem:
+    file: str
+    row: int  # the spreadsheet's row number: the header is row 1
+    identifier: str
+    reason: str
+    skipped: bool = True  # False: imported, with the value left out or kept as the reason says
+
+    def __str__(self):
+        outcome = "skipped" if self.skipped else "imported"
+        return f"{self.file} row {self.row} [{self.identifier}]: {self.reason} ({outcome})"
+
+
+class ImportReport:
+    def __init__(self, dry_run=False, progress=None):
+        self.dry_run = dry_run
+        self.counts = {kind: Counter() for kind in KINDS}
+        self.problems = []
+        self.rows_read = 0
+        self.reference_rows = []  # belligerents and assessors the import had to create
+        self._progress = progress
+        self._started = time.perf_counter()
+        self.elapsed = None
+
+    def count(self, kind, outcome, number=1):
+        self.counts[kind][outcome] += number
+
+    def problem(self, file, row, identifier, reason, skipped=True):
+        self.problems.append(Problem(file, row, identifier, reason, skipped))
+
+    def sorted_problems(self):
+        """By file (in the order they were read), then row."""
+        files = {}
+        for problem in self.problems:
+            files.setdefault(problem.file, len(files))
+        return sorted(self.problems, key=lambda problem: (files[problem.file], problem.row))
+
+    def progress(self, message):
+        if self._progress:
+            self._progress(message)
+
+    def finish(self):
+        self.elapsed = time.perf_counter() - self._started
+
+    @property
+    def rows_per_second(self):
+        return self.rows_read / self.elapsed if self.elapsed else 0
+
+    def summary_lines(self):
+        lines = []
+        for kind in KINDS:
+            counts = self.counts[kind]
+            if sum(counts.values()):
+                lines.append(f"{kind}: " + ", ".join(f"{counts[outcome]:,} {outcome}" for outcome in OUTCOMES))
+        if self.reference_rows:
+            lines.append("created reference rows: " + ", ".join(self.reference_rows))
+        skipped = sum(problem.skipped for problem in self.problems)
+        lines.append(f"problems: {len(self.problems):,} ({skipped:,} rows or parts skipped)")
+        if self.elapsed is not None:
+            lines.append(f"{self.rows_read:,} rows in {self.elapsed:.1f} s ({self.rows_per_second:,.0f} rows/s)")
+        if self.dry_run:
+            lines.append("dry run: nothing was written")
+        return lines

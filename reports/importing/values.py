@@ -1,0 +1,95 @@
+"""Reading cells: text to the Python value a model field stores, or a `BadValue` saying why it cannot be."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal, InvalidOperation
+
+from django.db import models
+
+from reports.importing.report import ImportFileError
+
+TRUE_WORDS = {"1", "yes", "y", "true"}
+FALSE_WORDS = {"0", "no", "n", "false"}
+
+
+class BadValue(ValueError):
+    pass
+
+
+def convert(field, text, date_format=None):
+    """`text` (already stripped; "" is unknown) as the value `field` stores. Choices are checked."""
+    if text == "":
+        return None if field.null or not isinstance(field, models.CharField | models.TextField) else ""
+    if isinstance(field, models.DateField):
+        return parse_date(text, date_format)
+    if isinstance(field, models.DecimalField):
+        return parse_decimal(text, field.decimal_places)
+    if isinstance(field, models.IntegerField):
+        return parse_count(text)
+    if isinstance(field, models.BooleanField):
+        return parse_flag(text)
+    if field.choices and text not in {value for value, _label in field.flatchoices}:
+        raise BadValue(f"unknown value {text!r} for {field.name}")
+    if field.max_length and len(text) > field.max_length:
+        raise BadValue(f"{field.name} longer than {field.max_length} characters")
+    return text
+
+
+def parse_date(text, date_format=None):
+    try:
+        if date_format:
+            return datetime.datetime.strptime(text, date_format).date()
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise BadValue(f"unreadable date {text!r}") from None
+
+
+def parse_decimal(text, places=6):
+    try:
+        return Decimal(text).quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        raise BadValue(f"unreadable number {text!r}") from None
+
+
+def parse_count(text):
+    try:
+        number = int(text)
+    except ValueError:
+        raise BadValue(f"unreadable count {text!r}") from None
+    if number < 0:
+        raise BadValue(f"negative count {number}")
+    return number
+
+
+def parse_flag(text):
+    word = text.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise BadValue(f"unknown yes/no value {text!r}")
+
+
+def read_csv(file, required, name):
+    """(header, rows) of an uploaded or opened CSV; rows are (row number, dict of stripped cells). Stops at once,
+    naming them, if columns are missing."""
+    try:
+        text = file.read()
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(f"{name} is not UTF-8 text.") from None
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    header = reader.fieldnames or []
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise ImportFileError(f"{name} is missing columns: {', '.join(missing)}.")
+    try:
+        rows = [
+            (number, {key: (value or "").strip() for key, value in row.items() if key is not None})
+            for number, row in enumerate(reader, start=2)
+        ]
+    except csv.Error as error:
+        raise ImportFileError(f"{name} is not a readable CSV file: {error}.") from None
+    return header, rows

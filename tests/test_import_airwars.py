@@ -1,0 +1,217 @@
+"""Airwars' real Syria files, imported: the dashboard's per-belligerent figures equal totals recomputed here
+straight from the CSV, and the file's known quirks are reported with their row numbers."""
+
+import csv
+import io
+from collections import defaultdict
+
+import pytest
+
+from reports import tallies
+from reports.importing import airwars
+from reports.importing.report import ImportReport
+from reports.importing.writer import Options, run_import
+from reports.models import Assessment, Incident, ReviewState, Source
+from tests.shared_data import shared_data
+
+pytestmark = pytest.mark.django_db
+FILES = ("airwars_syria_incidents.csv", "airwars_syria_belligerent_assessments.csv", "airwars_syria_sources.csv")
+
+
+def import_files(paths, user, state=ReviewState.PUBLISHED, dry_run=False):
+    report = ImportReport(dry_run=dry_run)
+    files = [open(path, encoding="utf-8", newline="") for path in paths]  # noqa: SIM115
+    try:
+        run_import(
+            lambda: airwars.read(*files, report=report), Options(user, state, "Imported", dry_run=dry_run), report
+        )
+    finally:
+        for file in files:
+            file.close()
+    return report
+
+
+def rows(path):
+    with open(path, encoding="utf-8", newline="") as file:
+        return [(number, row) for number, row in enumerate(csv.DictReader(file), start=2)]
+
+
+def count(text):
+    return int(text) if text else None
+
+
+def low_high(minimum, maximum):
+    """The tallies' rule: an unknown minimum adds 0, a missing maximum counts as the minimum."""
+    low, high = count(minimum), count(maximum)
+    return (low or 0), (high if high is not None else (low or 0))
+
+
+def expected_totals(incidents_path, assessments_path):
+    """Per belligerent slug: Airwars' min/max deaths and the deaths officially conceded (credible verdicts), over
+    the incidents the file lets us import (a date, not the 1970 placeholder, the first of a duplicated code)."""
+    kept, codes = {}, set()
+    for _number, row in rows(incidents_path):
+        if not row["incident_date"] or row["incident_date"] < "1990" or row["incident_code"] in codes:
+            continue
+        codes.add(row["incident_code"])
+        kept[row["airwars_id"]] = row
+    conceded, seen = defaultdict(lambda: [0, 0]), set()
+    for _number, row in rows(assessments_path):
+        key = (row["airwars_id"], row["belligerent"])
+        if key in seen or row["belligerent_assessment"] != "credible":
+            seen.add(key)
+            continue
+        seen.add(key)
+        low, high = low_high(row["civilian_deaths_conceded_min"], row["civilian_deaths_conceded_max"])
+        conceded[row["airwars_id"]][0] += low
+        conceded[row["airwars_id"]][1] += high
+    totals = defaultdict(lambda: defaultdict(int))
+    for airwars_id, row in kept.items():
+        slugs = {airwars.BELLIGERENT_NAMES[name.strip()] for name in row["belligerents"].split(",") if name.strip()}
+        monitor = low_high(row["civilians_killed_min"], row["civilians_killed_max"]) if graded(row) else (0, 0)
+        for slug in slugs:
+            totals[slug]["all_low"] += monitor[0]
+            totals[slug]["all_high"] += monitor[1]
+            totals[slug]["official_low"] += conceded[airwars_id][0]
+            totals[slug]["official_high"] += conceded[airwars_id][1]
+    return totals
+
+
+def graded(row):
+    """Whether the importer makes an Airwars assessment of the row: it has a grading and a possible range."""
+    low, high = count(row["civilians_killed_min"]), count(row["civilians_killed_max"])
+    return bool(row["airwars_grading"]) and (low is None or high is None or low <= high)
+
+
+@pytest.fixture
+def importer(db):
+    from tests.factories import make_user
+
+    return make_user("ines-importer", "reviewer")
+
+
+def test_dashboard_figures_per_belligerent_equal_the_files_totals(importer):
+    paths = shared_data(*FILES)
+    report = import_files(paths, importer)
+    figures = tallies.compute(Incident.objects.published())
+    shown = {row["key"]: row for row in figures["breakdowns"]["belligerent"]}
+    expected = expected_totals(paths[0], paths[1])
+    assert figures["lead_monitor"] == "Airwars"
+    assert set(expected) <= set(shown)
+    for slug, totals in expected.items():
+        assert {name: shown[slug][name] for name in totals} == dict(totals), slug
+    assert expected["us-led-coalition"]["official_high"] > 0  # the coalition conceded deaths: compared, not zero
+    imported = len(rows(paths[0])) - report.counts["incidents"]["skipped"]
+    assert Incident.objects.count() == imported == report.counts["incidents"]["created"]
+    assert Source.objects.count() == report.counts["sources"]["created"]
+    assert Assessment.objects.count() == report.counts["assessments"]["created"]
+
+
+def test_the_files_quirks_are_reported_with_row_numbers(importer):
+    paths = shared_data(*FILES)
+    report = import_files(paths, importer, dry_run=True)
+    problems = defaultdict(list)
+    for problem in report.problems:
+        problems[(problem.file, problem.row)].append(problem)
+    incidents = rows(paths[0])
+    name = paths[0].name
+
+    def problem_of(predicate):
+        found = [number for number, row in incidents if predicate(row)]
+        assert found
+        return [problem for number in found for problem in problems[(name, number)]]
+
+    for problem in problem_of(lambda row: row["incident_date"] == ""):
+        assert problem.skipped and "missing date" in problem.reason
+    for problem in problem_of(lambda row: row["incident_date"].startswith("1970")):
+        assert problem.skipped and "implausible date" in problem.reason
+    seen = set()
+    for number, row in incidents:
+        if row["incident_code"] in seen and row["incident_date"]:
+            assert any("duplicate code" in problem.reason for problem in problems[(name, number)])
+        seen.add(row["incident_code"])
+    impossible = problem_of(lambda row: row["longitude"] and abs(float(row["longitude"])) > 180)
+    assert any(not problem.skipped and "impossible coordinate" in problem.reason for problem in impossible)
+    assert any("outside Syria" in problem.reason for problem in problem_of(lambda row: row["sequence"] == "1175"))
+    reversed_rows = problem_of(lambda row: any(reversed_range(row, name) for name in ("children", "men")))
+    assert all(not problem.skipped and "min > max" in problem.reason for problem in reversed_rows)
+    assert Incident.objects.count() == 0  # a dry run writes nothing
+
+
+def reversed_range(row, name):
+    low, high = count(row[f"{name}_killed_min"]), count(row[f"{name}_killed_max"])
+    return low is not None and high is not None and low > high
+
+
+def small_files(paths, tmp_path, incidents=30, edit=None):
+    """The first `incidents` incidents of the real files with their assessments and sources, as new files;
+    `edit(row)` may change incident rows."""
+    written = []
+    kept_ids = None
+    for path in paths:
+        header, selected = None, []
+        with open(path, encoding="utf-8", newline="") as file:
+            reader = csv.DictReader(file)
+            header = reader.fieldnames
+            for row in reader:
+                if kept_ids is None and len(selected) < incidents:
+                    selected.append(edit(row) if edit else row)
+                elif kept_ids is not None and row["airwars_id"] in kept_ids:
+                    selected.append(row)
+        if kept_ids is None:
+            kept_ids = {row["airwars_id"] for row in selected}
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, header)
+        writer.writeheader()
+        writer.writerows(selected)
+        target = tmp_path / f"{len(written)}-{path.name}"
+        target.write_text(buffer.getvalue(), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def test_importing_again_changes_nothing_and_a_newer_export_updates_with_history(importer, tmp_path):
+    paths = shared_data(*FILES)
+    first = small_files(paths, tmp_path / "first", incidents=30) if (tmp_path / "first").mkdir() is None else None
+    created = import_files(first, importer).counts
+    again = import_files(first, importer).counts
+    for kind in ("incidents", "assessments", "sources"):
+        assert again[kind]["created"] == again[kind]["updated"] == 0
+        assert again[kind]["unchanged"] == created[kind]["created"] > 0
+
+    # An analyst edits one incident by hand; the newer export changes that one and another.
+    by_hand, changed = Incident.objects.order_by("id")[:2]
+    by_hand.title = "Edited by an analyst"
+    by_hand.governorate = "Edited governorate"
+    by_hand.save()
+    changed_ids = {by_hand.external_id, changed.external_id}
+
+    def newer(row):
+        if f"airwars:{row['airwars_id']}" in changed_ids:
+            row["location"] = "Renamed in the newer export"
+        return row
+
+    (tmp_path / "newer").mkdir()
+    report = import_files(small_files(paths, tmp_path / "newer", incidents=30, edit=newer), importer)
+    assert report.counts["incidents"]["updated"] == 1
+    assert report.counts["incidents"]["conflicts"] == 1
+    conflict = next(problem for problem in report.problems if "edited by hand" in problem.reason)
+    assert conflict.identifier.startswith(by_hand.code) and "place_name" in conflict.reason
+    by_hand.refresh_from_db()
+    changed.refresh_from_db()
+    assert by_hand.place_name != "Renamed in the newer export" and by_hand.title == "Edited by an analyst"
+    assert changed.place_name == "Renamed in the newer export"
+    latest = changed.history.first()
+    assert latest.history_type == "~" and latest.history_user == importer
+    assert latest.history_change_reason == "Imported"
+
+
+def test_imported_incidents_take_the_chosen_state_and_the_importer(importer, tmp_path):
+    paths = shared_data(*FILES)
+    import_files(small_files(paths, tmp_path, incidents=5), importer, state=ReviewState.PENDING)
+    assert set(Incident.objects.values_list("review_state", "created_by")) == {(ReviewState.PENDING, importer.pk)}
+    assert not Incident.objects.published().exists()
+    assert Incident.history.filter(history_user=importer, history_type="+").count() == 5
+    for incident in Incident.objects.prefetch_related("strike_types"):
+        first = incident.history.last()
+        assert {link.striketype_id for link in first.strike_types.all()} == {t.pk for t in incident.strike_types.all()}

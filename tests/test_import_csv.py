@@ -1,0 +1,199 @@
+"""import_csv: the project's own export format (round trip, problem rows, dry run, wrong columns) and a CSV read
+through a mapping (the TBIJ worked example)."""
+
+import csv
+import datetime
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from reports.exports import CSV_COLUMNS, csv_chunks
+from reports.importing import mapping, project_csv
+from reports.importing.report import ImportFileError, ImportReport
+from reports.importing.writer import Options, run_import
+from reports.models import Assessment, Incident, OfficialVerdict, ReviewState
+from tests.factories import make_assessment, make_incident, make_user, official_assessor
+from tests.shared_data import REPOSITORY, shared_data
+
+pytestmark = pytest.mark.django_db
+TBIJ_MAPPING = REPOSITORY / "docs" / "mappings" / "tbij_afghanistan.json"
+
+
+@pytest.fixture
+def importer(db):
+    return make_user("ines-importer", "reviewer")
+
+
+def export():
+    return "".join(csv_chunks(Incident.objects.published()))
+
+
+def import_text(text, user, state=ReviewState.PUBLISHED, dry_run=False):
+    report = ImportReport(dry_run=dry_run)
+    file = io.StringIO(text)
+    file.name = "incidents.csv"
+    options = Options(user, state, "Imported from incidents.csv", match_on="code", dry_run=dry_run)
+    run_import(lambda: project_csv.read(file, report), options, report)
+    return report
+
+
+def csv_text(rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows({column: "" for column in CSV_COLUMNS} | row for row in rows)
+    return buffer.getvalue()
+
+
+def incident_row(code, **values):
+    row = {"code": code, "date_start": "2017-03-17", "country": "Iraq", "belligerents": "us-led-coalition"}
+    return (
+        row
+        | {"assessor": "airwars", "assessor_kind": "monitor", "verdict": "fair", "assessed_on": "2017-04-01"}
+        | values
+    )
+
+
+def test_export_then_import_into_an_empty_database_then_export_gives_the_same_rows(importer):
+    mosul = make_incident(
+        code="CS-MOSUL",
+        title="=HYPERLINK(formula-like title)",
+        place_name_ar="الموصل الجديدة",
+        latitude=Decimal("36.340000"),
+        longitude=Decimal("43.130000"),
+        belligerents=("us-led-coalition", "islamic-state"),
+    )
+    make_assessment(mosul, killed_min=105, killed_max=278, children_killed_min=None)
+    make_assessment(mosul, official_assessor(), verdict=OfficialVerdict.CREDIBLE, killed_min=105, killed_max=None)
+    make_incident(
+        code="CS-NONE", date_start=datetime.date(2017, 5, 1), date_end=datetime.date(2017, 5, 2)
+    )  # no assessment: one row, empty columns
+    before = export()
+    Incident.objects.all().delete()
+
+    report = import_text(before, importer)
+
+    assert export() == before
+    assert report.counts["incidents"]["created"] == 2 and report.counts["assessments"]["created"] == 2
+    assert Incident.objects.get(code="CS-MOSUL").title == "=HYPERLINK(formula-like title)"
+    again = import_text(before, importer)
+    assert again.counts["incidents"]["unchanged"] == 2 and again.counts["assessments"]["unchanged"] == 2
+
+
+def test_problem_rows_are_listed_and_valid_rows_still_import(importer):
+    text = csv_text(
+        [
+            incident_row("OK-1", killed_min="3", killed_max="5"),
+            incident_row("NO-DATE", date_start=""),
+            incident_row("BAD-RANGE", killed_min="9", killed_max="2"),
+            incident_row("BAD-POINT", latitude="200", longitude="40"),
+            incident_row("OK-1", assessor="cjtf-oir", assessor_kind="official", verdict="credible"),
+            incident_row("UNKNOWN", verdict="probable"),
+            incident_row("OK-1", date_start="2017-03-18", assessor="", assessor_kind="", verdict="", assessed_on=""),
+        ]
+    )
+    report = import_text(text, importer)
+    reasons = {(problem.row, problem.identifier): problem.reason for problem in report.problems}
+    assert "missing date" in reasons[(3, "NO-DATE")]
+    assert "min > max for killed" in reasons[(4, "BAD-RANGE")]
+    assert "impossible coordinate" in reasons[(5, "BAD-POINT")]
+    assert "unknown value 'probable'" in reasons[(7, "UNKNOWN")]
+    assert "differ from its first row (2)" in reasons[(8, "OK-1")]
+    assert set(Incident.objects.values_list("code", flat=True)) == {"OK-1", "BAD-RANGE", "BAD-POINT", "UNKNOWN"}
+    assert Incident.objects.get(code="BAD-POINT").latitude is None
+    assert Assessment.objects.filter(incident__code="OK-1").count() == 2
+    assert not Assessment.objects.filter(incident__code__in=["BAD-RANGE", "UNKNOWN"]).exists()
+
+
+def test_a_code_taken_by_a_hand_made_incident_is_a_conflict_not_an_overwrite(importer):
+    make_incident(code="CS-HAND", title="Typed by an analyst")
+    report = import_text(csv_text([incident_row("CS-HAND", title="From a file")]), importer)
+    assert report.counts["incidents"]["conflicts"] == 1
+    assert Incident.objects.get(code="CS-HAND").title == "Typed by an analyst"
+
+
+def test_a_dry_run_reports_everything_and_writes_nothing(importer):
+    report = import_text(csv_text([incident_row("DRY-1"), incident_row("DRY-2")]), importer, dry_run=True)
+    assert report.counts["incidents"]["created"] == 2
+    assert not Incident.objects.exists()
+
+
+def test_a_file_with_the_wrong_columns_stops_at_once_naming_them(importer):
+    with pytest.raises(ImportFileError, match="missing columns: .*assessor_kind"):
+        import_text("code,date_start,country\nX,2017-01-01,Iraq\n", importer)
+
+
+def test_the_command_reports_bad_input_without_a_traceback(importer, tmp_path):
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("code,date\nX,2017\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="missing columns"):
+        call_command("import_csv", str(wrong), user=importer.username, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="Cannot open"):
+        call_command("import_csv", str(tmp_path / "absent.csv"), user=importer.username, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="No user"):
+        call_command("import_csv", str(wrong), user="nobody", stdout=io.StringIO())
+
+
+def test_the_command_prints_counts_and_rows_per_second(importer, tmp_path):
+    path = tmp_path / "incidents.csv"
+    path.write_text(csv_text([incident_row("CMD-1"), incident_row("CMD-2", date_start="")]), encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_csv", str(path), user=importer.username, state="published", stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    assert "incidents.csv row 3 [CMD-2]: missing date (skipped)" in text
+    assert "incidents: 1 created, 0 updated, 0 unchanged, 0 conflicts, 1 skipped" in text
+    assert "rows/s" in text
+    assert Incident.objects.get().created_by == importer
+
+
+def tbij_rows(path):
+    with open(path, encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_the_tbij_mapping_example_imports_every_strike_with_the_files_counts(importer):
+    (path,) = shared_data("tbij_afghanistan_us_strikes_2015_2018.csv")
+    spec = mapping.Mapping(json.loads(TBIJ_MAPPING.read_text(encoding="utf-8")))
+    report = ImportReport()
+    with open(path, encoding="utf-8", newline="") as file:
+        options = Options(importer, ReviewState.PUBLISHED, "Imported", match_on="external_id")
+        run_import(lambda: spec.read(file, report), options, report)
+    rows = tbij_rows(path)
+
+    def total(column):
+        return sum(int(row[column]) for row in rows if row[column] != "-")
+
+    assert Incident.objects.filter(external_id__startswith="tbij:").count() == len(rows)
+    assessments = Assessment.objects.filter(assessor__slug="tbij")
+    assert sum(assessments.values_list("killed_min", flat=True).exclude(killed_min=None)) == total(
+        "Minimum civilians reported killed"
+    )
+    assert sum(assessments.values_list("killed_max", flat=True).exclude(killed_max=None)) == total(
+        "Maximum civilians reported killed"
+    )
+    confirmed = sum(row["US confirmed?"] == "1" for row in rows)
+    assert assessments.filter(verdict="confirmed").count() == confirmed
+    assert all("impossible coordinate" in problem.reason for problem in report.problems)
+    again = ImportReport()
+    with open(path, encoding="utf-8", newline="") as file:
+        run_import(lambda: spec.read(file, again), options, again)
+    assert again.counts["incidents"]["unchanged"] == len(rows)
+
+
+def test_a_mapping_naming_an_unknown_field_is_refused():
+    with pytest.raises(ImportFileError, match="unknown fields: colour"):
+        mapping.Mapping({"identifier": "id", "incident": {"date_start": "d", "country": "c", "colour": "x"}})
+
+
+def test_a_crash_midway_leaves_the_database_as_it_was(importer, monkeypatch):
+    def crash(incident_ids):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reports.importing.writer.records_written", crash)
+    with pytest.raises(KeyboardInterrupt):
+        import_text(csv_text([incident_row("CRASH-1"), incident_row("CRASH-2")]), importer)
+    assert not Incident.objects.exists()
+    assert not Incident.history.exists() and not Assessment.objects.exists()
