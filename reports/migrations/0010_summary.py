@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0008_statement_approval"),
+        ("reports", "0009_import_identifiers"),
     ]
 
     operations = [
