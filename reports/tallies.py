@@ -65,7 +65,7 @@ def compute(source, as_of=None, known_reconciliation=()):
     Either way the database does the grouping (per month, place, assessor and verdict, and per belligerent);
     the headline, the monthly series and the breakdowns are roll-ups of those few thousand grouped rows."""
     assessed, counted = source.assessed(), source.counted()
-    officials = set(official_ids())
+    officials = official_assessors()
     monitors = monitor_totals(assessed, officials)
     lead = monitors[0] if monitors else None
     sides = Sides(officials, lead["assessor_id"] if lead else None)
@@ -149,8 +149,10 @@ class SummaryFigures:
         return list(assessed.annotate(**self.SUMS)), counted
 
 
-def official_ids():
-    return list(Assessor.objects.filter(kind=AssessorKind.OFFICIAL).values_list("id", flat=True))
+def official_assessors():
+    """{official assessor id: the slug of the belligerent it speaks for, or None}."""
+    official = Assessor.objects.filter(kind=AssessorKind.OFFICIAL)
+    return dict(official.values_list("id", "belligerent__slug"))
 
 
 def grouped_assessments(current, grouping):
@@ -169,29 +171,32 @@ def grouped_incidents(incidents, annotations, fields=()):
 
 class Sides:
     """Which grouped rows count for which figure: the official side (credible verdicts of official assessors)
-    and the lead monitor (all grades, and likely)."""
+    and the lead monitor (all grades, and likely). `officials`: {assessor id: belligerent slug or None}."""
 
     def __init__(self, officials, lead_id):
         self.officials, self.lead_id = officials, lead_id
 
-    def figures_of(self, row):
-        """The figures a grouped assessment row adds to: (name, counts its range?)."""
+    def figures_of(self, row, belligerent=None):
+        """The figures a grouped assessment row adds to. Under a `belligerent`, the official figure is what
+        that belligerent itself concedes: only its own official assessor's verdicts count."""
         if row["assessor_id"] in self.officials:
-            if row["verdict"] == OfficialVerdict.CREDIBLE:
+            speaks_for = self.officials[row["assessor_id"]]
+            if row["verdict"] == OfficialVerdict.CREDIBLE and belligerent in (None, speaks_for):
                 yield "official"
         elif row["assessor_id"] == self.lead_id:
             yield "all"
             if row["verdict"] in LIKELY_GRADINGS:
                 yield "likely"
 
-    def rollup(self, assessed, counted, key, key_name):
+    def rollup(self, assessed, counted, key, key_name, per_belligerent=False):
         """Rows per `key(group)`, sorted: incidents, and the low, high and incidents of each figure."""
         rows = defaultdict(lambda: defaultdict(int))
         for group in counted:
             rows[key(group)]["incidents"] += group["incidents"]
         for group in assessed:
             row = rows[key(group)]
-            for figure in self.figures_of(group):
+            # An incident attributed to nobody ("") has nobody to concede it.
+            for figure in self.figures_of(group, (key(group) or "") if per_belligerent else None):
                 add_range(row, figure, group)
         return [{key_name: name or "", "label": name or "", **ranges(rows[name])} for name in sorted(rows, key=str)]
 
@@ -261,7 +266,7 @@ MONITOR_FIGURES = [
 def belligerent_breakdown(assessed, counted, sides):
     """Rolled up like the other breakdowns, from rows grouped per belligerent (key) in the database."""
     labels = {group["key"]: group["label"] for group in counted}
-    rows = sides.rollup(assessed, counted, lambda group: group["key"], "key")
+    rows = sides.rollup(assessed, counted, lambda group: group["key"], "key", per_belligerent=True)
     return [{**row, "label": labels.get(row["key"]) or row["key"]} for row in rows]
 
 

@@ -145,6 +145,17 @@ def test_reconciliation_of_several_statements_in_one_pass_equals_each_computed_a
     assert len({row["credible_low"] for row in figures()["reconciliation"]}) > 1  # the dates make a difference
 
 
+def test_a_belligerents_official_figure_is_what_it_concedes_itself():
+    shared = make_incident(belligerents=("us-led-coalition", "russian-military"))
+    make_assessment(shared, official_assessor(), verdict="credible", killed_min=4, killed_max=6)
+    make_assessment(shared, monitor_assessor(), verdict="fair", killed_min=10, killed_max=12)
+    rows = {row["key"]: row for row in figures()["breakdowns"]["belligerent"]}
+    assert (rows["us-led-coalition"]["official_low"], rows["us-led-coalition"]["official_high"]) == (4, 6)
+    assert (rows["russian-military"]["official_low"], rows["russian-military"]["official_high"]) == (0, 0)
+    assert rows["russian-military"]["all_low"] == rows["us-led-coalition"]["all_low"] == 10
+    assert figures()["official"]["credible_low"] == 4
+
+
 def test_zero_is_a_count_and_null_is_not(war):
     make_assessment(war["D"], official_assessor(), verdict="credible", killed_min=0, killed_max=0)
     official = figures()["official"]

@@ -22,6 +22,7 @@ from reports.models import (
     Belligerent,
     BelligerentRole,
     DatePrecision,
+    Grading,
     Incident,
     LocationPrecision,
     NonCredibleReason,
@@ -223,13 +224,11 @@ class AirwarsReader:
 
     def monitor_assessment(self, name, number, row, incident, warn):
         """Airwars' own assessment: its grading and counts, dated when Airwars last changed the record."""
-        if not incident["grading"]:
-            if row["civilians_killed_min"] or row["civilians_killed_max"]:
-                warn("no Airwars grading, so no Airwars assessment: its death counts are not imported")
-            return None
+        if not incident["grading"] and (row["civilians_killed_min"] or row["civilians_killed_max"]):
+            warn("no Airwars grading: its deaths count in Airwars' range of all grades, not in likely")
         fields = {
             "assessor_id": self.monitor.pk,
-            "verdict": incident["grading"],
+            "verdict": incident["grading"] or Grading.UNGRADED,
             "source_url": incident["external_url"],
         }
         fields["assessed_on"] = (
@@ -302,8 +301,12 @@ class AirwarsReader:
         warn = lambda reason: self.report.problem(name, number, label, reason, skipped=False)  # noqa: E731
         slug = BELLIGERENT_CODES[row["belligerent"]]
         assessor = self.official_assessor(slug)
-        if row.get("belligerent_type") == "known" and slug in record.belligerents:
+        # A belligerent answering for the incident is party to it, listed in the incidents file or not (the UK
+        # conceded deaths in strikes Airwars attributes to the coalition as a whole).
+        if row.get("belligerent_type") == "known":
             record.belligerents[slug] = BelligerentRole.DECLARED
+        else:
+            record.belligerents.setdefault(slug, BelligerentRole.SUSPECTED)
         verdict = row["belligerent_assessment"]
         reasons = reason_codes(row.get("reason_non_credible", ""))
         fields = {

@@ -62,6 +62,7 @@ class Grading(models.TextChoices):
     WEAK = "weak", _("Weak")
     CONTESTED = "contested", _("Contested")
     DISCOUNTED = "discounted", _("Discounted")
+    UNGRADED = "ungraded", _("Not graded")  # recorded without a grade: counted in all grades, never as likely
 
 
 LIKELY_GRADINGS = (Grading.CONFIRMED, Grading.FAIR)  # Airwars' headline "likely" count
