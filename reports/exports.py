@@ -49,11 +49,9 @@ ASSESSMENT_FIELDS = [
     "source_url",
 ]
 CSV_COLUMNS = [*INCIDENT_FIELDS, "belligerents", "assessor", "assessor_kind", *ASSESSMENT_FIELDS]
-# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list). Only free text can:
-# the other columns hold numbers, dates, URLs and our own short names.
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list). Every text cell is
+# checked, links included: an imported record's link is whatever its source file held.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FREE_TEXT = {"title", "country", "governorate", "district", "place_name", "place_name_ar"}
-TEXT_POSITIONS = [position for position, name in enumerate(INCIDENT_FIELDS) if name in FREE_TEXT]
 
 
 def incident_chunks(incidents, as_of=None):
@@ -98,8 +96,7 @@ def csv_chunks(incidents, as_of=None):
     for chunk in batched(joined_rows(incidents, as_of), CHUNK):
         belligerents = belligerent_slugs({row[0] for row in chunk})
         for incident_id, *row in chunk:
-            for position in TEXT_POSITIONS:
-                row[position] = safe_cell(row[position])
+            row = [safe_cell(value) if isinstance(value, str) else value for value in row]
             row.insert(len(INCIDENT_FIELDS), ";".join(belligerents[incident_id]))
             writer.writerow(row)
         yield buffer.getvalue()
