@@ -9,7 +9,7 @@ PORT ?= 8000
 export SECRET_KEY_FILE ?= var/secret_key
 export HTTPS ?= off
 
-.PHONY: run test check lint bench install
+.PHONY: run test check lint bench install audit backup restore
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,9 @@ check: install var/secret_key lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+audit: install
+	bash .ci/audit
 
 bench: install var/secret_key
 	$(BIN)/python bench/home_page.py $(BENCH_ARGS)
