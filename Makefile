@@ -42,6 +42,16 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# `make backup` writes var/backup.dump (BACKUP=path for another); `make restore` loads it into the empty
+# database DATABASE_URL names (createdb it first). pg_dump/pg_restore on PostgreSQL, a file copy on SQLite.
+BACKUP ?= var/backup.dump
+backup: install var/secret_key
+	$(MANAGE) backup $(BACKUP)
+
+restore: install var/secret_key
+	$(MANAGE) restore $(BACKUP)
+	$(MANAGE) migrate --noinput
+
 audit: install
 	bash .ci/audit
 
