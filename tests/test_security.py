@@ -301,3 +301,11 @@ def test_requests_are_logged_as_json_lines(client, caplog):
     assert line["status"] == 200
     assert line["client_ip"] == "192.0.2.5"
     assert isinstance(line["duration_ms"], float)
+
+
+def test_a_refused_form_gets_our_page_not_djangos_inline_styled_one(analyst):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(LOGIN, {"username": analyst.username, "password": PASSWORD})
+    assert response.status_code == 403
+    assert b"Form expired" in response.content
+    assert b"<style" not in response.content
