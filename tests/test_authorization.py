@@ -183,7 +183,7 @@ class World:
             "<path:content_type_id>": lambda: ContentType.objects.get_for_model(self.draft).pk,
             "^(?P<app_label>auth|axes|reports)/$": lambda: "reports/",
             "(?P<url>.*)$": lambda: "no-such-page/",
-            "^([^/]+)/history/([^/]+)/$": lambda: f"{self.draft.pk}/history/{self.history_id(model)}/",
+            "^([^/]+)/history/([^/]+)/$": lambda: f"{self.object_id(model)}/history/{self.history_id(model)}/",
         }
         for pattern, value in replacements.items():
             if pattern in route:

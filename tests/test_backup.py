@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from tests.factories import make_assessment, make_incident, make_statement, official_assessor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the reference rows
 ROOT = Path(__file__).resolve().parent.parent
 
 
