@@ -309,3 +309,12 @@ def test_a_refused_form_gets_our_page_not_djangos_inline_styled_one(analyst):
     assert response.status_code == 403
     assert b"Form expired" in response.content
     assert b"<style" not in response.content
+
+
+def test_an_unexpected_error_gets_a_plain_500_page_without_details(client):
+    client.raise_request_exception = False
+    with mock.patch("reports.views.public.tallies.dashboard", side_effect=ValueError("secret detail")):
+        response = client.get(reverse("reports:home"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"secret detail" not in response.content and b"Traceback" not in response.content
