@@ -1,5 +1,5 @@
-"""Request-level wiring: the request log, the Content-Security-Policy header, the staff idle timeout and a
-friendly 503 page while the database is unreachable."""
+"""Request-level wiring: the request log, the Content-Security-Policy header, the staff idle timeout, a
+friendly 503 page while the database is unreachable, and anonymous reads from the replica (if there is one)."""
 
 import logging
 import time
