@@ -54,6 +54,8 @@ def poisoned(model, **fixed):
 
 @pytest.fixture
 def poisoned_records(analyst):
+    """The poisoned incident, and the numbers of its payloads."""
+    first = next(_numbers) + 1
     belligerent = Belligerent.objects.create(slug="xss-belligerent", **poisoned(Belligerent))
     monitor = Assessor.objects.create(slug="xss-monitor", kind=AssessorKind.MONITOR, **poisoned(Assessor))
     strike_type = StrikeType.objects.create(slug="xss-strike", **poisoned(StrikeType))
@@ -71,7 +73,7 @@ def poisoned_records(analyst):
         to_state=ReviewState.PUBLISHED,
         **poisoned(ReviewDecision),
     )
-    return incident
+    return incident, range(first, next(_numbers))
 
 
 def pages(incident):
@@ -100,18 +102,19 @@ def pages(incident):
 
 
 def test_every_payload_is_escaped_on_every_page(client, admin_user, poisoned_records):
+    incident, payloads = poisoned_records
     client.force_login(admin_user)
     shown = ""
-    for url in pages(poisoned_records):
+    for url in pages(incident):
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
         assert "<script>alert(" not in html, f"unescaped payload on {url}"
         assert "onerror=" not in html
         shown += html
-    rendered = {number for number in range(1, next(_numbers)) if f"&lt;script&gt;alert({number})" in shown}
-    # The test proves something only if the payloads are on the pages: nearly every field is shown somewhere.
-    assert len(rendered) >= 0.8 * (next(_numbers) - 2)
+    # The test proves something only because every payload is on some page, escaped.
+    assert [number for number in payloads if f"&lt;script&gt;alert({number})" not in shown] == []
+    assert len(payloads) > 30
 
 
 def test_the_csv_export_neutralises_formulas(client, poisoned_records):
