@@ -9,7 +9,7 @@ PORT ?= 8000
 export SECRET_KEY_FILE ?= var/secret_key
 export HTTPS ?= off
 
-.PHONY: run test check lint bench install
+.PHONY: run test check lint bench install audit backup restore
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,19 @@ check: install var/secret_key lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# `make backup` writes var/backup.dump (BACKUP=path for another); `make restore` loads it into the empty
+# database DATABASE_URL names (createdb it first). pg_dump/pg_restore on PostgreSQL, a file copy on SQLite.
+BACKUP ?= var/backup.dump
+backup: install var/secret_key
+	$(MANAGE) backup $(BACKUP)
+
+restore: install var/secret_key
+	$(MANAGE) restore $(BACKUP)
+	$(MANAGE) migrate --noinput
+
+audit: install
+	bash .ci/audit
 
 bench: install var/secret_key
 	$(BIN)/python bench/home_page.py $(BENCH_ARGS)

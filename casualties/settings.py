@@ -1,10 +1,11 @@
 """Settings for the casualty report tracker, all read from the environment.
 
-Variables (see `.env.example`): DATABASE_URL, SECRET_KEY or SECRET_KEY_FILE, DEBUG, ALLOWED_HOSTS,
-HTTPS, BEHIND_PROXY. Production is the default: DEBUG is off unless asked for, and the app refuses to
-start with DEBUG off and a missing or weak secret key.
+Variables (see `.env.example`): DATABASE_URL, DATABASE_REPLICA_URL, SECRET_KEY or SECRET_KEY_FILE, DEBUG,
+ALLOWED_HOSTS, HTTPS, BEHIND_PROXY, STAFF_IDLE_MINUTES, LOG_LEVEL, LOG_FORMAT. Production is the default:
+DEBUG is off unless asked for, and the app refuses to start with DEBUG off and a missing or weak secret key.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -70,19 +71,26 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "simple_history",
+    "axes",
     "reports",
 ]
 
 MIDDLEWARE = [
+    "reports.middleware.RequestLogMiddleware",  # outermost: logs every response, with its time
     "django.middleware.security.SecurityMiddleware",
+    "reports.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "reports.middleware.PublicReadsFromReplicaMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # attributes each history row to the request's user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "reports.middleware.StaffIdleTimeoutMiddleware",
+    "reports.middleware.DatabaseUnavailableMiddleware",  # a database outage is a 503 page, not a traceback
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "casualties.urls"
@@ -107,13 +115,26 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if not DATABASE_URL:
     VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=600,
-        conn_health_checks=True,
-    )
-}
+
+
+def database(url):
+    """Persistent connections, checked before reuse (so a restarted server costs one failed check, not a
+    failed request), a short connect timeout (so an unreachable server is a quick 503, not a hang), and TCP
+    keepalives (so a connection to a server that vanished without closing it is found dead in ~20 s)."""
+    settings = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    if settings["ENGINE"] == "django.db.backends.postgresql":
+        settings.setdefault("OPTIONS", {}).update(
+            connect_timeout=3, keepalives=1, keepalives_idle=10, keepalives_interval=3, keepalives_count=3
+        )
+    return settings
+
+
+DATABASES = {"default": database(DATABASE_URL or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# Optional read replica: public, read-only pages read from it (reports/db_router.py); staff never do.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database(DATABASE_REPLICA_URL)
+    DATABASE_ROUTERS = ["reports.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -121,6 +142,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while locked out; must come first
+    "django.contrib.auth.backends.ModelBackend",  # also refuses inactive users, so deactivating logs out
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:my_work"
@@ -149,18 +174,71 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     # Only behind a proxy that sets this header itself; otherwise clients could spoof it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 X_FRAME_OPTIONS = "DENY"
+# Sent on every response by reports.middleware.ContentSecurityPolicyMiddleware: no inline script or style
+# anywhere (the pages, the admin and the forms' script are external files), nothing from another host.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Staff sessions end after this long without a request (reports.middleware.StaffIdleTimeoutMiddleware).
+STAFF_IDLE_TIMEOUT = 60 * int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
 
+# Login brute-force protection (django-axes): after 5 failures from one client address, or against one
+# username, further attempts are refused for 15 minutes. The address is REMOTE_ADDR, or behind our proxy
+# the one it appended to X-Forwarded-For, never a value the client chose (reports.security.client_ip).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "reports.security.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # our own security log says it once (reports.security)
+
+# One line per event on stdout, for the process manager: JSON by default (request lines carry method, path,
+# status, duration, user and client address), or LOG_FORMAT=plain for reading in a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "reports.log.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+        }
+    },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Our request log replaces Django's own lines for 4xx/5xx (no duplicate, no traceback for a 404).
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -78,7 +78,7 @@ def real_data_present():
 @transaction.atomic
 def load_demo_data():
     """Create the demo records. Returns the number of incidents created."""
-    rng = random.Random(2017)  # fixed seed: the same data set every time
+    rng = random.Random(2017)  # fixed seed: the same fictional data every time  # nosec B311
     coalition = Belligerent.objects.create(name="Demo Coalition (fictional)", slug="demo-coalition")
     air_force = Belligerent.objects.create(name="Demo Republic Air Force (fictional)", slug="demo-air-force")
     command = Assessor.objects.create(

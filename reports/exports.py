@@ -53,14 +53,11 @@ ASSESSMENT_FIELDS = [
     "source_url",
 ]
 CSV_COLUMNS = [*INCIDENT_FIELDS, "belligerents", "assessor", "assessor_kind", *ASSESSMENT_FIELDS]
-# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list). Only free text can:
-# the other columns hold numbers, dates, URLs and our own short names.
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list). Every text cell is
+# checked, links included: an imported record's link is whatever its source file held.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FREE_TEXT = {"title", "country", "governorate", "district", "place_name", "place_name_ar"}
-TEXT_POSITIONS = [position for position, name in enumerate(INCIDENT_FIELDS) if name in FREE_TEXT]
 DATE_FIELDS = {"date_start", "date_end", "assessed_on"}
 NUMBER_FIELDS = {"latitude", "longitude"} | {name for name in ASSESSMENT_FIELDS if name.endswith(("_min", "_max"))}
-TEXT_FIELDS = set(INCIDENT_FIELDS + ASSESSMENT_FIELDS) - DATE_FIELDS - NUMBER_FIELDS
 CHUNK_BYTES = 256 * 1024  # of CSV text handed from the COPY thread at a time
 QUEUED_CHUNKS = 8  # how far the COPY may run ahead of the reader: bounds memory
 COPY_DONE = object()
@@ -147,7 +144,8 @@ def copy_query(cursor, incidents, as_of):
     current = "a.superseded_on IS NULL"
     if as_of is not None:
         current = "a.assessed_on <= %(as_of)s AND (a.superseded_on IS NULL OR a.superseded_on > %(as_of)s)"
-    columns = [sql_cell(f"i.{name}", name) for name in INCIDENT_FIELDS] + ["bells.slugs", "s.slug", "s.kind"]
+    columns = [sql_cell(f"i.{name}", name) for name in INCIDENT_FIELDS]
+    columns += [sql_cell(column, column) for column in ("bells.slugs", "s.slug", "s.kind")]
     columns += [sql_cell(f"a.{name}", name) for name in ASSESSMENT_FIELDS]
     # Only table and column names, fixed SQL and the already bound incident query are interpolated.
     query = f"""SELECT {", ".join(columns)} FROM {tables["incident"]} i
@@ -163,15 +161,14 @@ def copy_query(cursor, incidents, as_of):
 
 
 def sql_cell(column, name):
-    """The SQL for one cell of `written_csv_chunks`' row."""
+    """The SQL for one cell of `written_csv_chunks`' row: dates in ISO, numbers as they are, and text made safe
+    like `safe_cell` (an empty string as an empty cell)."""
     if name in DATE_FIELDS:
         return f"to_char({column}, 'YYYY-MM-DD')"
-    if name in FREE_TEXT:  # safe_cell()
-        formula = f"left({column}, 1) = ANY(%(formula_starts)s)"
-        return f"CASE WHEN {formula} THEN '''' || {column} ELSE NULLIF({column}, '') END"
-    if name in TEXT_FIELDS:
-        return f"NULLIF({column}, '')"
-    return column
+    if name in NUMBER_FIELDS:
+        return column
+    formula = f"left({column}, 1) = ANY(%(formula_starts)s)"
+    return f"CASE WHEN {formula} THEN  || {column} ELSE NULLIF({column}, ) END"
 
 
 def copy_in_thread(alias, statement):
@@ -248,9 +245,8 @@ def written_csv_chunks(incidents, as_of):
     for chunk in batched(joined_rows(incidents, as_of), CHUNK):
         belligerents = belligerent_slugs({row[0] for row in chunk})
         for incident_id, *row in chunk:
-            for position in TEXT_POSITIONS:
-                row[position] = safe_cell(row[position])
-            row.insert(len(INCIDENT_FIELDS), ";".join(belligerents[incident_id]))
+            row = [safe_cell(value) if isinstance(value, str) else value for value in row]
+            row.insert(len(INCIDENT_FIELDS), safe_cell(";".join(belligerents[incident_id])))
             writer.writerow(row)
         yield buffer.getvalue()
         buffer.seek(0)

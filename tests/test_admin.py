@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from reports.models import Assessment, Incident, ReviewState
 from tests.factories import (
-    PASSWORD,
     make_assessment,
     make_incident,
     make_source,
@@ -23,7 +22,7 @@ CHANGELISTS = ["incident", "assessment", "source", "officialstatement", "assesso
 
 
 def logged_in(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import RequestFactory
 
 from reports.demo import DEMO_CODE_PREFIX, load_demo_data
 from reports.models import Assessment, Incident, OfficialStatement, ReviewState
@@ -28,7 +29,7 @@ def run(*args, **options):
 def test_create_user_in_each_role(monkeypatch, role, group, superuser):
     monkeypatch.setenv("CREATE_USER_PASSWORD", "correct-Horse-battery-9")
     assert "Created sam" in run("create_user", "sam", role=role)
-    user = authenticate(username="sam", password="correct-Horse-battery-9")
+    user = authenticate(RequestFactory().post("/accounts/login/"), username="sam", password="correct-Horse-battery-9")
     assert user is not None and user.is_staff
     assert user.is_superuser is superuser
     assert [g.name for g in user.groups.all()] == ([group] if group else [])
@@ -115,7 +116,7 @@ def test_load_demo_with_users_prints_working_passwords_once():
         ("admin", "demo-admin"),
     ]
     for _role, name, password in lines:
-        assert authenticate(username=name, password=password) is not None
+        assert authenticate(RequestFactory().post("/accounts/login/"), username=name, password=password) is not None
     again = run("load_demo", with_users=True)
     assert "Demo users exist already" in again
     assert lines[0][2] not in again

@@ -15,7 +15,6 @@ from reports.models import (
     Source,
 )
 from tests.factories import (
-    PASSWORD,
     make_assessment,
     make_incident,
     make_source,
@@ -29,7 +28,7 @@ CREATE = reverse("reports:incident_create")
 
 
 def login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -29,7 +29,9 @@ def awkward_records():
         date_start=datetime.date(2017, 3, 4),
     )
     IncidentBelligerent.objects.create(incident=quoted, belligerent=Belligerent.objects.get(slug="russian-military"))
-    make_assessment(quoted, monitor_assessor(), verdict="fair", killed_min=None, killed_max=None)
+    make_assessment(
+        quoted, monitor_assessor(), verdict="fair", killed_min=None, killed_max=None, source_url="=cmd|' /C calc'!A0"
+    )
     make_assessment(quoted, official_assessor(), verdict="under_review", killed_min=0, killed_max=None)
     make_assessment(
         quoted,
@@ -63,7 +65,7 @@ def test_copy_writes_what_python_writes(as_of):
     copied, written = both_writers(awkward_records(), as_of)
     assert copied == written
     assert copied.count("\n") > 3 and "'=1+1" not in copied  # only a cell's first character counts
-    assert "'@Raqqa" in copied and "'\tTabbed" in copied and "'-2 km" in copied
+    assert "'@Raqqa" in copied and "'=cmd|" in copied and "'\tTabbed" in copied and "'-2 km" in copied
     assert "russian-military;us-led-coalition" in copied
 
 

@@ -1,5 +1,6 @@
 """Settings come from the environment and fail loudly: each case starts a fresh process."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -76,3 +77,23 @@ def test_database_url_selects_postgresql():
         "shell", "--no-imports", "-c", code, DEBUG="on", DATABASE_URL="postgres://postgres@127.0.0.1:5432/casualties"
     )
     assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_the_app_keeps_no_state_in_its_process():
+    """Several app hosts can share the load: sessions and login-failure counts are in the database, and the
+    PostgreSQL connection fails fast and is health-checked."""
+    code = (
+        "from django.conf import settings as s; import json; d = s.DATABASES['default']; "
+        "print(json.dumps([s.SESSION_ENGINE, s.AXES_HANDLER, d['CONN_HEALTH_CHECKS'], d['CONN_MAX_AGE'], "
+        "d['OPTIONS']['connect_timeout']]))"
+    )
+    result = manage(
+        "shell", "--no-imports", "-c", code, DEBUG="on", DATABASE_URL="postgres://postgres@127.0.0.1:5432/casualties"
+    )
+    assert json.loads(result.stdout) == [
+        "django.contrib.sessions.backends.db",
+        "axes.handlers.database.AxesDatabaseHandler",
+        True,
+        600,
+        3,
+    ]

@@ -94,7 +94,7 @@ class AssessmentQuerySet(models.QuerySet):
                 FROM (SELECT id, LEAD(assessed_on) OVER (
                           PARTITION BY incident_id, assessor_id ORDER BY assessed_on, id) AS next_on
                       FROM {table} {where}) AS following
-                WHERE {table}.id = following.id AND {table}.superseded_on {differs} following.next_on""",  # noqa: S608
+                WHERE {table}.id = following.id AND {table}.superseded_on {differs} following.next_on""",  # noqa: S608  # nosec B608
                 params,
             )
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.roles import ROLE_GROUPS, create_user_in_role
 
-PASSWORD_VARIABLE = "CREATE_USER_PASSWORD"  # noqa: S105 (a variable name, not a password)
+PASSWORD_VARIABLE = "CREATE_USER_PASSWORD"  # noqa: S105 (a variable name, not a password)  # nosec B105
 
 
 class Command(BaseCommand):
