@@ -168,7 +168,7 @@ def sql_cell(column, name):
     if name in NUMBER_FIELDS:
         return column
     formula = f"left({column}, 1) = ANY(%(formula_starts)s)"
-    return f"CASE WHEN {formula} THEN  || {column} ELSE NULLIF({column}, ) END"
+    return f"CASE WHEN {formula} THEN '''' || {column} ELSE NULLIF({column}, '') END"
 
 
 def copy_in_thread(alias, statement):
@@ -294,6 +294,13 @@ def safe_cell(value):
     if value and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def unsafe_cell(text):
+    """A cell of our CSV as it was before `safe_cell` (for re-importing it)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
 def json_chunks(incidents, as_of=None, figures_url=""):

@@ -64,6 +64,7 @@ EXPECTED = {
     "admin:reports_incident_simple_history": (LOGIN, 200, 404, 200, 200),
     "admin:reports_incident_changelist": (LOGIN, 200, 200, 200, 200),
     "admin:reports_incident_add": (LOGIN, 200, 200, 200, 200),
+    "admin:reports_incident_import": (LOGIN, 200, 200, 200, 200),  # analysts import as pending, reviewers publish
     "admin:reports_incident_history": (LOGIN, 200, 404, 200, 200),
     "admin:reports_incident_delete": (LOGIN, 403, 403, 403, 200),
     "admin:reports_incident_change": (LOGIN, 200, 302, 200, 200),

@@ -27,7 +27,8 @@ from tests.factories import make_assessment, make_incident, make_source, make_st
 
 pytestmark = pytest.mark.django_db
 
-NOT_FREE_TEXT = {"code", "review_state"}  # the code has its own validator and URL converter
+# The code has its own validator and URL converter; an import's digest is a hash it writes itself.
+NOT_FREE_TEXT = {"code", "review_state", "import_digest"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _numbers = itertools.count(1)
 
@@ -63,8 +64,9 @@ def poisoned_records(analyst):
     IncidentBelligerent.objects.create(incident=incident, belligerent=belligerent)
     incident.strike_types.add(strike_type)
     make_source(incident, **poisoned(Source))
-    make_assessment(incident, monitor, **poisoned(Assessment, verdict="fair"))
-    make_assessment(incident, official_assessor(), **poisoned(Assessment, verdict="credible"))
+    # An assessment's external identifier (the importer's key) is shown nowhere.
+    make_assessment(incident, monitor, **poisoned(Assessment, verdict="fair", external_id="x:1"))
+    make_assessment(incident, official_assessor(), **poisoned(Assessment, verdict="credible", external_id="x:2"))
     make_statement(**poisoned(OfficialStatement))
     ReviewDecision.objects.create(
         incident=incident,

@@ -5,7 +5,7 @@ same rows."""
 
 from pathlib import Path
 
-from reports.exports import ASSESSMENT_FIELDS, CSV_COLUMNS, FORMULA_STARTS, FREE_TEXT, INCIDENT_FIELDS
+from reports.exports import ASSESSMENT_FIELDS, CSV_COLUMNS, INCIDENT_FIELDS, unsafe_cell
 from reports.importing.values import BadValue, convert, read_csv
 from reports.importing.writer import Part, Record
 from reports.models import Assessment, Assessor, Belligerent, BelligerentRole, Incident
@@ -18,6 +18,7 @@ def read(file, report):
     belligerents = set(Belligerent.objects.values_list("slug", flat=True))
     records = {}
     for number, row in rows:
+        row = {column: unsafe_cell(text) for column, text in row.items()}  # the export's formula protection
         try:
             fields = incident_fields(row)
             slugs = [slug for slug in row["belligerents"].split(";") if slug]
@@ -45,10 +46,7 @@ def read(file, report):
 def incident_fields(row):
     fields = {}
     for column in INCIDENT_FIELDS:
-        text = row[column]
-        if column in FREE_TEXT and text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-            text = text[1:]  # the export's protection against spreadsheet formulas, undone
-        fields[column] = convert(Incident._meta.get_field(column), text)
+        fields[column] = convert(Incident._meta.get_field(column), row[column])
     if fields["date_precision"] == "":
         fields["date_precision"] = Incident._meta.get_field("date_precision").default
     return fields
