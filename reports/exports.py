@@ -155,7 +155,7 @@ def copy_query(cursor, incidents, as_of):
         LEFT JOIN {tables["assessment"]} a ON a.incident_id = i.id AND {current}
         LEFT JOIN {tables["assessor"]} s ON s.id = a.assessor_id
         WHERE i.id IN ({chosen})
-        ORDER BY i.date_start DESC, i.code, a.assessor_id"""  # noqa: S608
+        ORDER BY i.date_start DESC, i.code, a.assessor_id"""  # noqa: S608  # nosec B608
     query = query.replace("%", "%%").replace("%%(", "%(")  # a "%" in the bound incident query is literal
     return cursor.mogrify(query, {"as_of": as_of, "formula_starts": list(FORMULA_STARTS)}).decode()
 

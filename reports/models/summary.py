@@ -193,7 +193,7 @@ def insert_select(model, queryset):
     sql, params = queryset.query.sql_with_params()
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {sql}", params)  # noqa: S608
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {sql}", params)  # noqa: S608  # nosec B608
 
 
 def batched(items, size):
