@@ -107,6 +107,10 @@ def test_dashboard_figures_per_belligerent_equal_the_files_totals(importer):
     assert Incident.objects.count() == imported == report.counts["incidents"]["created"]
     assert Source.objects.count() == report.counts["sources"]["created"]
     assert Assessment.objects.count() == report.counts["assessments"]["created"]
+    # Each governorate under one name, whichever of Airwars' spellings the row used.
+    governorates = set(Incident.objects.values_list("governorate", flat=True))
+    assert {"Raqqa", "Deir Ezzor", "Al-Hasakah", "Aleppo", "Idlib"} <= governorates
+    assert not governorates & {"Ar Raqqah", "Deir ez-Zor", "Al Hassakah", "Hasakah", "Raqqa Governorate"}
 
 
 def test_the_files_quirks_are_reported_with_row_numbers(importer):

@@ -41,6 +41,18 @@ SOURCE_COLUMNS = ["incident_sequence", "airwars_id", "source_order", "source_url
 EARLIEST_PLAUSIBLE_YEAR = 1990  # 1970-01-01 is a missing date in disguise (a zero timestamp)
 SYRIA_BOUNDS = ((32.0, 37.5), (35.5, 42.5))  # latitude, longitude: a generous box around the country
 
+# Airwars spells governorates many ways (its `governorate` column especially); `region` is the cleanest, and
+# these variants of it, or of the other columns where it is empty, read as one name, so filters and the
+# breakdown by governorate show each place once.
+GOVERNORATE_NAMES = {
+    "ar raqqah": "Raqqa", "ar raqqa": "Raqqa", "raqqah": "Raqqa", "deir ez-zor": "Deir Ezzor",
+    "deir ez zor": "Deir Ezzor", "deir ez-zour": "Deir Ezzor", "al hassakah": "Al-Hasakah",
+    "al-hassakah": "Al-Hasakah", "al hasakah": "Al-Hasakah", "hasakah": "Al-Hasakah", "hassakah": "Al-Hasakah",
+    "al hasaka": "Al-Hasakah", "hasaka": "Al-Hasakah", "hassaka": "Al-Hasakah", "al suwayda": "As-Suwayda",
+    "al-suwayda": "As-Suwayda", "sweida": "As-Suwayda", "tartous": "Tartus", "lattakia": "Latakia",
+    "dara'a": "Daraa", "rural damascus": "Rif Dimashq", "al anbar": "Anbar", "quneitra district": "Quneitra",
+}  # fmt: skip
+
 # Airwars' names (incidents file) and codes (assessments file) for belligerents: (our slug, name if new).
 BELLIGERENT_NAMES = {
     "U.S.-led Coalition": "us-led-coalition", "Russian Military": "russian-military",
@@ -112,6 +124,13 @@ def file_name(file):
     return Path(getattr(file, "name", "") or "upload.csv").name
 
 
+def governorate(row):
+    """The incident's governorate under one spelling: `region`, else `governorate`, else `province`."""
+    name = (row.get("region") or row.get("governorate") or row.get("province") or "").strip()
+    name = re.sub(r"\s+governorate$", "", name, flags=re.IGNORECASE)
+    return GOVERNORATE_NAMES.get(name.lower(), name)
+
+
 class AirwarsReader:
     def __init__(self, report):
         self.report = report
@@ -150,7 +169,7 @@ class AirwarsReader:
             "date_precision": DatePrecision.RANGE if row.get("date_type") == "date_range" else DatePrecision.DAY,
             "time_of_day": row.get("local_time", "")[:50],
             "country": row["country"],
-            "governorate": row.get("governorate") or row.get("province") or row.get("region", ""),
+            "governorate": governorate(row),
             "district": row.get("district", ""),
             "place_name": row.get("location", ""),
             "place_name_ar": row.get("location_ar", ""),
