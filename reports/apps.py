@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReportsConfig(AppConfig):
@@ -7,3 +8,6 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from reports import security  # noqa: F401  (connects the login, logout and failed-login log)
+        from reports.models.snapshot import rebuild_outdated_summary
+
+        post_migrate.connect(rebuild_outdated_summary, sender=self)

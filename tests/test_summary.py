@@ -8,12 +8,22 @@ import threading
 from collections import Counter
 
 import pytest
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from reports import tallies
 from reports.filters import IncidentFilter
-from reports.models import Belligerent, Incident, IncidentBelligerent, ReviewState, TallyCell, records_written
+from reports.models import (
+    Belligerent,
+    Incident,
+    IncidentBelligerent,
+    ReviewState,
+    TallyCell,
+    TallySnapshot,
+    records_written,
+)
+from reports.models.snapshot import SUMMARY_FORMAT
 from reports.models.summary import ALL, rebuild
 from tests.factories import make_assessment, make_incident, monitor_assessor, official_assessor
 
@@ -204,3 +214,14 @@ def test_two_writers_recounting_the_same_cells_at_once_count_each_incident_once(
     counted = TallyCell.objects.filter(attributed_to=ALL, counted_under=ALL, assessor__isnull=True)
     assert sum(counted.values_list("count", flat=True)) == 2
     assert_summary_equals_live("after two writers")
+
+
+def test_migrate_builds_a_summary_older_than_the_code(war_of_two):
+    """Records that existed before the summary (or before a change to what it holds) are counted once
+    `migrate` has run: it rebuilds cells whose format is not the code's."""
+    expected = cells()
+    TallyCell.objects.all().delete()
+    TallySnapshot.objects.update(summary_format=SUMMARY_FORMAT - 1)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert cells() == expected and expected
+    assert TallySnapshot.objects.get().summary_format == SUMMARY_FORMAT

@@ -3,7 +3,7 @@ fast at a million incidents. Any change to the published records it is computed 
 version counter), and the next reader recomputes it from the summary (`reports.models.summary`), which the
 same receivers keep up to date."""
 
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -14,15 +14,21 @@ from reports.models.incidents import Incident, IncidentBelligerent
 from reports.models.reference import Assessor, Belligerent
 from reports.models.vocabulary import ReviewState
 
+# Raised whenever what the summary's cells hold changes: the next `migrate` rebuilds them (as it does the first
+# time, for the records that existed before the summary did).
+SUMMARY_FORMAT = 1
+
 
 class TallySnapshot(models.Model):
     """One row. `data_version` moves on every change to incidents, attributions, assessments or statements;
-    `figures` holds what was computed when the data was at `computed_version`."""
+    `figures` holds what was computed when the data was at `computed_version`; `summary_format` is the
+    SUMMARY_FORMAT the summary's cells were built with."""
 
     data_version = models.PositiveBigIntegerField(default=1)
     computed_version = models.PositiveBigIntegerField(default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
     figures = models.JSONField(default=dict, blank=True)
+    summary_format = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"Tally snapshot (data version {self.data_version}, computed for {self.computed_version})"
@@ -70,6 +76,19 @@ def refresh_written(incident_ids):
         for batch in summary.batched(incident_ids, summary.BATCH):
             Assessment.objects.refresh_superseded(batch)
         summary.refresh(incident_ids)
+
+
+def rebuild_outdated_summary(using, **kwargs):
+    """After `migrate`: build the summary if it predates this code's SUMMARY_FORMAT (or did not exist)."""
+    if using != DEFAULT_DB_ALIAS:
+        return
+    with transaction.atomic():
+        lock_summary()
+        if TallySnapshot.objects.filter(pk=1, summary_format=SUMMARY_FORMAT).exists():
+            return
+        summary.rebuild()
+        TallySnapshot.objects.filter(pk=1).update(summary_format=SUMMARY_FORMAT)
+        data_changed()
 
 
 def lock_summary():
