@@ -28,6 +28,7 @@ from reports.models import (
     Assessor,
     AssessorKind,
     Belligerent,
+    Incident,
     OfficialStatement,
     OfficialVerdict,
     TallyCell,
@@ -116,7 +117,9 @@ class LiveFigures:
     def by_belligerent(self):
         """(assessed, counted) per belligerent: an incident attributed to two counts under each."""
         assessed = grouped_assessments(self.current, BY_BELLIGERENT)
-        return assessed, grouped_incidents(self.incidents, BY_BELLIGERENT_OF_INCIDENT)
+        # From a fresh queryset: a belligerent filter's join would otherwise hide the co-belligerents.
+        incidents = Incident.objects.filter(pk__in=self.incidents.values("pk"))
+        return assessed, grouped_incidents(incidents, BY_BELLIGERENT_OF_INCIDENT)
 
 
 class SummaryFigures:

@@ -225,3 +225,13 @@ def test_migrate_builds_a_summary_older_than_the_code(war_of_two):
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert cells() == expected and expected
     assert TallySnapshot.objects.get().summary_format == SUMMARY_FORMAT
+
+
+def test_a_belligerent_filter_still_breaks_its_incidents_down_by_every_belligerent():
+    shared = make_incident(date_start=D(2017, 2, 14), belligerents=("us-led-coalition", "russian-military"))
+    make_assessment(shared, monitor_assessor(), verdict="fair", killed_min=5, killed_max=9)
+    make_incident(date_start=D(2017, 2, 15), belligerents=("syrian-regime",))
+    for params in ({"belligerent": "us-led-coalition"}, {"belligerent": "us-led-coalition", "date_from": "2017-02-02"}):
+        rows = {row["key"]: row for row in tallies.dashboard(IncidentFilter(params))["breakdowns"]["belligerent"]}
+        assert set(rows) == {"us-led-coalition", "russian-military"}, params
+        assert rows["russian-military"]["incidents"] == 1 and rows["russian-military"]["all_high"] == 9, params

@@ -13,7 +13,7 @@ are counted in; nothing is ever adjusted by difference, so an error cannot accum
 """
 
 from django.db import connection, models
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from reports.models.assessments import Assessment
@@ -169,13 +169,13 @@ def grouped(queryset, place, attributed, split, sums, per_assessor=True):
         "country_key": F(f"{place}country"),
         "governorate_key": F(f"{place}governorate"),
         "attributed_to_key": F("incident__belligerents__slug") if attributed else Value(ALL),
-        "counted_under_key": Coalesce(F("incident__attributions__belligerent__slug"), Value(""))
-        if split
-        else Value(ALL),
+        "counted_under_key": Coalesce(F("counted__belligerent__slug"), Value("")) if split else Value(ALL),
         "officially_open_key": F(f"{place}officially_open") if keep_open else Value(False),
         "assessor_key": F("assessor_id") if per_assessor else Value(None, output_field=models.BigIntegerField()),
         "verdict_key": F("verdict") if per_assessor else Value(""),
     }
+    if split:  # a join of its own: the filter's join (attributed_to) must not decide the incident's other rows
+        queryset = queryset.alias(counted=FilteredRelation("incident__attributions"))
     queryset = queryset.order_by().annotate(**keys)
     if attributed:  # an incident without belligerents is attributed to none
         queryset = queryset.filter(attributed_to_key__isnull=False)
