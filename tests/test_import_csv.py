@@ -197,3 +197,17 @@ def test_a_crash_midway_leaves_the_database_as_it_was(importer, monkeypatch):
         import_text(csv_text([incident_row("CRASH-1"), incident_row("CRASH-2")]), importer)
     assert not Incident.objects.exists()
     assert not Incident.history.exists() and not Assessment.objects.exists()
+
+
+def test_only_a_reviewer_updates_a_published_incident_by_import(importer, analyst):
+    import_text(csv_text([incident_row("PUB1", title="As reviewed", killed_min="2", killed_max="2")]), importer)
+    changed = csv_text([incident_row("PUB1", title="Changed by upload", killed_min="40", killed_max="40")])
+    report = import_text(changed, analyst, state=ReviewState.PENDING)
+    assert report.counts["incidents"]["skipped"] == 1
+    assert any("only a reviewer" in problem.reason for problem in report.problems)
+    published = Incident.objects.get(code="PUB1")
+    assert published.title == "As reviewed"
+    assert list(published.assessments.values_list("killed_max", flat=True)) == [2]
+    own = import_text(csv_text([incident_row("MINE1")]), analyst, state=ReviewState.DRAFT)
+    assert own.counts["incidents"]["created"] == 1  # new incidents are anyone's to import
+    assert import_text(changed, importer).counts["incidents"]["updated"] == 1

@@ -34,6 +34,7 @@ from reports.models import (
     records_written,
 )
 from reports.models.assessments import count_range_errors
+from reports.models.incidents import EDITABLE_STATES
 
 BATCH = 2_000
 # bulk_update writes one CASE WHEN per field over the batch's ids: cost grows with the square of the batch.
@@ -208,7 +209,7 @@ class Writer:
         checked = [record for record in records if check_incident(record, self.report)]
         checked = self.unique(checked)
         stored = self.stored_incidents(checked)
-        accepted = self.without_code_clashes(checked, stored)
+        accepted = self.within_rights(self.without_code_clashes(checked, stored), stored)
         kept = {id(record) for record in accepted}
         skipped = [record for record in records if id(record) not in kept]
         self.report.count("incidents", "skipped", len(skipped))
@@ -253,7 +254,8 @@ class Writer:
         names = sorted(set().union(*(record.fields for record in records)) - {"id"}) if records else []
         stored = {}
         for keys in batched([record.key for record in records], 900):  # SQLite's limit on parameters
-            for row in Incident.objects.filter(**{f"{lookup}__in": keys}).values("id", "import_digest", *names):
+            matched = Incident.objects.filter(**{f"{lookup}__in": keys})
+            for row in matched.values("id", "import_digest", "review_state", "created_by_id", *names):
                 row.update(belligerents=[], strike_types=[])
                 stored[row[lookup]] = row
         by_id = {row["id"]: row for row in stored.values()}
@@ -268,6 +270,21 @@ class Writer:
             row["belligerents"].sort()
             row["strike_types"].sort()
         return stored
+
+    def within_rights(self, records, stored):
+        """The records the importing user may write. Reviewers may update any matched incident (the file is
+        the source, and each change is in the history); anyone else only creates incidents and updates their
+        own drafts: a published record changes through a reviewed revision, never through an upload."""
+        if self.options.user.has_perm("reports.review_incident"):
+            return records
+        allowed = []
+        for record in records:
+            old = stored.get(record.key)
+            if old is None or (old["created_by_id"] == self.options.user.pk and old["review_state"] in EDITABLE_STATES):
+                allowed.append(record)
+            else:
+                refuse(self.report, record, record.label, "matches an incident only a reviewer may update by import")
+        return allowed
 
     def without_code_clashes(self, records, stored):
         owners = {}
