@@ -139,15 +139,19 @@ def copy_query(cursor, incidents, as_of):
     `written_csv_chunks` writes: empty strings as empty cells (COPY would quote them), dates in ISO whatever
     the server's DateStyle, free text made safe like `safe_cell`."""
     tables = {name: model._meta.db_table for name, model in EXPORT_TABLES.items()}
+    # Each value is bound once, by mogrify, and the results are put together as text: a second binding pass
+    # over the whole would read a "%(" typed into a filter as a placeholder.
     chosen, params = incidents.order_by().values("id").query.sql_with_params()
     chosen = cursor.mogrify(chosen, params).decode()
+    formula_starts = cursor.mogrify("%s", [list(FORMULA_STARTS)]).decode()
     current = "a.superseded_on IS NULL"
     if as_of is not None:
-        current = "a.assessed_on <= %(as_of)s AND (a.superseded_on IS NULL OR a.superseded_on > %(as_of)s)"
-    columns = [sql_cell(f"i.{name}", name) for name in INCIDENT_FIELDS]
-    columns += [sql_cell(column, column) for column in ("bells.slugs", "s.slug", "s.kind")]
-    columns += [sql_cell(f"a.{name}", name) for name in ASSESSMENT_FIELDS]
-    # Only table and column names, fixed SQL and the already bound incident query are interpolated.
+        day = cursor.mogrify("%s", [as_of]).decode()
+        current = f"a.assessed_on <= {day} AND (a.superseded_on IS NULL OR a.superseded_on > {day})"
+    columns = [sql_cell(f"i.{name}", name, formula_starts) for name in INCIDENT_FIELDS]
+    columns += [sql_cell(column, column, formula_starts) for column in ("bells.slugs", "s.slug", "s.kind")]
+    columns += [sql_cell(f"a.{name}", name, formula_starts) for name in ASSESSMENT_FIELDS]
+    # Only table and column names, fixed SQL and values bound above are interpolated.
     query = f"""SELECT {", ".join(columns)} FROM {tables["incident"]} i
         LEFT JOIN (SELECT ib.incident_id, string_agg(b.slug, ';' ORDER BY b.slug) AS slugs
                    FROM {tables["attribution"]} ib JOIN {tables["belligerent"]} b ON b.id = ib.belligerent_id
@@ -156,18 +160,17 @@ def copy_query(cursor, incidents, as_of):
         LEFT JOIN {tables["assessor"]} s ON s.id = a.assessor_id
         WHERE i.id IN ({chosen})
         ORDER BY i.date_start DESC, i.code, a.assessor_id"""  # noqa: S608  # nosec B608
-    query = query.replace("%", "%%").replace("%%(", "%(")  # a "%" in the bound incident query is literal
-    return cursor.mogrify(query, {"as_of": as_of, "formula_starts": list(FORMULA_STARTS)}).decode()
+    return query
 
 
-def sql_cell(column, name):
+def sql_cell(column, name, formula_starts):
     """The SQL for one cell of `written_csv_chunks`' row: dates in ISO, numbers as they are, and text made safe
-    like `safe_cell` (an empty string as an empty cell)."""
+    like `safe_cell` (an empty string as an empty cell); `formula_starts`: FORMULA_STARTS as an SQL array."""
     if name in DATE_FIELDS:
         return f"to_char({column}, 'YYYY-MM-DD')"
     if name in NUMBER_FIELDS:
         return column
-    formula = f"left({column}, 1) = ANY(%(formula_starts)s)"
+    formula = f"left({column}, 1) = ANY({formula_starts})"
     return f"CASE WHEN {formula} THEN '''' || {column} ELSE NULLIF({column}, '') END"
 
 

@@ -89,3 +89,12 @@ def test_copy_streams_from_its_own_thread_and_stops_when_the_reader_goes():
     assert next(chunks).startswith("Q1,")
     chunks.close()  # the reader went away: the thread ends, its connection closes
     assert "csv-copy" not in [thread.name for thread in threading.enumerate()]
+
+
+@needs_postgresql
+@pytest.mark.django_db
+def test_text_that_looks_like_a_placeholder_is_only_text():
+    make_incident(code="P1", title="100%(as_of)s sure", place_name="%(x)s")
+    for incidents in (Incident.objects.published(), Incident.objects.filter(title__contains="%(as_of)s")):
+        copied, written = both_writers(incidents, datetime.date(2018, 1, 1))
+        assert copied == written and "100%(as_of)s sure" in copied
