@@ -17,6 +17,7 @@ The rules (the methodology page says the same in plain words):
 
 from collections import defaultdict
 
+from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -390,12 +391,16 @@ def place_choices(figures, dimension):
 
 def refresh_snapshot(snapshot=None):
     """Recompute the unfiltered figures from the summary and store them for the version of the data they were
-    computed from (a change made meanwhile leaves the snapshot stale, to be recomputed again)."""
+    computed from (a change made meanwhile leaves the snapshot stale, to be recomputed again). Readers never
+    wait for writers: when the row is locked (a writer's transaction is open, or another reader is storing),
+    the figures are computed from what is committed and served without being stored."""
     snapshot = snapshot or TallySnapshot.get()
-    version = TallySnapshot.objects.values_list("data_version", flat=True).get(pk=snapshot.pk)
-    figures = compute(SummaryFigures(TallyCell.objects.filter(attributed_to=ALL)))
-    TallySnapshot.objects.filter(pk=snapshot.pk).update(
-        figures=figures, computed_version=version, computed_at=timezone.now()
-    )
-    snapshot.figures, snapshot.computed_version = figures, version
+    with transaction.atomic():
+        row = TallySnapshot.objects.select_for_update(skip_locked=True).filter(pk=snapshot.pk)
+        version = row.values_list("data_version", flat=True).first()
+        figures = compute(SummaryFigures(TallyCell.objects.filter(attributed_to=ALL)))
+        if version is not None:
+            row.update(figures=figures, computed_version=version, computed_at=timezone.now())
+            snapshot.computed_version = version
+    snapshot.figures = figures
     return figures

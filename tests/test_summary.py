@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, connections, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from reports import tallies
@@ -235,3 +236,37 @@ def test_a_belligerent_filter_still_breaks_its_incidents_down_by_every_belligere
         rows = {row["key"]: row for row in tallies.dashboard(IncidentFilter(params))["breakdowns"]["belligerent"]}
         assert set(rows) == {"us-led-coalition", "russian-military"}, params
         assert rows["russian-military"]["incidents"] == 1 and rows["russian-military"]["all_high"] == 9, params
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_readers_do_not_wait_for_a_writer_holding_the_figures():
+    """A long import holds the snapshot's row until it commits; a reader meanwhile computes the figures from
+    what is committed and serves them, without storing them."""
+    incident = make_incident(date_start=D(2017, 2, 3))
+    make_assessment(incident, monitor_assessor(), verdict="fair", killed_min=3, killed_max=4)
+    tallies.unfiltered()
+    TallySnapshot.objects.filter(pk=1).update(data_version=F("data_version") + 1)  # a committed change
+    holding, done = threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with transaction.atomic():
+                TallySnapshot.objects.select_for_update().get(pk=1)
+                holding.set()
+                done.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=writer)
+    other.start()
+    assert holding.wait(timeout=5)
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting for the writer would raise instead of hang
+        figures = tallies.unfiltered()
+        assert figures["monitors"][0]["all_high"] == 4
+        assert not TallySnapshot.objects.get(pk=1).is_fresh  # computed and served, not stored
+    finally:
+        done.set()
+        other.join()

@@ -228,7 +228,7 @@ class Writer:
         self.update_incidents(changed)
         self.write_parts(accepted, "assessments", Assessment)
         self.write_parts(accepted, "sources", Source)
-        if self.touched:
+        if self.touched and not self.options.dry_run:  # a dry run is rolled back: nothing to bring up to date
             self.report.progress("Refreshing current assessments and the dashboard's figures…")
             records_written(self.touched)
 
