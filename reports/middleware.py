@@ -7,11 +7,10 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.db import InterfaceError, OperationalError
 from django.utils.functional import empty
 
 from reports import db_router, security
-from reports.views.errors import database_unavailable
+from reports.views.errors import database_unavailable, is_outage
 
 request_log = logging.getLogger("reports.request")
 db_log = logging.getLogger("reports.database")
@@ -102,7 +101,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, OperationalError | InterfaceError):
+        if is_outage(exception):
             first_line = (str(exception).strip().splitlines() or [type(exception).__name__])[0]
             db_log.warning("database unavailable: %s", first_line, extra={"path": request.path})
             return database_unavailable(request)

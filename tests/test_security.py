@@ -282,6 +282,18 @@ def test_an_unreachable_database_gives_a_friendly_503(client, caplog):
     assert "Content-Security-Policy" in response
 
 
+def test_a_deadlock_is_an_error_of_the_request_not_an_outage(client):
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    deadlock = OperationalError("deadlock detected")
+    deadlock.__cause__ = Deadlock()
+    client.raise_request_exception = False
+    with mock.patch("reports.views.public.tallies.dashboard", side_effect=deadlock):
+        response = client.get(reverse("reports:home"))
+    assert response.status_code == 500
+
+
 def test_a_database_error_outside_a_view_is_still_a_503(client):
     client.raise_request_exception = False
     with mock.patch("reports.middleware.StaffIdleTimeoutMiddleware.__call__", side_effect=OperationalError("down")):

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
@@ -24,7 +25,7 @@ from reports.models import (
     TallySnapshot,
     records_written,
 )
-from reports.models.snapshot import SUMMARY_FORMAT
+from reports.models.snapshot import SUMMARY_FORMAT, rebuild_outdated_summary
 from reports.models.summary import ALL, rebuild
 from tests.factories import make_assessment, make_incident, monitor_assessor, official_assessor
 
@@ -226,6 +227,13 @@ def test_migrate_builds_a_summary_older_than_the_code(war_of_two):
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert cells() == expected and expected
     assert TallySnapshot.objects.get().summary_format == SUMMARY_FORMAT
+
+
+def test_migrating_back_to_before_the_summary_leaves_it_alone(war_of_two):
+    TallySnapshot.objects.update(summary_format=SUMMARY_FORMAT - 1)
+    before_summary = MigrationExecutor(connection).loader.project_state(("reports", "0009_import_identifiers")).apps
+    rebuild_outdated_summary(using="default", apps=before_summary)
+    assert TallySnapshot.objects.get().summary_format == SUMMARY_FORMAT - 1
 
 
 def test_a_belligerent_filter_still_breaks_its_incidents_down_by_every_belligerent():

@@ -3,6 +3,7 @@ fast at a million incidents. Any change to the published records it is computed 
 version counter), and the next reader recomputes it from the summary (`reports.models.summary`), which the
 same receivers keep up to date."""
 
+from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -78,9 +79,10 @@ def refresh_written(incident_ids):
         summary.refresh(incident_ids)
 
 
-def rebuild_outdated_summary(using, **kwargs):
-    """After `migrate`: build the summary if it predates this code's SUMMARY_FORMAT (or did not exist)."""
-    if using != DEFAULT_DB_ALIAS:
+def rebuild_outdated_summary(using, apps=global_apps, **kwargs):
+    """After `migrate` (or `flush`): build the summary if it predates this code's SUMMARY_FORMAT (or did not
+    exist). Not after a migration back to before the summary (`apps`: the state migrated to)."""
+    if using != DEFAULT_DB_ALIAS or not summary_is_migrated(apps):
         return
     with transaction.atomic():
         lock_summary()
@@ -89,6 +91,15 @@ def rebuild_outdated_summary(using, **kwargs):
         summary.rebuild()
         TallySnapshot.objects.filter(pk=1).update(summary_format=SUMMARY_FORMAT)
         data_changed()
+
+
+def summary_is_migrated(apps):
+    try:
+        apps.get_model("reports", "TallyCell")
+        apps.get_model("reports", "TallySnapshot")._meta.get_field("summary_format")
+    except LookupError:
+        return False
+    return True
 
 
 def lock_summary():
