@@ -6,6 +6,7 @@ import datetime
 import random
 import threading
 from collections import Counter
+from unittest import mock
 
 import pytest
 from django.core.management.sql import emit_post_migrate_signal
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reports import tallies
 from reports.filters import IncidentFilter
+from reports.forms import IncidentEntry
 from reports.models import (
     Belligerent,
     Incident,
@@ -24,6 +26,7 @@ from reports.models import (
     TallyCell,
     TallySnapshot,
     records_written,
+    summary,
 )
 from reports.models.snapshot import SUMMARY_FORMAT, rebuild_outdated_summary
 from reports.models.summary import ALL, rebuild
@@ -278,3 +281,17 @@ def test_readers_do_not_wait_for_a_writer_holding_the_figures():
     finally:
         done.set()
         other.join()
+
+
+def test_an_approved_change_recounts_the_figures_once_and_correctly(analyst, reviewer):
+    incident = make_incident(date_start=D(2017, 2, 14), country="Syria", governorate="Raqqa")
+    make_assessment(incident, monitor_assessor(), verdict="fair", killed_min=5, killed_max=9)
+    data = IncidentEntry.data_for(incident)
+    data.update(governorate=["Aleppo"], date_start=["2017-03-01"])
+    incident.propose_revision(data, incident.version, by=analyst, reason="Moved")
+    with mock.patch("reports.models.snapshot.summary.refresh", wraps=summary.refresh) as refresh:
+        incident.approve(reviewer, "Fine")
+    assert refresh.call_count == 1  # however many rows the change saved
+    assert_summary_equals_live("after the approved change")
+    assert TallyCell.objects.filter(governorate="Aleppo").exists()
+    assert not TallyCell.objects.filter(governorate="Raqqa").exists()

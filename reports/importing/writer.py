@@ -35,6 +35,7 @@ from reports.models import (
 )
 from reports.models.assessments import count_range_errors
 from reports.models.incidents import EDITABLE_STATES
+from reports.models.snapshot import figures_recounted_once
 
 BATCH = 2_000
 # bulk_update writes one CASE WHEN per field over the batch's ids: cost grows with the square of the batch.
@@ -182,7 +183,8 @@ def run_import(read, options, report):
     transaction: an error or an interrupt leaves the database as it was, and a dry run is rolled back at the end,
     so its report is the full one."""
     with transaction.atomic():
-        Writer(options, report).run(read())
+        with figures_recounted_once():  # the figures' lock before any row: see figures_recounted_once
+            Writer(options, report).run(read())
         if options.dry_run:
             transaction.set_rollback(True)
     report.finish()

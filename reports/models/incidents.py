@@ -1,5 +1,6 @@
 """Incidents, their attributions to belligerents and the sources they cite."""
 
+import contextlib
 import datetime
 import math
 
@@ -385,7 +386,10 @@ class Incident(models.Model):
         return check_override(by, four_eyes_refusal(by, self.authors()), override_reason)
 
     def _move(self, to_state, allowed_from, by, comment, override_reason="", **updates):
-        with transaction.atomic():
+        from reports.models.snapshot import PUBLIC_STATES, figures_recounted_once  # (imports this module)
+
+        public = figures_recounted_once() if to_state in PUBLIC_STATES else contextlib.nullcontext()
+        with public, transaction.atomic():
             current = Incident.objects.select_for_update().get(pk=self.pk).review_state
             if current not in allowed_from:
                 raise InvalidTransition(

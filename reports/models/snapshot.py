@@ -3,6 +3,9 @@ fast at a million incidents. Any change to the published records it is computed 
 version counter), and the next reader recomputes it from the summary (`reports.models.summary`), which the
 same receivers keep up to date."""
 
+import contextlib
+import threading
+
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import F
@@ -110,9 +113,36 @@ def lock_summary():
         TallySnapshot.get()
 
 
+_recount_later = threading.local()  # the incidents touched inside figures_recounted_once(), per thread
+
+
+@contextlib.contextmanager
+def figures_recounted_once():
+    """Around a write that changes public incidents (a publication, a retraction, an approved change, an
+    import): the summary's lock is taken first, before any row, so two such writes queue rather than each
+    holding a row the other needs; the saves inside only note the incidents they touch, recounted once on the
+    way out, in the same transaction."""
+    if getattr(_recount_later, "ids", None) is not None:  # nested: the outermost one recounts
+        yield
+        return
+    with transaction.atomic():
+        lock_summary()
+        _recount_later.ids = set()
+        try:
+            yield
+            touched = _recount_later.ids
+        finally:
+            _recount_later.ids = None
+        if summary.refresh(touched):
+            data_changed()
+
+
 def incidents_changed(incident_ids):
     """After a save or delete touching these incidents: their summary cells recounted, and the snapshot
     marked stale when the public figures may have changed (the incidents are or were published)."""
+    if getattr(_recount_later, "ids", None) is not None:
+        _recount_later.ids.update(incident_ids)
+        return
     with transaction.atomic():  # the write's own transaction when it has one
         lock_summary()
         if summary.refresh(incident_ids):
