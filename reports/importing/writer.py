@@ -256,7 +256,9 @@ class Writer:
         names = sorted(set().union(*(record.fields for record in records)) - {"id"}) if records else []
         stored = {}
         for keys in batched([record.key for record in records], 900):  # SQLite's limit on parameters
-            matched = Incident.objects.filter(**{f"{lookup}__in": keys})
+            # Locked until the import commits, so what is compared is what gets overwritten: an edit saved
+            # meanwhile either lands first (and shows as a conflict) or waits, and then meets a new version.
+            matched = Incident.objects.select_for_update().filter(**{f"{lookup}__in": keys}).order_by("id")
             for row in matched.values("id", "import_digest", "review_state", "created_by_id", *names):
                 row.update(belligerents=[], strike_types=[])
                 stored[row[lookup]] = row
