@@ -176,10 +176,14 @@ def sql_cell(column, name, formula_starts):
 
 def copy_in_thread(alias, statement):
     """Yield the output of a COPY … TO STDOUT run in another thread. Closing the generator (the reader went
-    away) stops the COPY; an error in the thread is raised here."""
+    away) stops the COPY, cancelling it in the database if it has not sent a row yet (a big sort); an error in
+    the thread is raised here."""
     chunks = queue.Queue(maxsize=QUEUED_CHUNKS)
     stop = threading.Event()
-    thread = threading.Thread(target=copy_to_queue, args=(alias, statement, chunks, stop), name="csv-copy", daemon=True)
+    copying = {}  # the thread's database connection, once open: to cancel its statement from here
+    thread = threading.Thread(
+        target=copy_to_queue, args=(alias, statement, chunks, stop, copying), name="csv-copy", daemon=True
+    )
     thread.start()
     try:
         while (chunk := chunks.get()) is not COPY_DONE:
@@ -188,13 +192,17 @@ def copy_in_thread(alias, statement):
             yield chunk
     finally:
         stop.set()
+        thread.join(timeout=1)
+        if thread.is_alive() and "connection" in copying:
+            copying["connection"].cancel()  # psycopg2's cancel is made to be called from another thread
         thread.join()
 
 
-def copy_to_queue(alias, statement, chunks, stop):
+def copy_to_queue(alias, statement, chunks, stop, copying):
     sink = QueueWriter(chunks, stop)
     try:
         with connections[alias].cursor() as cursor:  # this thread's own connection
+            copying["connection"] = connections[alias].connection
             cursor.copy_expert(statement, sink)
         sink.flush()
         sink.put(COPY_DONE)
