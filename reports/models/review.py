@@ -176,6 +176,9 @@ class IncidentRevision(models.Model):
         return check_override(by, four_eyes_refusal(by, self.authors()), override_reason)
 
     def _lock_pending(self):
+        # The incident's row before the change's: the order propose_revision takes them in, so a proposer and a
+        # reviewer deciding at once queue instead of deadlocking.
+        type(self.incident).objects.select_for_update().filter(pk=self.incident_id).exists()
         state = IncidentRevision.objects.select_for_update().values_list("state", flat=True).get(pk=self.pk)
         if state != RevisionState.PENDING:
             raise InvalidTransition(gettext("This change is no longer awaiting review."))
