@@ -14,6 +14,7 @@ Everything happens in a throwaway test database (never the one DATABASE_URL name
 """
 
 import argparse
+import logging
 import math
 import os
 import sys
@@ -39,6 +40,7 @@ settings.STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise, about the uncollected STATIC_ROOT
+logging.getLogger("reports.request").setLevel(logging.WARNING)  # a log line per request would bury the table
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
