@@ -15,7 +15,7 @@ from django.db import connections
 
 
 class BackupError(Exception):
-    pass
+    """A backup or restore that cannot go ahead; its message says why."""
 
 
 def _libpq(alias):

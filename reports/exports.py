@@ -13,11 +13,11 @@ import json
 import queue
 import threading
 from collections import defaultdict
-from itertools import islice
 
 from django.db import connection, connections, transaction
 from django.db.models import FilteredRelation
 
+from reports.iterables import batched
 from reports.models import Assessment, Assessor, Belligerent, Incident, IncidentBelligerent
 from reports.models.assessments import current_condition
 
@@ -207,7 +207,7 @@ def copy_to_queue(alias, statement, chunks, stop, copying):
         sink.flush()
         sink.put(COPY_DONE)
     except CopyStopped:
-        pass
+        pass  # the reader has gone: nobody to hand anything to
     except Exception as error:  # handed to the reading thread, which raises it
         with contextlib.suppress(CopyStopped):
             sink.put(error)
@@ -216,7 +216,7 @@ def copy_to_queue(alias, statement, chunks, stop, copying):
 
 
 class CopyStopped(Exception):
-    pass
+    """Raised inside the COPY when the reader has gone: it ends the statement."""
 
 
 class QueueWriter:
@@ -264,13 +264,6 @@ def written_csv_chunks(incidents, as_of):
         buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue()
-
-
-def batched(rows, size):
-    """Lists of `size` items (itertools.batched, which Python 3.11 lacks)."""
-    rows = iter(rows)
-    while batch := list(islice(rows, size)):
-        yield batch
 
 
 def joined_rows(incidents, as_of):

@@ -14,7 +14,7 @@ FALSE_WORDS = {"0", "no", "n", "false"}
 
 
 class BadValue(ValueError):
-    pass
+    """A cell that cannot become the field's value; its message is the report's reason."""
 
 
 def convert(field, text, date_format=None):

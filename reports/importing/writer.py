@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from reports.iterables import batched
 from reports.models import (
     COUNT_RANGES,
     Assessment,
@@ -190,12 +191,6 @@ def run_import(read, options, report):
     report.finish()
 
 
-def batched(items, size=BATCH):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 class Writer:
     def __init__(self, options, report):
         self.options, self.report = options, report
@@ -346,7 +341,7 @@ class Writer:
             if options.state == ReviewState.PUBLISHED:
                 incident.published_at, incident.published_by = self.now, options.user
             incidents.append(incident)
-        for done, batch in enumerate(batched(incidents), start=1):
+        for done, batch in enumerate(batched(incidents, BATCH), start=1):
             bulk_create_with_history(batch, Incident, batch_size=BATCH, **self.history)
             self.report.progress(f"incidents: {min(done * BATCH, len(incidents)):,} of {len(incidents):,} created")
         for record, incident in zip(records, incidents, strict=True):
@@ -451,7 +446,7 @@ class Writer:
                 elif self.compare(old, part.fields, kind, part, record.label) == "updated":
                     changed.append((old, record, part))
         self.report.count(kind, "created", len(new))
-        for done, batch in enumerate(batched(new), start=1):
+        for done, batch in enumerate(batched(new, BATCH), start=1):
             bulk_create_with_history(batch, model, batch_size=BATCH, **self.history)
             self.report.progress(f"{kind}: {min(done * BATCH, len(new)):,} of {len(new):,} created")
         self.update_parts(model, changed)

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from reports.iterables import batched
 from reports.models import summary
 from reports.models.assessments import Assessment, OfficialStatement
 from reports.models.incidents import Incident, IncidentBelligerent
@@ -77,7 +78,7 @@ def refresh_written(incident_ids):
         Assessment.objects.refresh_superseded()
         summary.rebuild()
     else:
-        for batch in summary.batched(incident_ids, summary.BATCH):
+        for batch in batched(incident_ids, summary.BATCH):
             Assessment.objects.refresh_superseded(batch)
         summary.refresh(incident_ids)
 
@@ -139,14 +140,10 @@ def figures_recounted_once():
 
 def incidents_changed(incident_ids):
     """After a save or delete touching these incidents: their summary cells recounted, and the snapshot
-    marked stale when the public figures may have changed (the incidents are or were published)."""
-    if getattr(_recount_later, "ids", None) is not None:
+    marked stale when the public figures may have changed (the incidents are or were published). Inside
+    figures_recounted_once() that happens once, on its way out; otherwise now, in the write's transaction."""
+    with figures_recounted_once():
         _recount_later.ids.update(incident_ids)
-        return
-    with transaction.atomic():  # the write's own transaction when it has one
-        lock_summary()
-        if summary.refresh(incident_ids):
-            data_changed()
 
 
 # Only incidents readers can see are counted, so drafts and pending work, saved far more often than anything is

@@ -16,6 +16,7 @@ from django.db import connection, models
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
+from reports.iterables import batched
 from reports.models.assessments import Assessment
 from reports.models.incidents import Incident
 from reports.models.reference import Assessor
@@ -91,8 +92,8 @@ def refresh(incident_ids):
     them is or was counted, i.e. whether the public figures may have changed."""
     incident_ids = list(incident_ids)
     places = set()
-    for start in range(0, len(incident_ids), BATCH):
-        places |= retally(incident_ids[start : start + BATCH])
+    for batch in batched(incident_ids, BATCH):
+        places |= retally(batch)
     for batch in batched(sorted(places), BATCH):
         recount(batch)
     return bool(places)
@@ -194,8 +195,3 @@ def insert_select(model, queryset):
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {sql}", params)  # noqa: S608  # nosec B608
-
-
-def batched(items, size):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
