@@ -211,3 +211,12 @@ def test_only_a_reviewer_updates_a_published_incident_by_import(importer, analys
     own = import_text(csv_text([incident_row("MINE1")]), analyst, state=ReviewState.DRAFT)
     assert own.counts["incidents"]["created"] == 1  # new incidents are anyone's to import
     assert import_text(changed, importer).counts["incidents"]["updated"] == 1
+
+
+def test_a_code_an_address_cannot_hold_is_stored_in_a_form_it_can(importer, client):
+    report = import_text(csv_text([incident_row("CS759 RS2192")]), importer)
+    assert report.counts["incidents"]["created"] == 1
+    assert any("stored as CS759-RS2192" in problem.reason for problem in report.problems)
+    assert Incident.objects.filter(code="CS759-RS2192").exists()
+    for url in ("/", "/incidents/", "/incidents/CS759-RS2192/"):
+        assert client.get(url).status_code == 200, url

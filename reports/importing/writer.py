@@ -11,10 +11,12 @@ by hand since (a conflict: kept as it is, and listed with the fields the file wo
 import datetime
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -37,6 +39,8 @@ from reports.models import (
 from reports.models.assessments import count_range_errors
 from reports.models.incidents import EDITABLE_STATES
 from reports.models.snapshot import figures_recounted_once
+
+CODE_FIELD = Incident._meta.get_field("code")
 
 BATCH = 2_000
 # bulk_update writes one CASE WHEN per field over the batch's ids: cost grows with the square of the batch.
@@ -115,6 +119,8 @@ def check_incident(record, report):
     fields, label = record.fields, record.label
     if not fields.get("code"):
         return refuse(report, record, label, "missing code")
+    if not check_code(record, report):
+        return False
     if fields.get("date_start") is None:
         return refuse(report, record, label, "missing date")
     if fields["date_start"] > timezone.localdate():
@@ -130,6 +136,22 @@ def check_incident(record, report):
         reason = f"impossible coordinate ({latitude}, {longitude}): imported without coordinates"
         report.problem(record.file, record.row, label, reason, skipped=False)
         fields["latitude"] = fields["longitude"] = None
+    return True
+
+
+def check_code(record, report):
+    """A code is part of the incident's address (/incidents/<code>/), so it keeps to the characters the code
+    field allows: a combined code such as Airwars' "CS759 RS2192" is stored as "CS759-RS2192", and said so."""
+    code = record.fields["code"]
+    usable = re.sub(r"[^A-Za-z0-9._-]+", "-", code.strip()).strip("-._")[: CODE_FIELD.max_length]
+    try:
+        CODE_FIELD.run_validators(usable)
+    except ValidationError:
+        return refuse(report, record, record.label, f"code {code!r} cannot be made an address")
+    if usable != code:
+        reason = f"code {code!r} holds characters an address cannot: stored as {usable}"
+        report.problem(record.file, record.row, record.label, reason, skipped=False)
+        record.fields["code"] = usable
     return True
 
 
