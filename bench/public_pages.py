@@ -53,6 +53,8 @@ PAGES = [
     ("dashboard", "/"),
     ("dashboard, 2 filters", "/?country=Syria&belligerent=us-led-coalition"),
     ("dashboard as of", "/?as_of=2017-04-30"),
+    ("as of, mid-month", "/?as_of=2021-06-17"),
+    ("as of + belligerent", "/?as_of=2019-03-09&belligerent=us-led-coalition"),
     ("incident list", "/incidents/"),
 ]
 CSV_URL = "/incidents.csv"

@@ -18,11 +18,13 @@ from reports.models import (
     OfficialVerdict,
     StrikeType,
     TallyCell,
+    TallyChange,
 )
 from reports.models.summary import ALL
 
-# The filters the figures' summary can answer by itself (dates only when they cover whole months).
-SUMMARY_FILTERS = {"country", "governorate", "belligerent", "date_from", "date_to"}
+# The filters the figures' summary can answer (dates only when they cover whole months; as_of with the records
+# of the incidents that changed in its month).
+SUMMARY_FILTERS = {"country", "governorate", "belligerent", "date_from", "date_to", "as_of"}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -74,8 +76,9 @@ class IncidentFilter(filters.FilterSet):
         return any(value not in (None, "") for value in self.form.cleaned_data.values())
 
     def summary_cells(self):
-        """The summary's cells holding exactly this view's figures, or None when a filter cuts finer than the
-        summary does: a date in the past, text, verdicts, assessors, strike types, deaths, part of a month."""
+        """The summary's cells holding exactly this view's figures (its changes, TallyChange, for a date in
+        the past), or None when a filter cuts finer than the summary does: text, verdicts, assessors, strike
+        types, deaths, part of a month."""
         self.is_valid()
         chosen = {name: value for name, value in self.form.cleaned_data.items() if value not in (None, "")}
         if not set(chosen) <= SUMMARY_FILTERS:
@@ -84,7 +87,8 @@ class IncidentFilter(filters.FilterSet):
         if (first and first.day != 1) or (last and (last + datetime.timedelta(days=1)).day != 1):
             return None
         belligerent = chosen.get("belligerent")
-        cells = TallyCell.objects.filter(attributed_to=belligerent.slug if belligerent else ALL)
+        model = TallyChange if chosen.get("as_of") else TallyCell
+        cells = model.objects.filter(attributed_to=belligerent.slug if belligerent else ALL)
         for name in ("country", "governorate"):
             if name in chosen:
                 cells = cells.filter(**{name: chosen[name]})

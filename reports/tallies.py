@@ -18,8 +18,8 @@ The rules (the methodology page says the same in plain words):
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from reports.models import (
@@ -33,10 +33,10 @@ from reports.models import (
     OfficialStatement,
     OfficialVerdict,
     TallyCell,
+    TallyChange,
     TallySnapshot,
 )
-from reports.models.assessments import current_condition
-from reports.models.summary import ALL, HIGH, LOW, PLACE, UNKNOWN
+from reports.models.summary import ALL, HIGH, LOW, PLACE, UNKNOWN, is_known_on, known_on
 
 RECONCILED_STATEMENTS = 5
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
@@ -47,12 +47,14 @@ PLACE_AND_MONTH = {
     "country": F("incident__country"),
     "governorate": F("incident__governorate"),
 }
-BY_BELLIGERENT = {"key": F("incident__belligerents__slug")}
-BY_BELLIGERENT_OF_INCIDENT = {"key": F("belligerents__slug"), "label": F("belligerents__name")}
+# An incident attributed to nobody counts under "", as in the summary's cells.
+BY_BELLIGERENT = {"key": Coalesce(F("incident__belligerents__slug"), Value(""))}
+BY_BELLIGERENT_OF_INCIDENT = {"key": Coalesce(F("belligerents__slug"), Value("")), "label": F("belligerents__name")}
+# Breakdowns rolled up from the figures per month and place: (month, country, governorate).
 ROLLUPS = {
-    "year": lambda group: str(group["month"].year),
-    "country": lambda group: group["country"],
-    "governorate": lambda group: group["governorate"],
+    "year": lambda place: str(place[0].year),
+    "country": lambda place: place[1],
+    "governorate": lambda place: place[2],
 }
 
 
@@ -73,6 +75,10 @@ def compute(source, as_of=None, known_reconciliation=()):
     sides = Sides(officials, lead["assessor_id"] if lead else None)
     official = sides.official_totals(assessed)
     official.update(source.open_deaths(officials, lead["assessor_id"]) if lead else NOTHING_OPEN)
+    # Once per month and place, then rolled up from those (a few hundred rows, where the groups are thousands).
+    by_place = sides.rollup(
+        assessed, counted, lambda group: (group["month"], group["country"], group["governorate"]), "place"
+    )
     return {
         "format": FIGURES_FORMAT,
         "as_of": (as_of or timezone.localdate()).isoformat(),
@@ -81,9 +87,9 @@ def compute(source, as_of=None, known_reconciliation=()):
         "monitors": monitors,
         "lead_monitor": lead["assessor"] if lead else None,
         "gap": gap(official, lead),
-        "by_month": cumulate(sides.rollup(assessed, counted, lambda group: group["month"].strftime("%Y-%m"), "month")),
+        "by_month": cumulate(regroup(by_place, lambda place: place[0].strftime("%Y-%m"), "month")),
         "breakdowns": {
-            **{name: sides.rollup(assessed, counted, key, "key") for name, key in ROLLUPS.items()},
+            **{name: regroup(by_place, key, "key") for name, key in ROLLUPS.items()},
             "belligerent": belligerent_breakdown(*source.by_belligerent(), sides),
         },
         "reconciliation": reconciliation(as_of, known_reconciliation),
@@ -124,33 +130,48 @@ class LiveFigures:
 
 
 class SummaryFigures:
-    """The same grouped rows, summed from the summary's `cells` (a TallyCell queryset, filtered to a view)."""
+    """The same grouped rows, summed from the summary's `cells` (a TallyCell or TallyChange queryset, filtered
+    to a view) in two reads: the cells counting each incident once, and those splitting it per belligerent."""
 
     SUMS = {"assessments": Sum("count"), "low": Sum("low"), "high": Sum("high"), "unknown": Sum("unknown")}
+    STILL_OPEN = {
+        "open_low": Sum("low", filter=Q(officially_open=True), default=0),
+        "open_high": Sum("high", filter=Q(officially_open=True), default=0),
+    }
 
     def __init__(self, cells):
-        self.cells = cells.order_by()
-        self.once = self.cells.filter(counted_under=ALL)  # each incident counted once
-        self.split = self.cells.exclude(counted_under=ALL)  # once under each of its belligerents
+        cells = cells.order_by()
+        once = cells.filter(counted_under=ALL).values(*PLACE, "assessor_id", "verdict")
+        split = cells.exclude(counted_under=ALL).values("assessor_id", "verdict", key=F("counted_under"))
+        self.once = list(once.annotate(**self.STILL_OPEN, **self.SUMS))  # before SUMS names "low"
+        self.split = list(split.annotate(**self.SUMS))
 
     def assessed(self):
-        rows = self.once.filter(assessor__isnull=False).values(*PLACE, "assessor_id", "verdict")
-        return list(rows.annotate(**self.SUMS))
+        return [row for row in self.once if row["assessor_id"] is not None]
 
     def counted(self):
-        return list(self.once.filter(assessor__isnull=True).values(*PLACE).annotate(incidents=Sum("count")))
+        return incidents_counted(self.once, PLACE)
 
     def open_deaths(self, officials, lead_id):
-        return self.once.filter(assessor_id=lead_id, officially_open=True).aggregate(
-            open_monitor_low=Sum("low", default=0), open_monitor_high=Sum("high", default=0)
-        )
+        lead_rows = [row for row in self.once if row["assessor_id"] == lead_id]
+        return {
+            "open_monitor_low": sum(row["open_low"] for row in lead_rows),
+            "open_monitor_high": sum(row["open_high"] for row in lead_rows),
+        }
 
     def by_belligerent(self):
-        assessed = self.split.filter(assessor__isnull=False).values("assessor_id", "verdict", key=F("counted_under"))
-        counted = self.split.filter(assessor__isnull=True).values(key=F("counted_under"))
         names = dict(Belligerent.objects.values_list("slug", "name"))
-        counted = [{**row, "label": names.get(row["key"], "")} for row in counted.annotate(incidents=Sum("count"))]
-        return list(assessed.annotate(**self.SUMS)), counted
+        counted = [{**row, "label": names.get(row["key"], "")} for row in incidents_counted(self.split, ["key"])]
+        return [row for row in self.split if row["assessor_id"] is not None], counted
+
+
+def incidents_counted(rows, keys):
+    """The rows counting incidents (no assessor) summed per `keys`, as {key: value, …, "incidents": n}."""
+    incidents = defaultdict(int)
+    for row in rows:
+        if row["assessor_id"] is None:
+            incidents[tuple(row[key] for key in keys)] += row["assessments"]
+    return [{**dict(zip(keys, values, strict=True)), "incidents": count} for values, count in incidents.items()]
 
 
 def official_assessors():
@@ -222,17 +243,29 @@ class Sides:
         return {name: totals[name] for name in names}
 
 
+def regroup(place_rows, key, key_name):
+    """Rows of `Sides.rollup` per month and place, summed per `key(place)` and sorted like a rollup."""
+    rows = defaultdict(lambda: defaultdict(int))
+    for place_row in place_rows:
+        row = rows[key(place_row["place"])]
+        for name in RANGES:
+            row[name] += place_row[name]
+    return [{key_name: name or "", "label": name or "", **ranges(rows[name])} for name in sorted(rows, key=str)]
+
+
 def add_range(totals, figure, group):
     totals[f"{figure}_low"] += group["low"]
     totals[f"{figure}_high"] += group["high"]
     totals[f"{figure}_incidents"] += group["assessments"]
 
 
+RANGES = ["incidents"] + [
+    f"{figure}_{end}" for figure in ("official", "likely", "all") for end in ("low", "high", "incidents")
+]
+
+
 def ranges(row):
-    names = ["incidents"] + [
-        f"{figure}_{end}" for figure in ("official", "likely", "all") for end in ("low", "high", "incidents")
-    ]
-    return {name: row[name] for name in names}
+    return {name: row[name] for name in RANGES}
 
 
 def monitor_totals(assessed, officials):
@@ -314,30 +347,39 @@ def reconciliation(as_of=None, known_rows=()):
 
 
 def records_on_statement_dates(statements):
-    """{statement id: what its assessor's records added up to on its date}, for all `statements` in one pass
-    over the assessments (one aggregate per statement and figure, each with its own condition)."""
+    """{statement id: what its assessor's records added up to on its date}, as the dashboard as of that date
+    counts them: the summary's changes known on any of the dates, summed per period, day and verdict in the
+    database (a few hundred rows), then per statement here."""
     if not statements:
         return {}
-    sums = {}
+    known_on_any_date = Q()
     for statement in statements:
-        on_that_date = current_condition(statement.published_on) & Q(assessor_id=statement.assessor_id)
-        credible = on_that_date & Q(verdict=OfficialVerdict.CREDIBLE)
-        sums |= {
-            f"{statement.pk}_credible_low": Sum(LOW, filter=credible, default=0),
-            f"{statement.pk}_credible_high": Sum(HIGH, filter=credible, default=0),
-            f"{statement.pk}_credible_incidents": Count("id", filter=credible),
-            f"{statement.pk}_open_incidents": Count("id", filter=on_that_date & Q(verdict__in=OPEN_VERDICTS)),
-        }
-    earliest = min(statement.published_on for statement in statements)
-    assessors = {statement.assessor_id for statement in statements}
-    totals = Assessment.objects.published().filter(
-        assessor_id__in=assessors, assessed_on__lte=max(statement.published_on for statement in statements)
+        known_on_any_date |= known_on(statement.published_on)
+    changes = TallyChange.objects.filter(
+        known_on_any_date,
+        attributed_to=ALL,
+        counted_under=ALL,
+        assessor_id__in={statement.assessor_id for statement in statements},
     )
-    totals = totals.exclude(superseded_on__lte=earliest).aggregate(**sums)
-    records = {statement.pk: {} for statement in statements}
-    for name, value in totals.items():
-        statement_id, figure = name.split("_", 1)
-        records[int(statement_id)][figure] = value
+    changes = list(
+        changes.order_by()
+        .values("period", "changed_on", "assessor_id", "verdict")
+        .annotate(count=Sum("count"), low=Sum("low"), high=Sum("high"))
+    )
+    return {statement.pk: records_of(statement, changes) for statement in statements}
+
+
+def records_of(statement, changes):
+    records = dict.fromkeys(("credible_low", "credible_high", "credible_incidents", "open_incidents"), 0)
+    for change in changes:
+        if change["assessor_id"] != statement.assessor_id or not is_known_on(change, statement.published_on):
+            continue
+        if change["verdict"] == OfficialVerdict.CREDIBLE:
+            records["credible_low"] += change["low"]
+            records["credible_high"] += change["high"]
+            records["credible_incidents"] += change["count"]
+        elif change["verdict"] in OPEN_VERDICTS:
+            records["open_incidents"] += change["count"]
     return records
 
 
@@ -359,18 +401,19 @@ def statement_row(statement, records):
 
 def dashboard(incident_filter):
     """The figures for a view. Without any filter they come from the snapshot (one row read), recomputed
-    first if a record changed since; views the summary can serve (place, belligerent, whole months) are summed
-    from its cells; the others (a date in the past, text, verdicts, …) are aggregated from the records."""
+    first if a record changed since; views the summary can serve (place, belligerent, whole months, a date in
+    the past) are summed from its cells or changes; the others (text, verdicts, …) are aggregated from the
+    records."""
     unfiltered_figures = incident_filter.unfiltered_figures
     if not incident_filter.is_filtered():
         return unfiltered_figures
-    cells = incident_filter.summary_cells()
+    as_of, cells = incident_filter.as_of_date, incident_filter.summary_cells()
     if cells is None:
-        source = LiveFigures(incident_filter.qs, incident_filter.as_of_date)
+        source = LiveFigures(incident_filter.qs, as_of)
     else:
-        source = SummaryFigures(cells)
+        source = SummaryFigures(cells.filter(known_on(as_of)) if as_of else cells)
     known = unfiltered_figures.get("reconciliation", ())
-    return compute(source, incident_filter.as_of_date, known_reconciliation=known)
+    return compute(source, as_of, known_reconciliation=known)
 
 
 def unfiltered():

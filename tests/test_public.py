@@ -222,6 +222,8 @@ def test_as_of_applies_to_downloads_too(client):
         {"as_of": "not-a-date", "min_killed": "-5", "belligerent": "nobody", "official_verdict": "maybe"},
         {"date_from": "2017-13-45", "q": "<script>alert(1)</script>" * 50, "page": "999999"},
         {"sort": "'; drop table", "page": "abc", "country": "سوريا"},
+        {"as_of": "0001-01-01"},  # the first and last days a date can be
+        {"as_of": "9999-12-31", "country": "Syria"},
     ],
 )
 def test_odd_filters_never_break_a_page_or_download(client, params):

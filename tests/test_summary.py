@@ -19,18 +19,23 @@ from reports import tallies
 from reports.filters import IncidentFilter
 from reports.forms import IncidentEntry
 from reports.models import (
+    OPEN_VERDICTS,
+    Assessment,
     Belligerent,
     Incident,
     IncidentBelligerent,
+    OfficialStatement,
+    OpenVerdictChange,
     ReviewState,
     TallyCell,
+    TallyChange,
     TallySnapshot,
     records_written,
     summary,
 )
 from reports.models.snapshot import SUMMARY_FORMAT, rebuild_outdated_summary
-from reports.models.summary import ALL, rebuild
-from tests.factories import make_assessment, make_incident, monitor_assessor, official_assessor
+from reports.models.summary import ALL, known_on, rebuild
+from tests.factories import make_assessment, make_incident, make_statement, monitor_assessor, official_assessor
 
 pytestmark = pytest.mark.django_db
 
@@ -43,24 +48,70 @@ SERVED_VIEWS = [
     {"date_from": "2017-02-01", "date_to": "2017-04-30"},
     {"belligerent": "us-led-coalition", "date_from": "2017-03-01", "governorate": "Nineveh"},
 ]
+# Either side of month ends and of the random assessments' dates, before any of them, and long after.
+AS_OF_DATES = [
+    D(2016, 12, 31),
+    D(2017, 1, 1),
+    D(2017, 2, 14),
+    D(2017, 2, 28),
+    D(2017, 4, 1),
+    D(2017, 5, 20),
+    D(2018, 1, 1),
+]
 PLACES = [("Syria", "Raqqa"), ("Syria", "Aleppo"), ("Iraq", "Nineveh"), ("Iraq", "")]
 SLUGS = ["us-led-coalition", "russian-military", "syrian-regime"]
 
 
-def cells():
-    columns = [field.attname for field in TallyCell._meta.concrete_fields if field.name != "id"]
-    return Counter(TallyCell.objects.values_list(*columns))
+def cells(model=TallyCell):
+    columns = [field.attname for field in model._meta.concrete_fields if field.name != "id"]
+    return Counter(model.objects.values_list(*columns))
 
 
 def assert_summary_equals_live(label):
-    before = cells()
+    before = {model: cells(model) for model in (TallyCell, TallyChange, OpenVerdictChange)}
     rebuild()
-    assert cells() == before, f"{label}: the kept cells differ from cells rebuilt from scratch"
+    for model, kept in before.items():
+        assert cells(model) == kept, f"{label}: the kept {model.__name__} rows differ from rows rebuilt from scratch"
+    rng = random.Random(label)
+    dates = AS_OF_DATES + days_something_changed(rng)
     for params in [{}, *SERVED_VIEWS]:
         incident_filter = IncidentFilter(params)
         summed = tallies.compute(tallies.SummaryFigures(incident_filter.summary_cells()))
         live = tallies.compute(tallies.LiveFigures(incident_filter.qs))
         assert summed == live, f"{label}: {params}"
+        for as_of in dates if not params else rng.sample(dates, 3):  # every date unfiltered, a few filtered
+            incident_filter = IncidentFilter({**params, "as_of": as_of.isoformat()})
+            source = tallies.SummaryFigures(incident_filter.summary_cells().filter(known_on(as_of)))
+            live = tallies.compute(tallies.LiveFigures(incident_filter.qs, as_of), as_of)
+            assert tallies.compute(source, as_of) == live, f"{label}: {params} as of {as_of}"
+
+
+def assert_reconciliation_equals_live(label):
+    """Each statement beside its assessor's current assessments on its date, of incidents dated by then."""
+    statements = list(OfficialStatement.objects.all())
+    records = tallies.records_on_statement_dates(statements)
+    for statement in statements:
+        day = statement.published_on
+        current = Assessment.objects.published().current(day).filter(incident__date_start__lte=day)
+        official = current.filter(assessor_id=statement.assessor_id)
+        credible = official.filter(verdict="credible")
+        expected = {
+            "credible_low": sum(low or 0 for low in credible.values_list("killed_min", flat=True)),
+            "credible_high": sum(high or low or 0 for low, high in credible.values_list("killed_min", "killed_max")),
+            "credible_incidents": credible.count(),
+            "open_incidents": official.filter(verdict__in=OPEN_VERDICTS).count(),
+        }
+        assert records[statement.pk] == expected, f"{label}: the statement of {day}"
+
+
+def days_something_changed(rng, count=3):
+    """A few days on which an incident happened or an assessment was made or superseded, and the day before
+    each: where a figure as known on a date can go wrong by one day."""
+    days = set(Incident.objects.values_list("date_start", flat=True))
+    days |= set(Assessment.objects.values_list("assessed_on", flat=True))
+    days |= set(Assessment.objects.exclude(superseded_on=None).values_list("superseded_on", flat=True))
+    chosen = rng.sample(sorted(days), min(count, len(days)))
+    return [day - datetime.timedelta(days=before) for day in chosen for before in (0, 1)]
 
 
 def random_change(rng, incidents, reviewer):
@@ -78,7 +129,7 @@ def random_change(rng, incidents, reviewer):
             incident,
             assessor,
             verdict=rng.choice(verdicts),
-            assessed_on=incident.date_start + datetime.timedelta(days=rng.randint(0, 60)),
+            assessed_on=incident.date_start + datetime.timedelta(days=rng.randint(-10, 60)),
             killed_min=low,
             killed_max=None if low is None or rng.random() < 0.3 else low + rng.randint(0, 9),
         )
@@ -120,18 +171,37 @@ def test_the_summary_equals_the_live_aggregation_after_random_changes(reviewer):
             belligerents=belligerents,
         )
         incidents.append(incident)
+        if number % 2:  # an official history: under review, then a verdict a month or two later
+            make_assessment(incident, official_assessor(), verdict="under_review", assessed_on=incident.date_start)
+            verdict = rng.choice(["credible", "non_credible"])
+            later = incident.date_start + datetime.timedelta(days=rng.randint(20, 70))
+            make_assessment(
+                incident, official_assessor(), verdict=verdict, assessed_on=later, killed_min=number, killed_max=None
+            )
     draft = make_incident(review_state=ReviewState.DRAFT, country="Syria", governorate="Raqqa")
     make_assessment(draft, monitor_assessor(), verdict="fair", killed_min=500, killed_max=500)
+    for day in AS_OF_DATES:
+        make_statement(published_on=day)
     assert_summary_equals_live("start")
+    exercised = Counter()
     for round_number in range(8):
         for _ in range(12):
             random_change(rng, incidents, reviewer)
         assert_summary_equals_live(f"round {round_number}")
-    assert TallyCell.objects.filter(counted_under="russian-military").exists()  # the test exercised pairs
+        assert_reconciliation_equals_live(f"round {round_number}")
+        exercised["pairs"] += TallyCell.objects.filter(counted_under="russian-military").exists()
+        exercised["replaced verdicts"] += TallyChange.objects.filter(count__lt=0).exists()
+        exercised["open verdicts"] += OpenVerdictChange.objects.filter(officially_open=True).exists()
+        exercised["closed verdicts"] += OpenVerdictChange.objects.filter(officially_open=False).exists()
+    assert all(exercised[name] for name in ("pairs", "replaced verdicts", "open verdicts", "closed verdicts")), (
+        exercised
+    )
 
 
 def test_views_the_summary_serves_read_no_records(war_of_two):
-    for params in [{}, *SERVED_VIEWS]:
+    make_statement(published_on=D(2017, 3, 1))  # reconciled as of its date from the summary too
+    as_of_views = [{**params, "as_of": "2017-03-01"} for params in SERVED_VIEWS] + [{"as_of": "2017-02-14"}]
+    for params in [{}, *SERVED_VIEWS, *as_of_views]:
         incident_filter = IncidentFilter(params)
         with CaptureQueriesContext(connection) as queries:
             tallies.dashboard(incident_filter)
@@ -142,7 +212,6 @@ def test_views_the_summary_serves_read_no_records(war_of_two):
 @pytest.mark.parametrize(
     "params",
     [
-        {"as_of": "2017-06-01"},
         {"q": "Raqqa"},
         {"date_from": "2017-02-02"},
         {"date_to": "2017-02-27"},

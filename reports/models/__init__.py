@@ -16,7 +16,7 @@ from reports.models.review import (
     RevisionState,
 )
 from reports.models.snapshot import TallySnapshot, data_changed, records_written
-from reports.models.summary import TalliedIncident, TallyCell
+from reports.models.summary import OpenVerdictChange, TalliedIncident, TallyCell, TallyChange
 from reports.models.vocabulary import (
     LIKELY_GRADINGS,
     OPEN_VERDICTS,
@@ -59,8 +59,10 @@ __all__ = [
     "StrikeStatus",
     "StrikeType",
     "TallySnapshot",
+    "OpenVerdictChange",
     "TalliedIncident",
     "TallyCell",
+    "TallyChange",
     "data_changed",
     "records_written",
     "validate_not_future",

@@ -21,7 +21,7 @@ from reports.models.vocabulary import ReviewState
 
 # Raised whenever what the summary's cells hold changes: the next `migrate` rebuilds them (as it does the first
 # time, for the records that existed before the summary did).
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 2
 
 
 class TallySnapshot(models.Model):
@@ -99,7 +99,7 @@ def rebuild_outdated_summary(using, apps=global_apps, **kwargs):
 
 def summary_is_migrated(apps):
     try:
-        apps.get_model("reports", "TallyCell")
+        apps.get_model("reports", "TallyChange")
         apps.get_model("reports", "TallySnapshot")._meta.get_field("summary_format")
     except LookupError:
         return False
