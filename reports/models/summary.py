@@ -9,8 +9,8 @@ and `tests/test_summary.py` proves after random changes that it equals the live 
   `counted_under`), one assessor and verdict, and whether the incidents' official verdict is still open.
 - `TallyChange`: the cells' history, for the figures as known on a past date (`as_of`): what changed in the
   cells on each day, and the same summed per month and per year. The cells as known on a date are the sum of
-  the years before its year, the months of its year before its month, and the days of its month up to it: a
-  few thousand rows, whatever the date. `OpenVerdictChange` lists the days an official verdict on an
+  the years before its year, the months of its year before its month, and the days of its month up to it:
+  tens of thousands of rows at a million incidents, whatever the date. `OpenVerdictChange` lists the days an official verdict on an
   incident opened or closed, which move its assessments between "still under review" and not.
 
 Refreshing some incidents recomputes, from the live records, every cell and change of the month-and-places
