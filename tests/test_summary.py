@@ -27,6 +27,7 @@ from reports.models import (
     OfficialStatement,
     OpenVerdictChange,
     ReviewState,
+    TalliedDay,
     TallyCell,
     TallyChange,
     TallySnapshot,
@@ -68,7 +69,7 @@ def cells(model=TallyCell):
 
 
 def assert_summary_equals_live(label):
-    before = {model: cells(model) for model in (TallyCell, TallyChange, OpenVerdictChange)}
+    before = {model: cells(model) for model in (TallyCell, TallyChange, OpenVerdictChange, TalliedDay)}
     rebuild()
     for model, kept in before.items():
         assert cells(model) == kept, f"{label}: the kept {model.__name__} rows differ from rows rebuilt from scratch"

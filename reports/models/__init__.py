@@ -16,7 +16,7 @@ from reports.models.review import (
     RevisionState,
 )
 from reports.models.snapshot import TallySnapshot, data_changed, records_written
-from reports.models.summary import OpenVerdictChange, TalliedIncident, TallyCell, TallyChange
+from reports.models.summary import OpenVerdictChange, TalliedDay, TalliedIncident, TallyCell, TallyChange
 from reports.models.vocabulary import (
     LIKELY_GRADINGS,
     OPEN_VERDICTS,
@@ -60,6 +60,7 @@ __all__ = [
     "StrikeType",
     "TallySnapshot",
     "OpenVerdictChange",
+    "TalliedDay",
     "TalliedIncident",
     "TallyCell",
     "TallyChange",

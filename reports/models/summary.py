@@ -10,8 +10,9 @@ and `tests/test_summary.py` proves after random changes that it equals the live 
 - `TallyChange`: the cells' history, for the figures as known on a past date (`as_of`): what changed in the
   cells on each day, and the same summed per month and per year. The cells as known on a date are the sum of
   the years before its year, the months of its year before its month, and the days of its month up to it:
-  tens of thousands of rows at a million incidents, whatever the date. `OpenVerdictChange` lists the days an official verdict on an
-  incident opened or closed, which move its assessments between "still under review" and not.
+  tens of thousands of rows at a million incidents, whatever the date. `OpenVerdictChange` lists the days an
+  official verdict on an incident opened or closed, which move its assessments between "still under review"
+  and not; `TalliedDay` the days an incident's changes can fall on, the only ones recounted when it changes.
 
 Refreshing some incidents recomputes, from the live records, every cell and change of the month-and-places
 they were and are counted in; nothing is ever adjusted by difference, so an error cannot accumulate.
@@ -117,6 +118,18 @@ class OpenVerdictChange(models.Model):
         return f"incident {self.incident_id} on {self.day}: {'open' if self.officially_open else 'closed'}"
 
 
+class TalliedDay(models.Model):
+    """A day on which something about a published incident happened (its date, an assessment made or
+    superseded): the only days its changes can fall on. It tells which days of history to recount when the
+    incident changes, before and after."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    day = models.DateField()
+
+    def __str__(self):
+        return f"incident {self.incident_id} on {self.day}"
+
+
 class Period(models.TextChoices):
     DAY = "day"
     MONTH = "month"
@@ -195,14 +208,19 @@ def is_known_on(change, day):
 
 
 def refresh(incident_ids):
-    """Recount the cells and changes of `incident_ids` (their place before and after the change). Returns
-    whether any of them is or was counted, i.e. whether the public figures may have changed."""
+    """Recount the cells of `incident_ids` (their place before and after the change) and the history of those
+    places on the days the incidents' changes fell and fall on. Returns whether any of them is or was
+    counted, i.e. whether the public figures may have changed."""
     incident_ids = list(incident_ids)
-    places = set()
+    places, days = set(), set()
     for batch in batched(incident_ids, BATCH):
-        places |= retally(batch)
+        batch_places, batch_days = retally(batch)
+        places |= batch_places
+        days |= batch_days
+    if len(days) > BATCH:  # a bulk change: recount whole histories rather than list that many days
+        days = None
     for batch in batched(sorted(places), BATCH):
-        recount(batch)
+        recount(batch, days)
     return bool(places)
 
 
@@ -212,10 +230,12 @@ def rebuild():
     if connection.vendor == "postgresql":  # sorts and hashes of millions of rows, in memory (this transaction)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
-    TalliedIncident.objects.all().delete()
-    OpenVerdictChange.objects.all().delete()
-    insert_select(TalliedIncident, tallied_rows(Incident.objects.published()))
-    insert_open_verdict_changes(Incident.objects.published())
+    for model in (TalliedIncident, OpenVerdictChange, TalliedDay):
+        model.objects.all().delete()
+    published = Incident.objects.published()
+    insert_select(TalliedIncident, tallied_rows(published))
+    insert_open_verdict_changes(published)
+    insert_days(published)
     recount_where(Q())
     if connection.vendor == "postgresql":  # the planner's statistics, for the reads that follow
         with connection.cursor() as cursor:
@@ -223,34 +243,61 @@ def rebuild():
 
 
 def retally(incident_ids):
-    """Replace the incidents' TalliedIncident and OpenVerdictChange rows; the places they were and are in."""
+    """Replace the incidents' TalliedIncident, OpenVerdictChange and TalliedDay rows; the places they were and
+    are in, and the days their changes fell and fall on."""
     tallied = TalliedIncident.objects.filter(incident_id__in=incident_ids)
-    places = set(tallied.values_list(*PLACE))
-    tallied.delete()
-    OpenVerdictChange.objects.filter(incident_id__in=incident_ids).delete()
+    days = TalliedDay.objects.filter(incident_id__in=incident_ids)
+    places, old_days = set(tallied.values_list(*PLACE)), set(days.values_list("day", flat=True))
+    for rows in (tallied, days, OpenVerdictChange.objects.filter(incident_id__in=incident_ids)):
+        rows.delete()
     published = Incident.objects.published().filter(pk__in=incident_ids)
     insert_select(TalliedIncident, tallied_rows(published))
     insert_open_verdict_changes(published)
-    return places | set(tallied.values_list(*PLACE))
+    insert_days(published)
+    return places | set(tallied.values_list(*PLACE)), old_days | set(days.values_list("day", flat=True))
 
 
-def recount(places):
+def recount(places, days=None):
     in_places = Q()
     for month, country, governorate in places:
         in_places |= Q(month=month, country=country, governorate=governorate)
-    recount_where(in_places)
+    recount_where(in_places, days)
 
 
-def recount_where(in_places):
-    """Replace the cells and changes in `in_places` (a Q on the place fields; an empty Q: everywhere)."""
+def recount_where(in_places, days=None):
+    """Replace the cells in `in_places` (a Q on the place fields; an empty Q: everywhere), and their history
+    on `days` (None: every day), with the months and years those days are in."""
     TallyCell.objects.filter(in_places).delete()
     for rows in cell_rows(in_places):
         insert_select(TallyCell, rows)
-    TallyChange.objects.filter(in_places).delete()
-    for rows in day_change_rows(in_places):
+    history = TallyChange.objects.filter(in_places)
+    months = years = None
+    if days is not None:
+        months, years = {day.replace(day=1) for day in days}, {day.replace(month=1, day=1) for day in days}
+        history = history.filter(
+            Q(period=Period.DAY, changed_on__in=days)
+            | Q(period=Period.MONTH, changed_on__in=months)
+            | Q(period=Period.YEAR, changed_on__in=years)
+        )
+    history.delete()
+    for rows in day_change_rows(in_places, days):
         insert_netted(TallyChange, *rows)
-    insert_netted(TallyChange, rolled_up(in_places, Period.DAY, Period.MONTH))
-    insert_netted(TallyChange, rolled_up(in_places, Period.MONTH, Period.YEAR))
+    insert_netted(TallyChange, rolled_up(in_places, Period.DAY, Period.MONTH, months))
+    insert_netted(TallyChange, rolled_up(in_places, Period.MONTH, Period.YEAR, years))
+
+
+def insert_days(incidents):
+    """TalliedDay rows for `incidents`: their dates, and their assessments' dates (made, superseded)."""
+    assessments = Assessment.objects.filter(incident__in=incidents).order_by()
+    sources = [
+        incidents.order_by().annotate(incident_key=F("pk"), day_key=F("date_start")),
+        assessments.annotate(incident_key=F("incident_id"), day_key=F("assessed_on")),
+        assessments.filter(superseded_on__isnull=False).annotate(
+            incident_key=F("incident_id"), day_key=F("superseded_on")
+        ),
+    ]
+    for days in sources:
+        insert_select(TalliedDay, days.values("incident_key", "day_key").distinct())
 
 
 def tallied_rows(incidents):
@@ -328,11 +375,16 @@ def cell_rows(in_places):
 ASSESSMENT_SUMS = {"count": Count("pk"), "low": Sum(LOW), "high": Sum(HIGH), "unknown": Count("pk", filter=UNKNOWN)}
 
 
-def day_change_rows(in_places):
+def day_change_rows(in_places, days=None):
     """For each way of keying the belligerents, the querysets (with TallyChange's columns) whose rows, summed
-    per key, are the day changes in `in_places`: an incident counts from its date; an assessment from the day
-    it was made (or its incident's date, if later) until the day it was superseded; and while its incident
-    has an official verdict open, in the cells that tell so (it moves there and back)."""
+    per key, are the day changes in `in_places` (on `days`; None: every day): an incident counts from its
+    date; an assessment from the day it was made (or its incident's date, if later) until the day it was
+    superseded; and while its incident has an official verdict open, in the cells that tell so (it moves
+    there and back)."""
+
+    def on_days(changes, day):
+        return changes if days is None else changes.filter(**{f"{day}__in": days})
+
     incidents = TalliedIncident.objects.filter(in_places)
     assessments = Assessment.objects.filter(incident__tallied__isnull=False)
     if in_places:
@@ -362,17 +414,18 @@ def day_change_rows(in_places):
             )
             rows = [
                 keyed(
-                    incidents,
+                    on_days(incidents, "incident__date_start"),
                     place="",
                     sums={"count": Count("pk")},
                     per_assessor=False,
                     changed_on=F("incident__date_start"),
                 ),
-                keyed(counted, changed_on=F("counted_from")),
-                keyed(ended, changed_on=F("superseded_on"), sign=-1),
+                keyed(on_days(counted, "counted_from"), changed_on=F("counted_from")),
+                keyed(on_days(ended, "superseded_on"), changed_on=F("superseded_on"), sign=-1),
             ]
             if not split:  # only these cells tell open verdicts apart
                 for changes, day, sign in ((while_open, "moved_on", 1), (moved_back, "moved_back_on", -1)):
+                    changes = on_days(changes, day)
                     rows.append(keyed(changes, changed_on=F(day), officially_open=Value(True), sign=sign))
                     rows.append(keyed(changes, changed_on=F(day), officially_open=Value(False), sign=-sign))
             yield rows
@@ -381,14 +434,17 @@ def day_change_rows(in_places):
 FOREVER = datetime.date.max  # what an assessment never superseded, or a verdict never closed, lasts until
 
 
-def rolled_up(in_places, period, into):
-    """The `period` changes in `in_places` summed per `into` period, grouped like the other changes."""
+def rolled_up(in_places, period, into, within=None):
+    """The `period` changes in `in_places` summed per `into` period (those starting on `within`; None: all),
+    grouped like the other changes."""
     truncate = {Period.MONTH: TruncMonth, Period.YEAR: TruncYear}[into]
     keys = {"period_key": Value(into.value), "changed_on_key": truncate("changed_on")}
     keys |= {f"{name}_key": F(name) for name in (*PLACE, "attributed_to", "counted_under", "officially_open")}
     keys |= {"assessor_key": F("assessor_id"), "verdict_key": F("verdict")}
-    changes = TallyChange.objects.filter(in_places, period=period).order_by().annotate(**keys).values(*keys)
-    return changes.annotate(**{f"{name}_sum": Sum(name) for name in MEASURES})
+    changes = TallyChange.objects.filter(in_places, period=period).order_by().annotate(**keys)
+    if within is not None:
+        changes = changes.filter(changed_on_key__in=within)
+    return changes.values(*keys).annotate(**{f"{name}_sum": Sum(name) for name in MEASURES})
 
 
 def grouped(queryset, place, attributed, split, sums, per_assessor=True, officially_open=None, changed_on=None, sign=1):
