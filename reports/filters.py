@@ -22,8 +22,7 @@ from reports.models import (
 )
 from reports.models.summary import ALL
 
-# The filters the figures' summary can answer (dates only when they cover whole months; as_of with the records
-# of the incidents that changed in its month).
+# The filters the figures' summary can answer (dates only when they cover whole months; as_of from its history).
 SUMMARY_FILTERS = {"country", "governorate", "belligerent", "date_from", "date_to", "as_of"}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
