@@ -9,7 +9,6 @@ import random
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
 from reports.models import (
@@ -31,6 +30,7 @@ from reports.models import (
     StrikeStatus,
     StrikeType,
 )
+from reports.models.snapshot import figures_recounted_once
 from reports.roles import create_user_in_role
 
 DEMO_CODE_PREFIX = "DEMO-"
@@ -75,9 +75,14 @@ def real_data_present():
     return Incident.objects.exclude(code__startswith=DEMO_CODE_PREFIX).exists()
 
 
-@transaction.atomic
 def load_demo_data():
-    """Create the demo records. Returns the number of incidents created."""
+    """Create the demo records, with the figures recounted once at the end rather than after each save (in
+    one transaction, like an import). Returns the number of incidents created."""
+    with figures_recounted_once():
+        return _create_demo_records()
+
+
+def _create_demo_records():
     rng = random.Random(2017)  # fixed seed: the same fictional data every time  # nosec B311
     coalition = Belligerent.objects.create(name="Demo Coalition (fictional)", slug="demo-coalition")
     air_force = Belligerent.objects.create(name="Demo Republic Air Force (fictional)", slug="demo-air-force")

@@ -18,6 +18,7 @@ from reports.models import (
     ReviewState,
     Source,
 )
+from reports.models.snapshot import figures_recounted_once
 from reports.roles import create_user_in_role
 
 PASSWORD = "a-long-Test-passw0rd"
@@ -50,9 +51,10 @@ def make_incident(belligerents=("us-led-coalition",), **fields):
         "review_state": ReviewState.PUBLISHED,
     }
     values.update(fields)
-    incident = Incident.objects.create(**values)
-    for slug in belligerents:
-        IncidentBelligerent.objects.create(incident=incident, belligerent=Belligerent.objects.get(slug=slug))
+    with figures_recounted_once():  # the incident and its belligerents counted together, once
+        incident = Incident.objects.create(**values)
+        for slug in belligerents:
+            IncidentBelligerent.objects.create(incident=incident, belligerent=Belligerent.objects.get(slug=slug))
     return incident
 
 

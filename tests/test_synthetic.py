@@ -20,6 +20,7 @@ from reports.models import (
     ReviewState,
     Source,
 )
+from tests.test_summary import assert_summary_equals_live
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +109,10 @@ def test_superseded_on_follows_the_latest_by_date_then_id(written):
         rows.sort(key=lambda row: (row["assessed_on"], row["id"]))
         expected = [row["assessed_on"] for row in rows[1:]] + [None]
         assert [row["superseded_on"] for row in rows] == expected
+
+
+def test_the_summary_built_equals_a_rebuild_and_the_live_figures(written):
+    assert_summary_equals_live("generated")
 
 
 def test_a_second_run_continues_the_codes(written):

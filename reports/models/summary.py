@@ -29,6 +29,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -229,7 +230,7 @@ def rebuild():
     hold the lock (`snapshot.lock_summary`), like refresh's."""
     if connection.vendor == "postgresql":  # sorts and hashes of millions of rows, in memory (this transaction)
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL work_mem = '1GB'")
     for model in (TalliedIncident, OpenVerdictChange, TalliedDay):
         model.objects.all().delete()
     published = Incident.objects.published()
@@ -280,8 +281,8 @@ def recount_where(in_places, days=None):
             | Q(period=Period.YEAR, changed_on__in=years)
         )
     history.delete()
-    for rows in day_change_rows(in_places, days):
-        insert_netted(TallyChange, *rows)
+    for rows, moves in day_change_rows(in_places, days):
+        insert_netted(TallyChange, *rows, mirrored=moves)
     insert_netted(TallyChange, rolled_up(in_places, Period.DAY, Period.MONTH, months))
     insert_netted(TallyChange, rolled_up(in_places, Period.MONTH, Period.YEAR, years))
 
@@ -379,8 +380,8 @@ def day_change_rows(in_places, days=None):
     """For each way of keying the belligerents, the querysets (with TallyChange's columns) whose rows, summed
     per key, are the day changes in `in_places` (on `days`; None: every day): an incident counts from its
     date; an assessment from the day it was made (or its incident's date, if later) until the day it was
-    superseded; and while its incident has an official verdict open, in the cells that tell so (it moves
-    there and back)."""
+    superseded; and while its incident has an official verdict open, in the cells that tell so. Yields
+    (changes, moves): the moves into those cells and back, each to be mirrored out of the other cells."""
 
     def on_days(changes, day):
         return changes if days is None else changes.filter(**{f"{day}__in": days})
@@ -423,12 +424,12 @@ def day_change_rows(in_places, days=None):
                 keyed(on_days(counted, "counted_from"), changed_on=F("counted_from")),
                 keyed(on_days(ended, "superseded_on"), changed_on=F("superseded_on"), sign=-1),
             ]
+            moves = []
             if not split:  # only these cells tell open verdicts apart
                 for changes, day, sign in ((while_open, "moved_on", 1), (moved_back, "moved_back_on", -1)):
                     changes = on_days(changes, day)
-                    rows.append(keyed(changes, changed_on=F(day), officially_open=Value(True), sign=sign))
-                    rows.append(keyed(changes, changed_on=F(day), officially_open=Value(False), sign=-sign))
-            yield rows
+                    moves.append(keyed(changes, changed_on=F(day), officially_open=Value(True), sign=sign))
+            yield rows, moves
 
 
 FOREVER = datetime.date.max  # what an assessment never superseded, or a verdict never closed, lasts until
@@ -444,7 +445,8 @@ def rolled_up(in_places, period, into, within=None):
     changes = TallyChange.objects.filter(in_places, period=period).order_by().annotate(**keys)
     if within is not None:
         changes = changes.filter(changed_on_key__in=within)
-    return changes.values(*keys).annotate(**{f"{name}_sum": Sum(name) for name in MEASURES})
+    # (32-bit integers summed: see insert_netted)
+    return changes.values(*keys).annotate(**{f"{name}_sum": Sum(Cast(name, IntegerField())) for name in MEASURES})
 
 
 def grouped(queryset, place, attributed, split, sums, per_assessor=True, officially_open=None, changed_on=None, sign=1):
@@ -491,17 +493,35 @@ def insert_select(model, queryset):
         cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {sql}", params)  # noqa: S608  # nosec B608
 
 
-def insert_netted(model, *querysets):
+def insert_netted(model, *querysets, mirrored=()):
     """INSERT INTO the model's table the querysets' rows summed per key (every column but the MEASURES),
     leaving out the keys whose measures all sum to zero. Rows are written in the order of the index that
-    reads them (READ_ORDER), so that a date's rows lie together on disk and a read touches few pages."""
-    columns = insert_columns(model, *querysets)
+    reads them (READ_ORDER), so that a date's rows lie together on disk and a read touches few pages.
+
+    Each `mirrored` queryset counts twice from one scan: as it is, and with `officially_open` negated and its
+    measures negated (what moves into the open cells leaves the others)."""
+    columns = insert_columns(model, *querysets, *mirrored)
     quote = connection.ops.quote_name
-    names = list(querysets[0].query.annotation_select)
-    keys = ", ".join(quote(name) for name in names if name.rsplit("_", 1)[0] not in MEASURES)
-    sums = [f"SUM({quote(f'{name}_sum')})" for name in MEASURES]
+    names = list((querysets or mirrored)[0].query.annotation_select)
+    is_measure = {name: name.rsplit("_", 1)[0] in MEASURES for name in names}
+    keys = ", ".join(quote(name) for name in names if not is_measure[name])
+    # Summed as 32-bit integers: PostgreSQL adds those up in a 64-bit integer, and 64-bit ones in an
+    # arbitrary-precision number, several times slower (an overflow would fail, never wrap).
+    sums = [f"SUM(CAST({quote(f'{name}_sum')} AS INTEGER))" for name in MEASURES]
     order = ", ".join(quote(f"{name}_key") for name in READ_ORDER)
     selects = [queryset.query.sql_with_params() for queryset in querysets]
+    mirror = ", ".join(
+        f"{quote(name)} * mirror.column2"
+        if is_measure[name]
+        else f"({quote(name)} = mirror.column1)"
+        if name == "officially_open_key"
+        else quote(name)
+        for name in names
+    )
+    for queryset in mirrored:
+        sql, params = queryset.query.sql_with_params()
+        mirrored_sql = f"SELECT {mirror} FROM ({sql}) moved CROSS JOIN (VALUES (TRUE, 1), (FALSE, -1)) mirror"  # noqa: S608  # nosec B608
+        selects.append((mirrored_sql, params))
     union = " UNION ALL ".join(sql for sql, _params in selects)
     params = [param for _sql, query_params in selects for param in query_params]
     sql = (
