@@ -510,14 +510,10 @@ def insert_netted(model, *querysets, mirrored=()):
     sums = [f"SUM(CAST({quote(f'{name}_sum')} AS INTEGER))" for name in MEASURES]
     order = ", ".join(quote(f"{name}_key") for name in READ_ORDER)
     selects = [queryset.query.sql_with_params() for queryset in querysets]
-    mirror = ", ".join(
-        f"{quote(name)} * mirror.column2"
-        if is_measure[name]
-        else f"({quote(name)} = mirror.column1)"
-        if name == "officially_open_key"
-        else quote(name)
-        for name in names
-    )
+    # Each moved row joined with (TRUE, 1), itself, and with (FALSE, -1): the other cell, measures negated.
+    mirror = {name: f"{quote(name)} * mirror.column2" for name in names if is_measure[name]}
+    mirror["officially_open_key"] = f"({quote('officially_open_key')} = mirror.column1)"
+    mirror = ", ".join(mirror.get(name, quote(name)) for name in names)
     for queryset in mirrored:
         sql, params = queryset.query.sql_with_params()
         mirrored_sql = f"SELECT {mirror} FROM ({sql}) moved CROSS JOIN (VALUES (TRUE, 1), (FALSE, -1)) mirror"  # noqa: S608  # nosec B608
