@@ -32,6 +32,7 @@ from reports.models import (
     Source,
     StrikeType,
 )
+from reports.models.snapshot import SUMMARY_KEYS, summary_keys_in_use
 
 admin.site.site_header = _("Civilian casualty tracker")
 admin.site.site_title = _("Casualty tracker admin")
@@ -426,8 +427,24 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
             self.message_user(request, _("Skipped: %(list)s") % {"list": "; ".join(skipped)}, messages.WARNING)
 
 
+class SummaryKeysAdmin(admin.ModelAdmin):
+    """Once records are counted through it, an assessor's kind or a belligerent's slug is read-only: changing
+    it rebuilds the whole summary, minutes at a million incidents, longer than a request may last."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and summary_keys_in_use(obj):
+            readonly += SUMMARY_KEYS[type(obj)]
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        readonly = self.get_readonly_fields(request, obj)
+        prepopulated = super().get_prepopulated_fields(request, obj)
+        return {name: sources for name, sources in prepopulated.items() if name not in readonly}
+
+
 @admin.register(Assessor)
-class AssessorAdmin(admin.ModelAdmin):
+class AssessorAdmin(SummaryKeysAdmin):
     list_display = ["name", "kind", "belligerent", "url"]
     list_select_related = ["belligerent"]
     list_filter = ["kind"]
@@ -435,8 +452,15 @@ class AssessorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-@admin.register(Belligerent, StrikeType)
-class ReferenceAdmin(admin.ModelAdmin):
+@admin.register(Belligerent)
+class BelligerentAdmin(SummaryKeysAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(StrikeType)
+class StrikeTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reports.models import Assessment, Incident, ReviewState
+from reports.models import Assessment, Belligerent, Incident, ReviewState
 from reports.models.snapshot import figures_recounted_once
 from tests.factories import (
     make_assessment,
@@ -225,3 +225,21 @@ def test_admin_is_closed_to_anyone_without_a_role(client, request, who):
     response = client.get(reverse("admin:reports_incident_changelist"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_a_belligerents_slug_and_an_assessors_kind_are_read_only_once_records_use_them(client, admin_user):
+    """Changing either rebuilds the whole summary: minutes at a million incidents, past a request's timeout."""
+    make_assessment(make_incident(belligerents=("us-led-coalition",)), official_assessor())
+    logged_in(client, admin_user)
+    used, unused = Belligerent.objects.get(slug="us-led-coalition"), Belligerent.objects.get(slug="syrian-regime")
+    for belligerent, editable in ((used, False), (unused, True)):
+        page = client.get(reverse("admin:reports_belligerent_change", args=[belligerent.pk]))
+        assert ('name="slug"' in page.content.decode()) == editable
+        renamed = {"name": f"Renamed {belligerent.pk}", "slug": f"renamed-{belligerent.pk}"}
+        response = client.post(reverse("admin:reports_belligerent_change", args=[belligerent.pk]), renamed)
+        assert response.status_code == 302
+        belligerent.refresh_from_db()
+        assert (belligerent.name, belligerent.slug == renamed["slug"]) == (renamed["name"], editable)
+    page = client.get(reverse("admin:reports_assessor_change", args=[official_assessor().pk])).content.decode()
+    assert 'name="kind"' not in page
+    assert 'name="slug"' in page  # not a key of the summary

@@ -240,13 +240,17 @@ def war_of_two():
     make_assessment(second, monitor_assessor(), verdict="weak", killed_min=None, killed_max=None)
 
 
-def test_a_corrected_slug_rebuilds_the_summary_and_a_new_name_does_not(war_of_two):
+def test_a_corrected_slug_rebuilds_the_summary_and_a_new_name_or_an_unused_slug_does_not(war_of_two):
     coalition = Belligerent.objects.get(slug="us-led-coalition")
     coalition.name = "Coalition (renamed)"
     cell_ids = set(TallyCell.objects.values_list("id", flat=True))
     coalition.save()
     assert set(TallyCell.objects.values_list("id", flat=True)) == cell_ids
     assert "Coalition (renamed)" in {row["label"] for row in tallies.unfiltered()["breakdowns"]["belligerent"]}
+    unused = Belligerent.objects.get(slug="syrian-regime")
+    unused.slug = "regime"
+    unused.save()  # nothing is counted under it: no rebuild
+    assert set(TallyCell.objects.values_list("id", flat=True)) == cell_ids
     coalition.slug = "coalition"
     coalition.save()
     assert TallyCell.objects.filter(counted_under="coalition").exists()

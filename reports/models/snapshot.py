@@ -185,6 +185,14 @@ def incident_part_changed(sender, instance, **kwargs):
 SUMMARY_KEYS = {Assessor: ("kind",), Belligerent: ("slug",)}
 
 
+def summary_keys_in_use(instance):
+    """Whether the summary counts records through this assessor (its kind) or belligerent (its slug): if so,
+    changing that key rebuilds the whole summary, minutes at a million incidents."""
+    if isinstance(instance, Assessor):
+        return Assessment.objects.filter(assessor=instance).exists()
+    return IncidentBelligerent.objects.filter(belligerent=instance).exists()
+
+
 @receiver(pre_save, sender=Assessor)
 @receiver(pre_save, sender=Belligerent)
 def remember_summary_keys(sender, instance, **kwargs):
@@ -196,10 +204,11 @@ def remember_summary_keys(sender, instance, **kwargs):
 @receiver(post_save, sender=Belligerent)
 def reference_changed(sender, instance, **kwargs):
     before = getattr(instance, "_summary_keys_before", None)
-    if before is not None and before != tuple(getattr(instance, name) for name in SUMMARY_KEYS[sender]):
+    changed = before is not None and before != tuple(getattr(instance, name) for name in SUMMARY_KEYS[sender])
+    if changed and summary_keys_in_use(instance):  # rare: the admin keeps these keys read-only once in use
         with transaction.atomic():
             lock_summary()
-            summary.rebuild()  # rare (a slug or kind corrected), and a minute at a million incidents
+            summary.rebuild()
     data_changed()
 
 
