@@ -511,13 +511,13 @@ def insert_netted(model, *querysets, mirrored=()):
     order = ", ".join(quote(f"{name}_key") for name in READ_ORDER)
     selects = [queryset.query.sql_with_params() for queryset in querysets]
     # Each moved row joined with (TRUE, 1), itself, and with (FALSE, -1): the other cell, measures negated.
-    mirror = {name: f"{quote(name)} * mirror.column2" for name in names if is_measure[name]}
-    mirror["officially_open_key"] = f"({quote('officially_open_key')} = mirror.column1)"
-    mirror = ", ".join(mirror.get(name, quote(name)) for name in names)
+    flipped = {name: f"{quote(name)} * mirror.column2" for name in names if is_measure[name]}
+    flipped["officially_open_key"] = f"({quote('officially_open_key')} = mirror.column1)"
+    columns_mirrored = ", ".join(flipped.get(name, quote(name)) for name in names)
     for queryset in mirrored:
         sql, params = queryset.query.sql_with_params()
-        mirrored_sql = f"SELECT {mirror} FROM ({sql}) moved CROSS JOIN (VALUES (TRUE, 1), (FALSE, -1)) mirror"  # noqa: S608  # nosec B608
-        selects.append((mirrored_sql, params))
+        both = f"SELECT {columns_mirrored} FROM ({sql}) moved CROSS JOIN (VALUES (TRUE, 1), (FALSE, -1)) mirror"  # noqa: S608  # nosec B608
+        selects.append((both, params))
     union = " UNION ALL ".join(sql for sql, _params in selects)
     params = [param for _sql, query_params in selects for param in query_params]
     sql = (
