@@ -437,6 +437,18 @@ class SummaryKeysAdmin(admin.ModelAdmin):
             readonly += SUMMARY_KEYS[type(obj)]
         return readonly
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not summary_keys_in_use(obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        why = _(
+            "The %(fields)s cannot be changed here: records are counted through it, and changing it would recount"
+            " every figure, which takes minutes on a large database."
+        )
+        fields = ", ".join(str(self.model._meta.get_field(key).verbose_name) for key in SUMMARY_KEYS[type(obj)])
+        return [(name, {**options, "description": why % {"fields": fields}}), *rest]
+
     def get_prepopulated_fields(self, request, obj=None):
         readonly = self.get_readonly_fields(request, obj)
         prepopulated = super().get_prepopulated_fields(request, obj)

@@ -235,6 +235,7 @@ def test_a_belligerents_slug_and_an_assessors_kind_are_read_only_once_records_us
     for belligerent, editable in ((used, False), (unused, True)):
         page = client.get(reverse("admin:reports_belligerent_change", args=[belligerent.pk]))
         assert ('name="slug"' in page.content.decode()) == editable
+        assert ("cannot be changed here" in page.content.decode()) != editable
         renamed = {"name": f"Renamed {belligerent.pk}", "slug": f"renamed-{belligerent.pk}"}
         response = client.post(reverse("admin:reports_belligerent_change", args=[belligerent.pk]), renamed)
         assert response.status_code == 302
