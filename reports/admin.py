@@ -431,15 +431,24 @@ class SummaryKeysAdmin(admin.ModelAdmin):
     """Once records are counted through it, an assessor's kind or a belligerent's slug is read-only: changing
     it rebuilds the whole summary, minutes at a million incidents, longer than a request may last."""
 
+    @staticmethod
+    def keys_locked(obj):
+        """Asked by three of the admin's hooks per page: looked up once per object."""
+        if obj is None:
+            return False
+        if not hasattr(obj, "_summary_keys_locked"):
+            obj._summary_keys_locked = summary_keys_in_use(obj)
+        return obj._summary_keys_locked
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and summary_keys_in_use(obj):
+        if self.keys_locked(obj):
             readonly += SUMMARY_KEYS[type(obj)]
         return readonly
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not summary_keys_in_use(obj):
+        if not self.keys_locked(obj):
             return fieldsets
         (name, options), *rest = fieldsets
         why = _(
