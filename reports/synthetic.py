@@ -21,6 +21,7 @@ import json
 import random
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -219,18 +220,36 @@ def generate(count, seed=None, stdout=None, chunk_size=CHUNK_SIZE):
     with transaction.atomic():
         builder = ChunkBuilder(rng, Reference.load(), timezone.now())
         first_number, first_id = next_code_number(), reserve_incident_ids(count)
+        chunks = [(offset, min(chunk_size, count - offset)) for offset in range(0, count, chunk_size)]
+
+        def prepared(chunk):
+            offset, size = chunk
+            tables = builder.build(first_number + offset, first_id + offset, size)
+            return {name: writer.prepare(model, columns, tables[name]) for name, model, columns in TABLES}
+
         with writer.loading():
-            for offset in range(0, count, chunk_size):
-                size = min(chunk_size, count - offset)
-                tables = builder.build(first_number + offset, first_id + offset, size)
-                for name, model, columns in TABLES:
-                    written[name] += writer.write(model, columns, tables[name])
+            for (offset, size), tables in _built_ahead(prepared, chunks):
+                for name, model, _columns in TABLES:
+                    written[name] += writer.write(model, tables[name])
                 _report(stdout, offset + size, count, written, started)
         written["statements"] = write_statements(builder.official_timeline, builder.reference.official_id)
         records_written(range(first_id, first_id + count))  # what the saves that never ran would have done
     if connection.vendor == "postgresql":
         _analyze()
     return dict(written)
+
+
+def _built_ahead(build, chunks):
+    """Yields (chunk, build(chunk)) for each chunk in order, building the next one in a thread while the
+    caller writes this one: Python builds rows on one core while the database writes them on the other
+    (the builder is used by one thread at a time, so its random sequence stays the same)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(build, chunks[0]) if chunks else None
+        for index, chunk in enumerate(chunks):
+            built = upcoming.result()  # (re-raises what the build raised)
+            if index + 1 < len(chunks):
+                upcoming = pool.submit(build, chunks[index + 1])
+            yield chunk, built
 
 
 def _report(stdout, done, count, written, started):
@@ -561,15 +580,20 @@ def _running_totals(values):
 
 
 class BulkCreateWriter:
-    """Any database: model instances in batches, which Django fills with every default itself."""
+    """Any database: model instances in batches, which Django fills with every default itself.
+
+    Writers `prepare()` a chunk's rows in the building thread (no database access there) and `write()` them
+    in the thread that owns the connection."""
 
     batch_size = 2_000
 
     def loading(self):
         return contextlib.nullcontext()
 
-    def write(self, model, columns, rows):
-        objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+    def prepare(self, model, columns, rows):
+        return [model(**dict(zip(columns, row, strict=True))) for row in rows]
+
+    def write(self, model, objects):
         model.objects.bulk_create(objects, batch_size=self.batch_size)
         return len(objects)
 
@@ -603,17 +627,23 @@ class CopyWriter:
             for table, name, definition in keys:
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
 
-    def write(self, model, columns, rows):
+    def prepare(self, model, columns, rows):
+        """(column names, the rows in COPY's text format, how many)."""
         defaults = _unwritten_defaults(model, columns, self.now)
         attnames = {field.attname: field.column for field in model._meta.concrete_fields}
         names = ", ".join(connection.ops.quote_name(name) for name in [*map(attnames.get, columns), *defaults])
         suffix = "".join("\t" + _copy_cell(value) for value in defaults.values())
-        buffer = io.StringIO()
-        buffer.writelines("\t".join(map(_copy_cell, row)) + suffix + "\n" for row in rows)
-        buffer.seek(0)
+        text = "".join("\t".join(map(_copy_cell, row)) + suffix + "\n" for row in rows)
+        return names, text, len(rows)
+
+    def write(self, model, prepared):
+        names, text, count = prepared
         with connection.cursor() as cursor:
-            cursor.copy_expert(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN", buffer)
-        return len(rows)
+            # Read in one piece: psycopg2 takes the GIL for each read, and would wait for the building thread.
+            buffer = io.StringIO(text)
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer, size=max(len(text), 1))
+        return count
 
 
 def _unwritten_defaults(model, columns, now):
