@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from reports import synthetic
@@ -20,6 +21,7 @@ from reports.models import (
     ReviewState,
     Source,
 )
+from reports.models.summary import TallyChange
 from tests.test_summary import assert_summary_equals_live
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +115,13 @@ def test_superseded_on_follows_the_latest_by_date_then_id(written):
 
 def test_the_summary_built_equals_a_rebuild_and_the_live_figures(written):
     assert_summary_equals_live("generated")
+
+
+def test_the_history_has_its_indexes_again(written):
+    """On PostgreSQL the generator's rebuild drops the history's indexes during the load and builds them after."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, TallyChange._meta.db_table)
+    assert {index.name for index in TallyChange._meta.indexes} <= set(constraints)
 
 
 def test_a_second_run_continues_the_codes(written):

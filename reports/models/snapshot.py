@@ -54,29 +54,29 @@ def data_changed():
         TallySnapshot.objects.get_or_create(pk=1)
 
 
-def records_written(incident_ids=None):
+def records_written(incident_ids=None, readers_locked_out=False):
     """What a bulk writer (an import, the synthetic data generator) calls once, inside its transaction, after
     writing incidents, attributions or assessments without `save()`: it brings up to date what saves keep
     up to date by themselves (each assessment's `superseded_on`, the summary, the figures). `incident_ids`:
-    the incidents written (None: all of them).
+    the incidents written (None: all of them). `readers_locked_out`: see `summary.rebuild`.
 
     Measured on PostgreSQL with 1M incidents: refreshing `superseded_on` for the whole table takes 4.6 s;
     lists of 1,000 ids take 8.5 s per million ids (lists of 20,000 take 37 s: the planner gives up on the
     index). So lists are sent in batches, and a write of half the table or more redoes all of it."""
     with transaction.atomic():
         lock_summary()
-        refresh_written(incident_ids)
+        refresh_written(incident_ids, readers_locked_out)
         data_changed()
 
 
-def refresh_written(incident_ids):
+def refresh_written(incident_ids, readers_locked_out=False):
     if incident_ids is not None:
         incident_ids = list(incident_ids)
         if len(incident_ids) >= Incident.objects.count() // 2:
             incident_ids = None
     if incident_ids is None:
         Assessment.objects.refresh_superseded()
-        summary.rebuild()
+        summary.rebuild(readers_locked_out)
     else:
         for batch in batched(incident_ids, summary.BATCH):
             Assessment.objects.refresh_superseded(batch)

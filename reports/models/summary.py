@@ -18,6 +18,7 @@ Refreshing some incidents recomputes, from the live records, every cell and chan
 they were and are counted in; nothing is ever adjusted by difference, so an error cannot accumulate.
 """
 
+import contextlib
 import datetime
 import functools
 
@@ -225,22 +226,51 @@ def refresh(incident_ids):
     return bool(places)
 
 
-def rebuild():
+def rebuild(readers_locked_out=False):
     """Everything from scratch (a reference table changed, or a bulk write covered most incidents). Callers
-    hold the lock (`snapshot.lock_summary`), like refresh's."""
-    if connection.vendor == "postgresql":  # sorts and hashes of millions of rows, in memory (this transaction)
+    hold the lock (`snapshot.lock_summary`), like refresh's.
+
+    `readers_locked_out`: the caller's transaction already keeps readers out of the records (the synthetic
+    generator), so on PostgreSQL the rebuild may lock them out of the summary too: it empties the tables with
+    TRUNCATE and builds the history's indexes once at the end rather than entry by entry (about a minute
+    less at a million incidents). Otherwise readers keep reading the summary as it was until this commits."""
+    postgresql = connection.vendor == "postgresql"
+    bulk = readers_locked_out and postgresql
+    if postgresql:  # sorts and hashes of millions of rows, in memory (this transaction)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '1GB'")
-    for model in (TalliedIncident, OpenVerdictChange, TalliedDay):
-        model.objects.all().delete()
+            cursor.execute("SET LOCAL hash_mem_multiplier = 4")
+    emptied = (TalliedIncident, OpenVerdictChange, TalliedDay, TallyCell, TallyChange)
+    if bulk:
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(model._meta.db_table for model in emptied)}")
+    else:
+        for model in emptied[:3]:  # (recount_where empties the other two)
+            model.objects.all().delete()
     published = Incident.objects.published()
     insert_select(TalliedIncident, tallied_rows(published))
     insert_open_verdict_changes(published)
     insert_days(published)
-    recount_where(Q())
-    if connection.vendor == "postgresql":  # the planner's statistics, for the reads that follow
+    with indexes_built_after(TallyChange) if bulk else contextlib.nullcontext():
+        recount_where(Q())
+    if postgresql:  # the planner's statistics, for the reads that follow
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE reports_talliedincident, reports_tallycell, reports_tallychange")
+
+
+@contextlib.contextmanager
+def indexes_built_after(model):
+    """Drop the model's own indexes (Meta.indexes) and build them again once its rows are written, with
+    memory to sort in: PostgreSQL's advice for bulk loads ("Populating a Database")."""
+    with connection.schema_editor() as editor:
+        for index in model._meta.indexes:
+            editor.remove_index(model, index)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    with connection.schema_editor() as editor:
+        for index in model._meta.indexes:
+            editor.add_index(model, index)
 
 
 def retally(incident_ids):
@@ -500,15 +530,18 @@ def insert_netted(model, *querysets, mirrored=()):
 
     Each `mirrored` queryset counts twice from one scan: as it is, and with `officially_open` negated and its
     measures negated (what moves into the open cells leaves the others)."""
-    columns = insert_columns(model, *querysets, *mirrored)
+    all_querysets = (*querysets, *mirrored)
+    columns = insert_columns(model, *all_querysets)
     quote = connection.ops.quote_name
-    names = list((querysets or mirrored)[0].query.annotation_select)
+    names = list(all_querysets[0].query.annotation_select)
     is_measure = {name: name.rsplit("_", 1)[0] in MEASURES for name in names}
     keys = ", ".join(quote(name) for name in names if not is_measure[name])
     # Summed as 32-bit integers: PostgreSQL adds those up in a 64-bit integer, and 64-bit ones in an
     # arbitrary-precision number, several times slower (an overflow would fail, never wrap).
     sums = [f"SUM(CAST({quote(f'{name}_sum')} AS INTEGER))" for name in MEASURES]
-    order = ", ".join(quote(f"{name}_key") for name in READ_ORDER)
+    # (a key every queryset sets to a constant is left out: sorting on it would only slow the sort down)
+    constant = {name for name in names if all(isinstance(qs.query.annotations[name], Value) for qs in all_querysets)}
+    order = ", ".join(quote(f"{name}_key") for name in READ_ORDER if f"{name}_key" not in constant)
     selects = [queryset.query.sql_with_params() for queryset in querysets]
     # Each moved row joined with (TRUE, 1), itself, and with (FALSE, -1): the other cell, measures negated.
     flipped = {name: f"{quote(name)} * mirror.column2" for name in names if is_measure[name]}
@@ -522,8 +555,10 @@ def insert_netted(model, *querysets, mirrored=()):
     params = [param for _sql, query_params in selects for param in query_params]
     sql = (
         f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {keys}, {', '.join(sums)} FROM ({union}) netted "  # noqa: S608  # nosec B608
-        f"GROUP BY {keys} HAVING {' OR '.join(f'{total} <> 0' for total in sums)} ORDER BY {order}"
+        f"GROUP BY {keys} HAVING {' OR '.join(f'{total} <> 0' for total in sums)}"
     )
+    if order:
+        sql += f" ORDER BY {order}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
