@@ -14,8 +14,9 @@ and `tests/test_summary.py` proves after random changes that it equals the live 
   official verdict on an incident opened or closed, which move its assessments between "still under review"
   and not; `TalliedDay` the days an incident's changes can fall on, the only ones recounted when it changes.
 
-Refreshing some incidents recomputes, from the live records, every cell and change of the month-and-places
-they were and are counted in; nothing is ever adjusted by difference, so an error cannot accumulate.
+Refreshing some incidents recomputes, from the live records, the history of the month-and-places they were
+and are counted in (on the days their changes fell and fall on), and those places' cells as the sum of all
+their history; nothing is ever adjusted by difference, so an error cannot accumulate.
 """
 
 import contextlib
@@ -296,11 +297,9 @@ def recount(places, days=None):
 
 
 def recount_where(in_places, days=None):
-    """Replace the cells in `in_places` (a Q on the place fields; an empty Q: everywhere), and their history
-    on `days` (None: every day), with the months and years those days are in."""
-    TallyCell.objects.filter(in_places).delete()
-    for rows in cell_rows(in_places):
-        insert_select(TallyCell, rows)
+    """Replace the history in `in_places` (a Q on the place fields; an empty Q: everywhere) on `days` (None:
+    every day), with the months and years those days are in; then the cells there, which are the sum of all
+    their history (what was ever counted, less what stopped counting)."""
     history = TallyChange.objects.filter(in_places)
     months = years = None
     if days is not None:
@@ -315,6 +314,8 @@ def recount_where(in_places, days=None):
         insert_netted(TallyChange, *rows, mirrored=moves)
     insert_netted(TallyChange, rolled_up(in_places, Period.DAY, Period.MONTH, months))
     insert_netted(TallyChange, rolled_up(in_places, Period.MONTH, Period.YEAR, years))
+    TallyCell.objects.filter(in_places).delete()
+    insert_netted(TallyCell, summed_changes(TallyChange.objects.filter(in_places, period=Period.YEAR), {}))
 
 
 def insert_days(incidents):
@@ -389,20 +390,6 @@ def insert_open_verdict_changes(incidents):
     listed.filter(officially_open=True).update(closed_on=Subquery(closings.order_by("day").values("day")[:1]))
 
 
-def cell_rows(in_places):
-    """The grouped rows of the cells in `in_places` (a Q on TalliedIncident's place), as querysets whose
-    columns are TallyCell's: incidents and assessments, for each way of keying the belligerents."""
-    for attributed in (False, True):
-        for split in (False, True):
-            incidents = TalliedIncident.objects.filter(in_places)
-            yield grouped(incidents, "", attributed, split, {"count": Count("pk")}, per_assessor=False)
-            assessments = Assessment.objects.filter(superseded_on__isnull=True, incident__tallied__isnull=False)
-            if in_places:
-                tallied = TalliedIncident.objects.filter(in_places).values("incident_id")
-                assessments = assessments.filter(incident_id__in=tallied)
-            yield grouped(assessments, "incident__tallied__", attributed, split, ASSESSMENT_SUMS)
-
-
 ASSESSMENT_SUMS = {"count": Count("pk"), "low": Sum(LOW), "high": Sum(HIGH), "unknown": Count("pk", filter=UNKNOWN)}
 
 
@@ -469,32 +456,39 @@ def rolled_up(in_places, period, into, within=None):
     """The `period` changes in `in_places` summed per `into` period (those starting on `within`; None: all),
     grouped like the other changes."""
     truncate = {Period.MONTH: TruncMonth, Period.YEAR: TruncYear}[into]
-    keys = {"period_key": Value(into.value), "changed_on_key": truncate("changed_on")}
+    changes = TallyChange.objects.filter(in_places, period=period)
+    period_keys = {"period_key": Value(into.value), "changed_on_key": truncate("changed_on")}
+    return summed_changes(changes, period_keys, within)
+
+
+def summed_changes(changes, period_keys, within=None):
+    """`changes` summed per cell key, and per `period_keys` (none: the cells' own rows), keeping those periods
+    that start on `within` (None: all)."""
+    keys = dict(period_keys)
     keys |= {f"{name}_key": F(name) for name in (*PLACE, "attributed_to", "counted_under", "officially_open")}
     keys |= {"assessor_key": F("assessor_id"), "verdict_key": F("verdict")}
-    changes = TallyChange.objects.filter(in_places, period=period).order_by().annotate(**keys)
+    changes = changes.order_by().annotate(**keys)
     if within is not None:
         changes = changes.filter(changed_on_key__in=within)
     # (32-bit integers summed: see insert_netted)
     return changes.values(*keys).annotate(**{f"{name}_sum": Sum(Cast(name, IntegerField())) for name in MEASURES})
 
 
-def grouped(queryset, place, attributed, split, sums, per_assessor=True, officially_open=None, changed_on=None, sign=1):
+def grouped(queryset, place, attributed, split, sums, changed_on, officially_open, per_assessor=True, sign=1):
     """`queryset` (of TalliedIncident or Assessment, reaching the incident's place through `place`) grouped
-    into cells, or into day changes when `changed_on` gives the day, with their measures multiplied by `sign`.
-    Whether the official verdict is open (`officially_open`, by default the TalliedIncident's) matters only to
-    assessments counted once per incident (the lead monitor's deaths still awaiting a verdict); elsewhere it
-    is left False, which keeps the cells fewer."""
+    into day changes on the day `changed_on` gives, with their measures multiplied by `sign`. Whether the
+    official verdict is open (`officially_open`) matters only to assessments counted once per incident (the
+    lead monitor's deaths still awaiting a verdict); elsewhere it is left False, which keeps the cells fewer."""
     keep_open = per_assessor and not split
-    officially_open_key = officially_open if officially_open is not None else F(f"{place}officially_open")
-    keys = {"period_key": Value(Period.DAY.value), "changed_on_key": changed_on} if changed_on is not None else {}
-    keys |= {
+    keys = {
+        "period_key": Value(Period.DAY.value),
+        "changed_on_key": changed_on,
         "month_key": F(f"{place}month"),
         "country_key": F(f"{place}country"),
         "governorate_key": F(f"{place}governorate"),
         "attributed_to_key": F("incident__belligerents__slug") if attributed else Value(ALL),
         "counted_under_key": Coalesce(F("counted__belligerent__slug"), Value("")) if split else Value(ALL),
-        "officially_open_key": officially_open_key if keep_open else Value(False),
+        "officially_open_key": officially_open if keep_open else Value(False),
         "assessor_key": F("assessor_id") if per_assessor else Cast(Value(None), BigIntegerField()),
         "verdict_key": F("verdict") if per_assessor else Value(""),
     }
@@ -541,7 +535,7 @@ def insert_netted(model, *querysets, mirrored=()):
     sums = [f"SUM(CAST({quote(f'{name}_sum')} AS INTEGER))" for name in MEASURES]
     # (a key every queryset sets to a constant is left out: sorting on it would only slow the sort down)
     constant = {name for name in names if all(isinstance(qs.query.annotations[name], Value) for qs in all_querysets)}
-    order = ", ".join(quote(f"{name}_key") for name in READ_ORDER if f"{name}_key" not in constant)
+    order = ", ".join(quote(f"{name}_key") for name in READ_ORDER if f"{name}_key" in set(names) - constant)
     selects = [queryset.query.sql_with_params() for queryset in querysets]
     # Each moved row joined with (TRUE, 1), itself, and with (FALSE, -1): the other cell, measures negated.
     flipped = {name: f"{quote(name)} * mirror.column2" for name in names if is_measure[name]}
