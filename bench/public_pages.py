@@ -4,7 +4,8 @@ For each size it grows the data with the synthetic generator (reports/synthetic.
 with attributions, monitor and official assessment histories and sources), then requests each page once to
 warm up (and count its queries) and `--repeats` times more, and prints the status, queries, first request and
 p50 / p95 in milliseconds. The CSV export is streamed to the end: rows/s, then a second pass under
-tracemalloc for the peak Python memory while streaming, which stays flat when the export really streams.
+tracemalloc for the peak Python memory while streaming, which stays flat when the export really streams. Last,
+what a writer waits for: saves of published assessments, each recounting the summary.
 A page that does not exist yet shows as "missing (404)"; an error shows its status code.
 
 Everything happens in a throwaway test database (never the one DATABASE_URL names), dropped at the end.
@@ -17,6 +18,7 @@ import argparse
 import logging
 import math
 import os
+import random
 import sys
 import time
 import tracemalloc
@@ -42,7 +44,7 @@ settings.STORAGES = {
 warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise, about the uncollected STATIC_ROOT
 logging.getLogger("reports.request").setLevel(logging.WARNING)  # a log line per request would bury the table
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
@@ -96,6 +98,7 @@ def run(sizes, repeats, csv_passes):
             print(format_row(size, name, time_page(reader, url, repeats)))
         if csv_passes:
             print(format_csv(size, time_csv(reader, csv_passes == 2)))
+        print(format_row(size, "save (recount)", time_saves(repeats)))
 
 
 def generate(count, size):
@@ -134,6 +137,33 @@ def time_page(client, url, repeats):
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
     return {**result, "p50": percentile(timings, 50), "p95": percentile(timings, 95)}
+
+
+def time_saves(repeats):
+    """What a published record's change costs the writer: a current assessment of a random incident has its
+    deaths raised by one and is saved in a transaction, as the forms do, and the save's receivers recount the
+    summary. {status, queries, first, p50, p95} in ms, like a page's (status 200: every save went through)."""
+    rng = random.Random(repeats)  # the same incidents for the same run  # nosec B311
+    last_id = Assessment.objects.order_by("-pk").values_list("pk", flat=True).first()
+    timings, queries = [], []
+    current = Assessment.objects.published().filter(superseded_on__isnull=True).order_by("pk")
+    for _ in range(repeats + 1):
+        assessment = current.filter(pk__gte=rng.randint(1, last_id)).first() or current.first()
+        assessment.killed_max = (assessment.killed_max or assessment.killed_min or 0) + 1
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            with transaction.atomic():
+                assessment.save()
+            timings.append((time.perf_counter() - started) * 1000)
+        queries.append(len(captured))
+    first, timings = timings[0], timings[1:]
+    return {
+        "status": 200,
+        "queries": max(queries),
+        "first": first,
+        "p50": percentile(timings, 50),
+        "p95": percentile(timings, 95),
+    }
 
 
 def percentile(values, percent):

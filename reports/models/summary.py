@@ -235,9 +235,8 @@ def rebuild(readers_locked_out=False):
     generator), so on PostgreSQL the rebuild may lock them out of the summary too: it empties the tables with
     TRUNCATE and builds the history's indexes once at the end rather than entry by entry (about a minute
     less at a million incidents). Otherwise readers keep reading the summary as it was until this commits."""
-    postgresql = connection.vendor == "postgresql"
-    bulk = readers_locked_out and postgresql
-    if postgresql:  # sorts and hashes of millions of rows, in memory (this transaction)
+    bulk = readers_locked_out and connection.vendor == "postgresql"
+    if connection.vendor == "postgresql":  # sorts and hashes of millions of rows, in memory (this transaction)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '1GB'")
             cursor.execute("SET LOCAL hash_mem_multiplier = 4")
@@ -252,11 +251,18 @@ def rebuild(readers_locked_out=False):
     insert_select(TalliedIncident, tallied_rows(published))
     insert_open_verdict_changes(published)
     insert_days(published)
+    analyze(TalliedIncident, OpenVerdictChange, TalliedDay)
     with indexes_built_after(TallyChange) if bulk else contextlib.nullcontext():
         recount_where(Q())
-    if postgresql:  # the planner's statistics, for the reads that follow
+    analyze(TallyCell, TallyChange)
+
+
+def analyze(*models):
+    """Fresh planner statistics for tables just filled (PostgreSQL): without them, the statements that read
+    them next, and the pages, can be planned for the tables as they were (empty, after a TRUNCATE)."""
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE reports_talliedincident, reports_tallycell, reports_tallychange")
+            cursor.execute(f"ANALYZE {', '.join(model._meta.db_table for model in models)}")
 
 
 @contextlib.contextmanager
@@ -312,6 +318,8 @@ def recount_where(in_places, days=None):
     history.delete()
     for rows, moves in day_change_rows(in_places, days):
         insert_netted(TallyChange, *rows, mirrored=moves)
+    if not in_places:  # the rollups read millions of day rows
+        analyze(TallyChange)
     insert_netted(TallyChange, rolled_up(in_places, Period.DAY, Period.MONTH, months))
     insert_netted(TallyChange, rolled_up(in_places, Period.MONTH, Period.YEAR, years))
     TallyCell.objects.filter(in_places).delete()
