@@ -233,8 +233,8 @@ def rebuild(readers_locked_out=False):
 
     `readers_locked_out`: the caller's transaction already keeps readers out of the records (the synthetic
     generator), so on PostgreSQL the rebuild may lock them out of the summary too: it empties the tables with
-    TRUNCATE and builds the history's indexes once at the end rather than entry by entry (about a minute
-    less at a million incidents). Otherwise readers keep reading the summary as it was until this commits."""
+    TRUNCATE and builds the history's indexes once at the end rather than entry by entry (faster for
+    millions of rows). Otherwise readers keep reading the summary as it was until this commits."""
     bulk = readers_locked_out and connection.vendor == "postgresql"
     if connection.vendor == "postgresql":  # sorts and hashes of millions of rows, in memory (this transaction)
         with connection.cursor() as cursor:
