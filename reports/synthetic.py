@@ -235,7 +235,7 @@ def generate(count, seed=None, stdout=None, chunk_size=CHUNK_SIZE):
         written["statements"] = write_statements(builder.official_timeline, builder.reference.official_id)
         if connection.vendor == "postgresql":
             _analyze()
-        # What the saves that never ran would have done. (The keys dropped for the load keep readers out.)
+        # What the saves that never ran would have done. (Readers already wait: the load locks the records.)
         records_written(range(first_id, first_id + count), readers_locked_out=True)
     return dict(written)
 

@@ -231,15 +231,18 @@ def rebuild(readers_locked_out=False):
     """Everything from scratch (a reference table changed, or a bulk write covered most incidents). Callers
     hold the lock (`snapshot.lock_summary`), like refresh's.
 
-    `readers_locked_out`: the caller's transaction already keeps readers out of the records (the synthetic
-    generator), so on PostgreSQL the rebuild may lock them out of the summary too: it empties the tables with
-    TRUNCATE and builds the history's indexes once at the end rather than entry by entry (faster for
-    millions of rows). Otherwise readers keep reading the summary as it was until this commits."""
+    `readers_locked_out`: the caller may keep readers waiting until it commits (the synthetic generator, for
+    databases nobody reads, which already locks the records it loads). On PostgreSQL the rebuild then locks
+    the summary too, emptying it with TRUNCATE and building the history's indexes once at the end rather
+    than entry by entry, and lets its hash tables grow to 4 GB rather than spill to disk: faster for millions
+    of rows. Otherwise readers keep reading the summary as it was until this commits, and hash tables keep
+    PostgreSQL's default limit (twice work_mem: 2 GB)."""
     bulk = readers_locked_out and connection.vendor == "postgresql"
     if connection.vendor == "postgresql":  # sorts and hashes of millions of rows, in memory (this transaction)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '1GB'")
-            cursor.execute("SET LOCAL hash_mem_multiplier = 4")
+            if bulk:
+                cursor.execute("SET LOCAL hash_mem_multiplier = 4")
     emptied = (TalliedIncident, OpenVerdictChange, TalliedDay, TallyCell, TallyChange)
     if bulk:
         with connection.cursor() as cursor:
