@@ -47,6 +47,7 @@ from reports.models import (
     StrikeStatus,
     StrikeType,
     records_written,
+    summary,
 )
 
 CODE_PREFIX = "SYN-"
@@ -233,8 +234,9 @@ def generate(count, seed=None, stdout=None, chunk_size=CHUNK_SIZE):
                     written[name] += writer.write(model, tables[name])
                 _report(stdout, offset + size, count, written, started)
         written["statements"] = write_statements(builder.official_timeline, builder.reference.official_id)
-        if connection.vendor == "postgresql":
-            _analyze()
+        # Fresh planner statistics, before the summary is built from these tables: without them its statements
+        # (and the first pages after a million-row load) are planned for the tables as they were.
+        summary.analyze(*(model for _name, model, _columns in TABLES))
         # What the saves that never ran would have done. (Readers already wait: the load locks the records.)
         records_written(range(first_id, first_id + count), readers_locked_out=True)
     return dict(written)
@@ -289,14 +291,6 @@ def reserve_incident_ids(count):
         first = cursor.fetchone()[0]
         cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
         return first
-
-
-def _analyze():
-    # Fresh planner statistics, before the summary is built from these tables: without them its statements
-    # (and the first pages after a million-row load) can be planned for the tables as they were.
-    with connection.cursor() as cursor:
-        for _name, model, _columns in TABLES:
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 # --- Building rows ---------------------------------------------------------------------------------------
