@@ -126,7 +126,7 @@ class AssessmentInline(IncidentPartInline, admin.StackedInline):
     extra = 0
     raw_id_fields = ["duplicate_of"]
     fieldsets = [
-        (None, {"fields": [("assessor", "verdict", "assessed_on"), ("killed_min", "killed_max")]}),
+        (None, {"fields": [("assessor", "verdict", "assessed_on", "dating"), ("killed_min", "killed_max")]}),
         (
             _("Injured and breakdown"),
             {
@@ -466,11 +466,18 @@ class SummaryKeysAdmin(admin.ModelAdmin):
 
 @admin.register(Assessor)
 class AssessorAdmin(SummaryKeysAdmin):
-    list_display = ["name", "kind", "belligerent", "url"]
-    list_select_related = ["belligerent"]
+    list_display = ["name", "kind", "spoken_for", "url"]
     list_filter = ["kind"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["speaks_for"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("speaks_for")
+
+    @admin.display(description=_("speaks for"))
+    def spoken_for(self, assessor):
+        return ", ".join(belligerent.name for belligerent in assessor.speaks_for.all())
 
 
 @admin.register(Belligerent)

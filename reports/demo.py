@@ -90,8 +90,8 @@ def _create_demo_records():
         name="Demo Coalition Command (fictional)",
         slug=DEMO_ASSESSOR_SLUG,
         kind=AssessorKind.OFFICIAL,
-        belligerent=coalition,
     )
+    command.speaks_for.add(coalition)
     monitors = [
         Assessor.objects.create(name="Demo Monitor (fictional)", slug="demo-monitor", kind=AssessorKind.MONITOR),
         Assessor.objects.create(

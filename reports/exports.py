@@ -42,6 +42,7 @@ INCIDENT_FIELDS = [
 ASSESSMENT_FIELDS = [
     "verdict",
     "assessed_on",
+    "dating",
     "killed_min",
     "killed_max",
     "injured_min",
@@ -147,7 +148,7 @@ def copy_query(cursor, incidents, as_of):
     current = "a.superseded_on IS NULL"
     if as_of is not None:
         day = cursor.mogrify("%s", [as_of]).decode()
-        current = f"a.assessed_on <= {day} AND (a.superseded_on IS NULL OR a.superseded_on > {day})"
+        current = f"a.counts_from <= {day} AND (a.superseded_on IS NULL OR a.superseded_on > {day})"
     columns = [sql_cell(f"i.{name}", name, formula_starts) for name in INCIDENT_FIELDS]
     columns += [sql_cell(column, column, formula_starts) for column in ("bells.slugs", "s.slug", "s.kind")]
     columns += [sql_cell(f"a.{name}", name, formula_starts) for name in ASSESSMENT_FIELDS]

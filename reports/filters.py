@@ -74,6 +74,26 @@ class IncidentFilter(filters.FilterSet):
         self.is_valid()
         return any(value not in (None, "") for value in self.form.cleaned_data.values())
 
+    def active(self):
+        """The filters in use, for the page's chips: [{label, value shown, the query string without it}]."""
+        self.is_valid()
+        chips = []
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            field = self.form.fields[name]
+            if isinstance(value, datetime.date):
+                shown = value.isoformat()
+            elif isinstance(field, forms.ModelChoiceField) or not hasattr(field, "choices"):
+                shown = value  # a record (its name), a number, a text
+            else:
+                shown = dict(field.choices).get(value, value)
+            rest = self.data.copy()
+            for dropped in (name, "page"):
+                rest.pop(dropped, None)
+            chips.append({"label": field.label, "value": str(shown), "query": rest.urlencode()})
+        return chips
+
     def summary_cells(self):
         """The summary's cells holding exactly this view's figures (its changes, TallyChange, for a date in
         the past), or None when a filter cuts finer than the summary does: text, verdicts, assessors, strike

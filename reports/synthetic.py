@@ -35,6 +35,7 @@ from reports.models import (
     Belligerent,
     BelligerentRole,
     DatePrecision,
+    Dating,
     Grading,
     Incident,
     IncidentBelligerent,
@@ -169,6 +170,7 @@ INCIDENT_COLUMNS = (
     "review_state",
     "published_at",
 )
+STATED = Dating.STATED.value
 ATTRIBUTION_COLUMNS = ("incident_id", "belligerent_id", "role")
 STRIKE_TYPE_COLUMNS = ("incident_id", "striketype_id")
 ASSESSMENT_COLUMNS = (
@@ -177,6 +179,8 @@ ASSESSMENT_COLUMNS = (
     "verdict",
     "non_credible_reason",
     "assessed_on",
+    "dating",
+    "counts_from",  # every one dated as stated: it counts from its date
     "superseded_on",
     "killed_min",
     "killed_max",
@@ -482,7 +486,20 @@ class ChunkBuilder:
         quote="",
     ):
         self.tables["assessments"].append(
-            (incident_id, assessor_id, verdict, reason, assessed_on, superseded_on, *killed, *injured, *children, quote)
+            (
+                incident_id,
+                assessor_id,
+                verdict,
+                reason,
+                assessed_on,
+                STATED,
+                assessed_on,  # counts_from
+                superseded_on,
+                *killed,
+                *injured,
+                *children,
+                quote,
+            )
         )
 
     def add_sources(self, incident_id, code, day):

@@ -1,18 +1,22 @@
 """Every public figure, computed in the database from the current assessments of published incidents.
 
 The rules (the methodology page says the same in plain words):
-- Each assessor's *current* assessment of an incident is its latest dated on or before `as_of` (today if
-  none); incidents dated after `as_of` are left out. Earlier assessments are history, never summed.
+- Each assessor's *current* assessment of an incident is its latest counting on or before `as_of` (today if
+  none); incidents dated after `as_of` are left out. Earlier assessments are history, never summed. An
+  assessment counts from its date (`Dating`): a monitor's revision without history counts from the start,
+  a verdict whose date is unknown from when it was first on record.
 - A count is a range. An assessment adds its minimum to the low end and its maximum to the high end; a
   missing maximum counts as the minimum ("at least N"), an unknown count adds nothing (and is not a zero:
   incidents with an unknown count are counted separately).
-- **Official count**: the sum over current *credible* official assessments of the deaths they concede.
-  **Still under official review**: incidents whose current official verdict is not yet assessed, under
-  review or reopened, with the deaths the lead monitor records for them.
-- **Independent count**, per monitor: all grades, and *likely* (Fair + Confirmed, Airwars' headline). Monitors
-  are never added together (they assess the same incidents); the *lead monitor* is the one that assessed the
-  most incidents in the filtered set, and the gap and the chart use it.
-- **Gap**: the lead monitor's likely range minus the official count, end by end, and their ratio.
+- **The headline, per official assessor**: see `reports.figures.comparisons` (each assessor's verdicts on
+  the incidents attributed to the belligerents it speaks for, beside the lead monitor's figures for exactly
+  those incidents, and the gap). No figure sums two official assessors.
+- **Independent count**, per monitor: *likely* (Fair + Confirmed, Airwars' headline), *alleged* (every grade
+  but Discounted), Discounted apart. Monitors are never added together (they assess the same incidents); the
+  *lead monitor* is the one that assessed the most incidents in the filtered set.
+- **Breakdowns**: each monitor's own figures (a monitor that assessed none of a row's incidents shows none,
+  not 0), and the official concessions of the headline's assessor (per belligerent: of the assessor that
+  speaks for it, if any).
 """
 
 from collections import defaultdict
@@ -22,9 +26,11 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from reports.figures.comparisons import comparisons, official_assessors_in_view, revised_up_to
 from reports.models import (
+    ALLEGED_GRADINGS,
     LIKELY_GRADINGS,
-    OPEN_VERDICTS,
+    STATED_OPEN_VERDICTS,
     Assessment,
     Assessor,
     AssessorKind,
@@ -40,7 +46,7 @@ from reports.models.summary import ALL, HIGH, LOW, PLACE, UNKNOWN, is_known_on, 
 
 RECONCILED_STATEMENTS = 5
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
-FIGURES_FORMAT = 2
+FIGURES_FORMAT = 3
 # The finest grain of the figures: every breakdown but the belligerents' is a roll-up of these groups.
 PLACE_AND_MONTH = {
     "month": TruncMonth("incident__date_start"),
@@ -61,20 +67,28 @@ ROLLUPS = {
 # --- The figures ---------------------------------------------------------------------------------------------
 
 
-def compute(source, as_of=None, known_reconciliation=()):
+def compute(source, incidents, as_of=None, belligerent=None, known_reconciliation=()):
     """Every dashboard figure, as plain data (what /tallies.json serves and the snapshot stores), from
     `source`'s grouped rows: `LiveFigures` (any filter, any date) or `SummaryFigures` (the summary's cells,
-    for the views it can serve).
+    for the views it can serve); the headline's comparisons from `incidents` (the published incidents in
+    view) and `belligerent` (the belligerent filter's, or None).
 
     Either way the database does the grouping (per month, place, assessor and verdict, and per belligerent);
-    the headline, the monthly series and the breakdowns are roll-ups of those few thousand grouped rows."""
+    the monitors, the breakdowns and the headline's lines are roll-ups of those grouped rows."""
     assessed, counted = source.assessed(), source.counted()
-    officials = official_assessors()
-    monitors = monitor_totals(assessed, officials)
-    lead = monitors[0] if monitors else None
-    sides = Sides(officials, lead["assessor_id"] if lead else None)
-    official = sides.official_totals(assessed)
-    official.update(source.open_deaths(officials, lead["assessor_id"]) if lead else NOTHING_OPEN)
+    official_ids = set(Assessor.objects.filter(kind=AssessorKind.OFFICIAL).values_list("pk", flat=True))
+    monitors = monitor_totals(assessed, official_ids)
+    lead = Assessor.objects.get(pk=monitors[0]["assessor_id"]) if monitors else None
+    if as_of is not None:
+        for monitor in monitors:
+            monitor["revised_up_to"] = revised_up_to(incidents, monitor["assessor_id"])
+    assessors = official_assessors_in_view(official_verdicts(assessed, official_ids), belligerent)
+    compared = comparisons(incidents, assessors, lead, as_of)
+    sides = Sides(
+        official_id=compared[0]["assessor_id"] if compared else None,
+        speakers=speakers(assessors),
+        monitor_ids=[monitor["assessor_id"] for monitor in monitors],
+    )
     # Once per month and place, then rolled up from those (a few hundred rows, where the groups are thousands).
     by_place = sides.rollup(
         assessed, counted, lambda group: (group["month"], group["country"], group["governorate"]), "place"
@@ -82,21 +96,41 @@ def compute(source, as_of=None, known_reconciliation=()):
     return {
         "format": FIGURES_FORMAT,
         "as_of": (as_of or timezone.localdate()).isoformat(),
+        "is_as_of": as_of is not None,
         "incidents": sum(group["incidents"] for group in counted),
-        "official": official,
+        "comparisons": compared,
+        "belligerent": {"slug": belligerent.slug, "name": belligerent.name} if belligerent else None,
         "monitors": monitors,
-        "lead_monitor": lead["assessor"] if lead else None,
-        "gap": gap(official, lead),
-        "by_month": cumulate(regroup(by_place, lambda place: place[0].strftime("%Y-%m"), "month")),
+        "lead_monitor": lead.name if lead else None,
+        "by_month": compared[0]["by_month"] if compared else [],
         "breakdowns": {
-            **{name: regroup(by_place, key, "key") for name, key in ROLLUPS.items()},
-            "belligerent": belligerent_breakdown(*source.by_belligerent(), sides),
+            **{name: sides.shaped(regroup(by_place, key, "key")) for name, key in ROLLUPS.items()},
+            "belligerent": sides.shaped(belligerent_breakdown(*source.by_belligerent(), sides), per_belligerent=True),
         },
         "reconciliation": reconciliation(as_of, known_reconciliation),
     }
 
 
-NOTHING_OPEN = {"open_monitor_low": 0, "open_monitor_high": 0}
+def official_verdicts(assessed, official_ids):
+    """{official assessor id: its verdicts in view}; "not yet assessed" is nobody having spoken, not one."""
+    counts = defaultdict(int)
+    for group in assessed:
+        if group["assessor_id"] in official_ids and group["verdict"] != OfficialVerdict.NOT_YET_ASSESSED:
+            counts[group["assessor_id"]] += group["assessments"]
+    return counts
+
+
+def speakers(assessors):
+    """{belligerent slug: the assessor that speaks for it}; of several, the first of `assessors` (the one with
+    the most verdicts in view)."""
+    spoken = {}
+    for assessor in assessors:
+        for belligerent in assessor.speaks_for.all():
+            spoken.setdefault(belligerent.slug, assessor.pk)
+    for slug, pk in Assessor.objects.filter(kind=AssessorKind.OFFICIAL).values_list("speaks_for__slug", "pk"):
+        if slug:
+            spoken.setdefault(slug, pk)
+    return spoken
 
 
 class LiveFigures:
@@ -114,13 +148,6 @@ class LiveFigures:
     def counted(self):
         return grouped_incidents(self.incidents, {"month": TruncMonth("date_start")}, ["country", "governorate"])
 
-    def open_deaths(self, officials, lead_id):
-        """What the lead monitor records for the incidents still awaiting an official verdict."""
-        still_open = self.current.filter(assessor_id__in=officials, verdict__in=OPEN_VERDICTS).values("incident_id")
-        return self.current.filter(assessor_id=lead_id, incident_id__in=still_open).aggregate(
-            open_monitor_low=Sum(LOW, default=0), open_monitor_high=Sum(HIGH, default=0)
-        )
-
     def by_belligerent(self):
         """(assessed, counted) per belligerent: an incident attributed to two counts under each."""
         assessed = grouped_assessments(self.current, BY_BELLIGERENT)
@@ -134,16 +161,12 @@ class SummaryFigures:
     to a view) in two reads: the cells counting each incident once, and those splitting it per belligerent."""
 
     SUMS = {"assessments": Sum("count"), "low": Sum("low"), "high": Sum("high"), "unknown": Sum("unknown")}
-    STILL_OPEN = {
-        "open_low": Sum("low", filter=Q(officially_open=True), default=0),
-        "open_high": Sum("high", filter=Q(officially_open=True), default=0),
-    }
 
     def __init__(self, cells):
         cells = cells.order_by()
         once = cells.filter(counted_under=ALL).values(*PLACE, "assessor_id", "verdict")
         split = cells.exclude(counted_under=ALL).values("assessor_id", "verdict", key=F("counted_under"))
-        self.once = list(once.annotate(**self.STILL_OPEN, **self.SUMS))  # before SUMS names "low"
+        self.once = list(once.annotate(**self.SUMS))
         self.split = list(split.annotate(**self.SUMS))
 
     def assessed(self):
@@ -151,13 +174,6 @@ class SummaryFigures:
 
     def counted(self):
         return incidents_counted(self.once, PLACE)
-
-    def open_deaths(self, officials, lead_id):
-        lead_rows = [row for row in self.once if row["assessor_id"] == lead_id]
-        return {
-            "open_monitor_low": sum(row["open_low"] for row in lead_rows),
-            "open_monitor_high": sum(row["open_high"] for row in lead_rows),
-        }
 
     def by_belligerent(self):
         names = dict(Belligerent.objects.values_list("slug", "name"))
@@ -172,12 +188,6 @@ def incidents_counted(rows, keys):
         if row["assessor_id"] is None:
             incidents[tuple(row[key] for key in keys)] += row["assessments"]
     return [{**dict(zip(keys, values, strict=True)), "incidents": count} for values, count in incidents.items()]
-
-
-def official_assessors():
-    """{official assessor id: the slug of the belligerent it speaks for, or None}."""
-    official = Assessor.objects.filter(kind=AssessorKind.OFFICIAL)
-    return dict(official.values_list("id", "belligerent__slug"))
 
 
 def grouped_assessments(current, grouping):
@@ -195,23 +205,27 @@ def grouped_incidents(incidents, annotations, fields=()):
 
 
 class Sides:
-    """Which grouped rows count for which figure: the official side (credible verdicts of official assessors)
-    and the lead monitor (all grades, and likely). `officials`: {assessor id: belligerent slug or None}."""
+    """Which grouped rows count for which figure in the breakdowns: the official concessions (credible
+    verdicts) of `official_id`, the headline's assessor, or per belligerent of the assessor in `speakers`
+    ({belligerent slug: assessor id}); and each monitor's own figures (`monitor_ids`, the lead first)."""
 
-    def __init__(self, officials, lead_id):
-        self.officials, self.lead_id = officials, lead_id
+    def __init__(self, official_id, speakers, monitor_ids):
+        self.official_id, self.speakers, self.monitor_ids = official_id, speakers, monitor_ids
 
     def figures_of(self, row, belligerent=None):
-        """The figures a grouped assessment row adds to. Under a `belligerent`, the official figure is what
-        that belligerent itself concedes: only its own official assessor's verdicts count."""
-        if row["assessor_id"] in self.officials:
-            speaks_for = self.officials[row["assessor_id"]]
-            if row["verdict"] == OfficialVerdict.CREDIBLE and belligerent in (None, speaks_for):
-                yield "official"
-        elif row["assessor_id"] == self.lead_id:
-            yield "all"
+        """The figures a grouped assessment row adds to. Under a `belligerent` (its breakdown's row), the
+        official figure is what that belligerent's own assessor concedes."""
+        assessor = row["assessor_id"]
+        if assessor in self.monitor_ids:
+            yield f"m{assessor}_assessed"
             if row["verdict"] in LIKELY_GRADINGS:
-                yield "likely"
+                yield f"m{assessor}_likely"
+            if row["verdict"] in ALLEGED_GRADINGS:
+                yield f"m{assessor}_alleged"
+        elif row["verdict"] == OfficialVerdict.CREDIBLE:
+            speaker = self.official_id if belligerent is None else self.speakers.get(belligerent)
+            if assessor == speaker:
+                yield "official"
 
     def rollup(self, assessed, counted, key, key_name, per_belligerent=False):
         """Rows per `key(group)`, sorted: incidents, and the low, high and incidents of each figure."""
@@ -223,24 +237,28 @@ class Sides:
             # An incident attributed to nobody ("") has nobody to concede it.
             for figure in self.figures_of(group, (key(group) or "") if per_belligerent else None):
                 add_range(row, figure, group)
-        return [{key_name: name or "", "label": name or "", **ranges(rows[name])} for name in sorted(rows, key=str)]
+        return [{key_name: name or "", "label": name or "", **rows[name]} for name in sorted(rows, key=str)]
 
-    def official_totals(self, assessed):
-        totals = defaultdict(int)
-        for group in assessed:
-            if group["assessor_id"] not in self.officials:
-                continue
-            totals["assessed_incidents"] += group["assessments"]
-            if group["verdict"] == OfficialVerdict.CREDIBLE:
-                add_range(totals, "credible", group)
-                totals["unknown_count_incidents"] += group["unknown"]
-            elif group["verdict"] in OPEN_VERDICTS:
-                totals["open_incidents"] += group["assessments"]
-            elif group["verdict"] == OfficialVerdict.NON_CREDIBLE:
-                totals["non_credible_incidents"] += group["assessments"]
-        names = ["credible_low", "credible_high", "credible_incidents", "unknown_count_incidents"]
-        names += ["open_incidents", "non_credible_incidents", "assessed_incidents"]
-        return {name: totals[name] for name in names}
+    def shaped(self, rows, per_belligerent=False):
+        """Rows as the page reads them: each monitor's figures in a list (None where it assessed none of the
+        row's incidents), and whether the row has an official figure at all (per belligerent: whether an
+        official assessor speaks for it)."""
+        shaped = []
+        for row in rows:
+            monitors = []
+            for pk in self.monitor_ids:
+                figures = {name: row.get(f"m{pk}_{name}", 0) for name in MONITOR_RANGES}
+                monitors.append(figures if figures["assessed_incidents"] else None)
+            plain = {name: value for name, value in row.items() if not name.startswith("m")}
+            official = {name: row.get(name, 0) for name in ("official_low", "official_high", "official_incidents")}
+            has_official = row["key"] in self.speakers if per_belligerent else self.official_id is not None
+            shaped.append({**plain, **official, "monitors": monitors, "has_official": has_official})
+        return shaped
+
+
+MONITOR_RANGES = [
+    f"{figure}_{end}" for figure in ("assessed", "likely", "alleged") for end in ("low", "high", "incidents")
+]
 
 
 def regroup(place_rows, key, key_name):
@@ -248,9 +266,10 @@ def regroup(place_rows, key, key_name):
     rows = defaultdict(lambda: defaultdict(int))
     for place_row in place_rows:
         row = rows[key(place_row["place"])]
-        for name in RANGES:
-            row[name] += place_row[name]
-    return [{key_name: name or "", "label": name or "", **ranges(rows[name])} for name in sorted(rows, key=str)]
+        for name, value in place_row.items():
+            if name not in ("place", "label"):
+                row[name] += value
+    return [{key_name: name or "", "label": name or "", **rows[name]} for name in sorted(rows, key=str)]
 
 
 def add_range(totals, figure, group):
@@ -259,28 +278,21 @@ def add_range(totals, figure, group):
     totals[f"{figure}_incidents"] += group["assessments"]
 
 
-RANGES = ["incidents"] + [
-    f"{figure}_{end}" for figure in ("official", "likely", "all") for end in ("low", "high", "incidents")
-]
-
-
-def ranges(row):
-    return {name: row[name] for name in RANGES}
-
-
-def monitor_totals(assessed, officials):
+def monitor_totals(assessed, official_ids):
     """One row per independent monitor, the lead (most incidents assessed) first."""
     totals = defaultdict(lambda: defaultdict(int))
     for group in assessed:
-        if group["assessor_id"] in officials:
+        if group["assessor_id"] in official_ids:
             continue
         monitor = totals[group["assessor_id"]]
         monitor["incidents"] += group["assessments"]
-        monitor["all_low"] += group["low"]
-        monitor["all_high"] += group["high"]
         monitor["unknown_count_incidents"] += group["unknown"]
         if group["verdict"] in LIKELY_GRADINGS:
             add_range(monitor, "likely", group)
+        if group["verdict"] in ALLEGED_GRADINGS:
+            add_range(monitor, "alleged", group)
+        else:
+            add_range(monitor, "discounted", group)
     names = {a.id: a for a in Assessor.objects.filter(id__in=totals)}
     rows = [
         {
@@ -295,8 +307,9 @@ def monitor_totals(assessed, officials):
 
 
 MONITOR_FIGURES = [
-    *["incidents", "all_low", "all_high", "unknown_count_incidents"],
-    *["likely_low", "likely_high", "likely_incidents"],
+    "incidents",
+    "unknown_count_incidents",
+    *[f"{figure}_{end}" for figure in ("likely", "alleged", "discounted") for end in ("low", "high", "incidents")],
 ]
 
 
@@ -305,29 +318,6 @@ def belligerent_breakdown(assessed, counted, sides):
     labels = {group["key"]: group["label"] for group in counted}
     rows = sides.rollup(assessed, counted, lambda group: group["key"], "key", per_belligerent=True)
     return [{**row, "label": labels.get(row["key"]) or row["key"]} for row in rows]
-
-
-def gap(official, lead):
-    """The lead monitor's likely range minus the official count, end by end, and their ratio."""
-    if lead is None:
-        return None
-    low, high = official["credible_low"], official["credible_high"]
-    return {
-        "low": lead["likely_low"] - low,
-        "high": lead["likely_high"] - high,
-        "ratio_low": round(lead["likely_low"] / low, 1) if low else None,
-        "ratio_high": round(lead["likely_high"] / high, 1) if high else None,
-    }
-
-
-def cumulate(rows):
-    """Running totals of each `…_low` / `…_high` figure, in the rows' (month) order."""
-    running = defaultdict(int)
-    for row in rows:
-        for key in [key for key in row if key.endswith(("_low", "_high"))]:
-            running[key] += row[key]
-            row[f"cumulative_{key}"] = running[key]
-    return rows
 
 
 def reconciliation(as_of=None, known_rows=()):
@@ -378,7 +368,7 @@ def records_of(statement, changes):
             records["credible_low"] += change["low"]
             records["credible_high"] += change["high"]
             records["credible_incidents"] += change["count"]
-        elif change["verdict"] in OPEN_VERDICTS:
+        elif change["verdict"] in STATED_OPEN_VERDICTS:
             records["open_incidents"] += change["count"]
     return records
 
@@ -413,7 +403,8 @@ def dashboard(incident_filter):
     else:
         source = SummaryFigures(cells.filter(known_on(as_of)) if as_of else cells)
     known = unfiltered_figures.get("reconciliation", ())
-    return compute(source, as_of, known_reconciliation=known)
+    belligerent = incident_filter.form.cleaned_data.get("belligerent")
+    return compute(source, incident_filter.qs, as_of, belligerent, known_reconciliation=known)
 
 
 def unfiltered():
@@ -441,7 +432,7 @@ def refresh_snapshot(snapshot=None):
     with transaction.atomic():
         row = TallySnapshot.objects.select_for_update(skip_locked=True).filter(pk=snapshot.pk)
         version = row.values_list("data_version", flat=True).first()
-        figures = compute(SummaryFigures(TallyCell.objects.filter(attributed_to=ALL)))
+        figures = compute(SummaryFigures(TallyCell.objects.filter(attributed_to=ALL)), Incident.objects.published())
         if version is not None:
             row.update(figures=figures, computed_version=version, computed_at=timezone.now())
             snapshot.computed_version = version

@@ -8,10 +8,11 @@ from collections import defaultdict
 import pytest
 
 from reports import tallies
+from reports.filters import IncidentFilter
 from reports.importing import airwars
 from reports.importing.report import ImportReport
 from reports.importing.writer import Options, run_import
-from reports.models import Assessment, Incident, ReviewState, Source
+from reports.models import Assessment, Incident, OfficialVerdict, ReviewState, Source
 from tests.shared_data import shared_data
 
 pytestmark = pytest.mark.django_db
@@ -46,43 +47,89 @@ def low_high(minimum, maximum):
     return (low or 0), (high if high is not None else (low or 0))
 
 
+def kept_incidents(incidents_path):
+    """The incidents the file lets us import: a date, and not the 1970 placeholder."""
+    return {
+        row["airwars_id"]: row
+        for _number, row in rows(incidents_path)
+        if row["incident_date"] and row["incident_date"] >= "1990"
+    }
+
+
 def expected_totals(incidents_path, assessments_path):
-    """Per belligerent slug, straight from the files: Airwars' min/max deaths over the incidents attributed to
-    it, and the deaths it conceded itself (its credible verdicts), over the incidents the file lets us import
-    (a date, not the 1970 placeholder, the first of a duplicated code; a repeated belligerent row once)."""
-    kept, codes = {}, set()
-    for _number, row in rows(incidents_path):
-        if not row["incident_date"] or row["incident_date"] < "1990" or row["incident_code"] in codes:
-            continue
-        codes.add(row["incident_code"])
-        kept[row["airwars_id"]] = row
+    """Per belligerent slug, straight from the files: Airwars' likely and alleged (all grades but Discounted)
+    deaths over the incidents attributed to it (by the incidents file, or a row of the assessments file)."""
+    kept = kept_incidents(incidents_path)
     parties = {
         airwars_id: {airwars.BELLIGERENT_NAMES[name.strip()] for name in row["belligerents"].split(",") if name.strip()}
         for airwars_id, row in kept.items()
     }
-    conceded = defaultdict(lambda: [0, 0])
-    seen = set()
     for _number, row in rows(assessments_path):
-        key = (row["airwars_id"], row["belligerent"])
-        if key in seen or row["airwars_id"] not in kept:
-            continue
-        seen.add(key)
-        slug = airwars.BELLIGERENT_CODES[row["belligerent"]]
-        parties[row["airwars_id"]].add(slug)  # a belligerent answering for an incident is party to it
-        if row["belligerent_assessment"] == "credible":
-            low, high = low_high(row["civilian_deaths_conceded_min"], row["civilian_deaths_conceded_max"])
-            conceded[slug][0] += low
-            conceded[slug][1] += high
+        if row["airwars_id"] in kept:
+            parties[row["airwars_id"]].add(airwars.BELLIGERENT_CODES[row["belligerent"]])
     totals = defaultdict(lambda: defaultdict(int))
     for airwars_id, row in kept.items():
         low, high = low_high(row["civilians_killed_min"], row["civilians_killed_max"])
+        grading = row["airwars_grading"].split(",")[0].strip().lower()
         for slug in parties[airwars_id]:
-            totals[slug]["all_low"] += low
-            totals[slug]["all_high"] += high
-    for slug, (low, high) in conceded.items():
-        totals[slug]["official_low"] += low
-        totals[slug]["official_high"] += high
+            if grading != "discounted":
+                totals[slug]["alleged_low"] += low
+                totals[slug]["alleged_high"] += high
+            if grading in ("confirmed", "fair"):
+                totals[slug]["likely_low"] += low
+                totals[slug]["likely_high"] += high
     return totals
+
+
+LINES = {"credible": "credible", "open_incident": "open", "non_credible": "non_credible", "duplicate": "duplicate"}
+
+
+def expected_coalition_headline(incidents_path, assessments_path, as_of=None):
+    """CJTF-OIR beside Airwars over the coalition's incidents, straight from the files, by the rules the
+    methodology states: "not yet assessed" is no verdict; a verdict is CJTF-OIR's when its row is the coalition's
+    or its statement is on CJTF-OIR's site (the first such row per incident); it counts from its first
+    statement, and one with no statement date is left out of a view as known on a past date; Airwars' figures
+    (revisions without history) count from the start."""
+    kept = kept_incidents(incidents_path)
+    coalition = {key for key, row in kept.items() if "U.S.-led Coalition" in row["belligerents"]}
+    verdicts, seen = {}, set()
+    for _number, row in rows(assessments_path):
+        key = (row["airwars_id"], row["belligerent"])
+        if row["airwars_id"] not in kept or key in seen:
+            continue
+        seen.add(key)
+        if row["belligerent"] == "coalition":
+            coalition.add(row["airwars_id"])
+        cjtf = row["belligerent"] == "coalition" or "inherentresolve.mil" in row["last_statement_url"]
+        if row["belligerent_assessment"] != "not_yet_assessed" and cjtf:
+            verdicts.setdefault(row["airwars_id"], row)
+    expected = defaultdict(int)
+    for airwars_id in coalition:
+        incident = kept[airwars_id]
+        if as_of and incident["incident_date"] > as_of:
+            continue
+        expected["incidents"] += 1
+        verdict = verdicts.get(airwars_id)
+        stated_on = verdict and (verdict["first_statement_date"] or verdict["last_statement_date"])
+        if verdict and as_of and not stated_on:
+            expected["undated_left_out"] += 1
+        if verdict and as_of and (not stated_on or stated_on > as_of):
+            verdict = None
+        line = LINES[verdict["belligerent_assessment"]] if verdict else "none"
+        expected[line] += 1
+        if line == "credible":
+            low, high = low_high(verdict["civilian_deaths_conceded_min"], verdict["civilian_deaths_conceded_max"])
+            expected["conceded_low"] += low
+            expected["conceded_high"] += high
+        low, high = low_high(incident["civilians_killed_min"], incident["civilians_killed_max"])
+        grading = incident["airwars_grading"].split(",")[0].strip().lower()
+        if grading in ("confirmed", "fair"):
+            expected["likely_low"] += low
+            expected["likely_high"] += high
+        if grading != "discounted":
+            expected["alleged_low"] += low
+            expected["alleged_high"] += high
+    return expected
 
 
 @pytest.fixture
@@ -92,21 +139,53 @@ def importer(db):
     return make_user("ines-importer", "reviewer")
 
 
-def test_dashboard_figures_per_belligerent_equal_the_files_totals(importer):
+def shown_headline(comparison):
+    lines, total = comparison["lines"], comparison["total"]
+    shown = {name: line["incidents"] for name, line in lines.items() if line["incidents"]}
+    shown |= {name: total[name] for name in ("incidents", "conceded_low", "conceded_high")}
+    shown |= {name: total[name] for name in ("likely_low", "likely_high", "alleged_low", "alleged_high")}
+    if comparison.get("undated_left_out"):
+        shown["undated_left_out"] = comparison["undated_left_out"]
+    return shown
+
+
+def test_dashboard_figures_equal_the_files_totals(importer):
     paths = shared_data(*FILES)
     report = import_files(paths, importer)
-    figures = tallies.unfiltered()  # what the dashboard shows
+
+    # The headline: CJTF-OIR beside Airwars over the same (coalition) incidents, today and as of 30 April 2017.
+    figures = tallies.unfiltered()
+    lead = figures["comparisons"][0]
+    assert (lead["assessor"], figures["lead_monitor"]) == ("CJTF-OIR", "Airwars")
+    assert shown_headline(lead) == dict(expected_coalition_headline(paths[0], paths[1]))
+    assert lead["lines"]["open"]["incidents"] == 68  # what CJTF-OIR itself stated open, as Airwars records it
+    assert lead["gap"]["ratio_low"] < lead["gap"]["ratio_high"] < 15  # like with like: about 8–14 times
+    as_of = tallies.dashboard(IncidentFilter({"as_of": "2017-04-30"}))
+    expected = expected_coalition_headline(paths[0], paths[1], as_of="2017-04-30")
+    assert shown_headline(as_of["comparisons"][0]) == dict(expected)
+    assert expected["credible"] > 0 and expected["undated_left_out"] > 0 and expected["likely_high"] > 0
+    assert as_of["monitors"][0]["revised_up_to"]  # Airwars' figures, shown with the date they were revised to
+
+    # Under the Russia filter, only an assessor speaking for Russia; nobody sums CJTF-OIR's verdicts there.
+    russia = tallies.dashboard(IncidentFilter({"belligerent": "russian-military"}))
+    assert [c["assessor"] for c in russia["comparisons"]] == ["Russian military (official)"]
+    assert russia["comparisons"][0]["total"]["conceded_high"] == 0
+
+    # Each breakdown row per belligerent: Airwars' own likely and alleged over its incidents.
     shown = {row["key"]: row for row in figures["breakdowns"]["belligerent"]}
     expected = expected_totals(paths[0], paths[1])
-    assert figures["lead_monitor"] == "Airwars"
     assert set(expected) <= set(shown)
     for slug, totals in expected.items():
-        assert {name: shown[slug][name] for name in totals} == dict(totals), slug
-    assert expected["us-led-coalition"]["official_high"] > 0  # the coalition conceded deaths: compared, not zero
+        airwars_figures = shown[slug]["monitors"][0]
+        assert {name: airwars_figures[name] for name in totals} == dict(totals), slug
+    assert shown["us-led-coalition"]["official_high"] == lead["total"]["conceded_high"]
+    assert not shown["turkish-military"]["has_official"]  # publishes no casualty assessments: not a 0
+
     imported = len(rows(paths[0])) - report.counts["incidents"]["skipped"]
     assert Incident.objects.count() == imported == report.counts["incidents"]["created"]
     assert Source.objects.count() == report.counts["sources"]["created"]
     assert Assessment.objects.count() == report.counts["assessments"]["created"]
+    assert not Assessment.objects.filter(verdict=OfficialVerdict.NOT_YET_ASSESSED).exists()  # placeholders
     for code in Incident.objects.values_list("code", flat=True):  # each one an address (combined codes joined)
         Incident._meta.get_field("code").run_validators(code)
     # Each governorate under one name, whichever of Airwars' spellings the row used.
@@ -134,10 +213,13 @@ def test_the_files_quirks_are_reported_with_row_numbers(importer):
     for problem in problem_of(lambda row: row["incident_date"].startswith("1970")):
         assert problem.skipped and "implausible date" in problem.reason
     seen = set()
-    for number, row in incidents:
+    for number, row in incidents:  # TS631 and TS633: two records each, both kept under Airwars' own suffix
         if row["incident_code"] in seen and row["incident_date"]:
-            assert any("duplicate code" in problem.reason for problem in problems[(name, number)])
+            assert any("stored as " + row["incident_code"] + "-2" in p.reason for p in problems[(name, number)])
         seen.add(row["incident_code"])
+    moved = [problem for problem in report.problems if "counted as CJTF-OIR's verdict" in problem.reason]
+    assert {problem.identifier.split()[0] for problem in moved} == {"CS1830", "CS1679", "CS1666"}
+    assert report.counts["assessments"]["placeholders (no verdict)"] > 9000
     impossible = problem_of(lambda row: row["longitude"] and abs(float(row["longitude"])) > 180)
     assert any(not problem.skipped and "impossible coordinate" in problem.reason for problem in impossible)
     assert any("outside Syria" in problem.reason for problem in problem_of(lambda row: row["sequence"] == "1175"))

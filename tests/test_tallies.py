@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from reports import tallies
 from reports.filters import IncidentFilter
-from reports.models import OPEN_VERDICTS, Assessment, Incident, ReviewState, TallySnapshot
+from reports.models import STATED_OPEN_VERDICTS, Assessment, Incident, ReviewState, TallySnapshot
 from tests.factories import make_assessment, make_incident, make_statement, monitor_assessor, official_assessor
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +19,22 @@ D = datetime.date
 
 def figures(**params):
     incident_filter = IncidentFilter(params)
-    as_of = incident_filter.as_of_date
-    return tallies.compute(tallies.LiveFigures(incident_filter.qs, as_of), as_of)
+    as_of, qs = incident_filter.as_of_date, incident_filter.qs
+    belligerent = incident_filter.form.cleaned_data.get("belligerent")
+    return tallies.compute(tallies.LiveFigures(qs, as_of), qs, as_of, belligerent)
+
+
+def headline(**params):
+    """The leading official assessor's comparison (CJTF-OIR here)."""
+    return figures(**params)["comparisons"][0]
+
+
+def span(figures, name):
+    return figures[f"{name}_low"], figures[f"{name}_high"]
+
+
+def lines(comparison):
+    return {name: line["incidents"] for name, line in comparison["lines"].items() if line["incidents"]}
 
 
 @pytest.fixture
@@ -56,41 +70,39 @@ def war():
 
 
 def test_official_count_sums_current_credible_verdicts_only(war):
-    official = figures()["official"]
-    # A 105 + B "at least 4" (its missing maximum counts as 4); C non-credible adds nothing.
-    assert (official["credible_low"], official["credible_high"]) == (109, 109)
-    assert official["credible_incidents"] == 2
-    assert official["non_credible_incidents"] == 1
-    assert official["open_incidents"] == 0
-    assert official["assessed_incidents"] == 3
+    cjtf = headline()
+    # A 105 + B "at least 4" (its missing maximum counts as 4); C non-credible adds nothing; D has no verdict.
+    assert span(cjtf["total"], "conceded") == (109, 109)
+    assert lines(cjtf) == {"credible": 2, "non_credible": 1, "none": 1}
+    assert cjtf["incidents"] == 4
 
 
-def test_monitor_ranges_all_grades_and_likely(war):
+def test_monitor_ranges_alleged_and_likely(war):
     (airwars,) = figures()["monitors"]
     assert airwars["assessor"] == "Airwars"
     assert airwars["incidents"] == 4
-    assert (airwars["all_low"], airwars["all_high"]) == (141 + 4 + 10, 278 + 6 + 12)
+    assert span(airwars, "alleged") == (141 + 4 + 10, 278 + 6 + 12)
     # Likely = fair + confirmed: A and B; D is fair but its count is unknown, so it adds nothing.
-    assert (airwars["likely_low"], airwars["likely_high"]) == (145, 284)
+    assert span(airwars, "likely") == (145, 284)
     assert airwars["unknown_count_incidents"] == 1
 
 
 def test_gap_and_ratio(war):
-    gap = figures()["gap"]
+    gap = headline()["gap"]
     assert (gap["low"], gap["high"]) == (145 - 109, 284 - 109)
     assert (gap["ratio_low"], gap["ratio_high"]) == (1.3, 2.6)
 
 
 def test_as_of_uses_what_was_known_on_that_date(war):
-    # On 2017-04-15: A still under review; B credible since 04-10; C not yet assessed (04-20); D not yet dated.
-    known = figures(as_of="2017-04-15")
-    assert (known["official"]["credible_low"], known["official"]["credible_high"]) == (4, 4)
-    assert known["official"]["open_incidents"] == 1
-    assert known["incidents"] == 4  # all four happened by then
+    # On 2017-04-15: A still under review; B credible since 04-10; C not assessed yet (04-20); D never.
+    known = headline(as_of="2017-04-15")
+    assert span(known["total"], "conceded") == (4, 4)
+    assert lines(known) == {"credible": 1, "open": 1, "none": 2}
+    assert figures(as_of="2017-04-15")["incidents"] == 4  # all four happened by then
     # The day before B's credible verdict, nothing had been conceded.
-    assert figures(as_of="2017-04-09")["official"]["credible_low"] == 0
+    assert headline(as_of="2017-04-09")["total"]["conceded_low"] == 0
     # A's deaths were under review then: Airwars recorded 141–278 for it.
-    assert (known["official"]["open_monitor_low"], known["official"]["open_monitor_high"]) == (141, 278)
+    assert span(known["lines"]["open"], "likely") == (141, 278)
     # Before C and D happened, they are not in the record at all.
     assert figures(as_of="2017-03-31")["incidents"] == 2
 
@@ -98,8 +110,8 @@ def test_as_of_uses_what_was_known_on_that_date(war):
 def test_filters_narrow_every_figure(war):
     syria = figures(country="Syria")
     assert syria["incidents"] == 3
-    assert syria["official"]["credible_low"] == 4
-    assert syria["monitors"][0]["all_low"] == 14
+    assert syria["comparisons"][0]["total"]["conceded_low"] == 4
+    assert syria["monitors"][0]["alleged_low"] == 14
     assert figures(official_verdict="credible")["incidents"] == 2
     assert figures(official_verdict="under_review", as_of="2017-04-01")["incidents"] == 1
     assert figures(grading="weak")["incidents"] == 1
@@ -112,8 +124,8 @@ def test_monthly_cumulative_and_breakdowns(war):
     result = figures()
     months = {row["month"]: row for row in result["by_month"]}
     assert sorted(months) == ["2017-03", "2017-04"]
-    assert months["2017-03"]["official_low"] == 109  # A and B happened in March
-    assert months["2017-04"]["cumulative_official_low"] == 109
+    assert months["2017-03"]["conceded_low"] == 109  # A and B happened in March
+    assert months["2017-04"]["cumulative_conceded_low"] == 109
     assert months["2017-04"]["cumulative_likely_high"] == 284
     by_country = {row["key"]: row for row in result["breakdowns"]["country"]}
     assert by_country["Iraq"]["official_low"] == 105
@@ -142,7 +154,7 @@ def test_reconciliation_of_several_statements_in_one_pass_equals_each_computed_a
         assert row["credible_incidents"] == len(credible), row
         assert row["credible_low"] == sum(low or 0 for low, _high in credible), row
         assert row["credible_high"] == sum(high if high is not None else low or 0 for low, high in credible), row
-        assert row["open_incidents"] == official.filter(verdict__in=OPEN_VERDICTS).count(), row
+        assert row["open_incidents"] == official.filter(verdict__in=STATED_OPEN_VERDICTS).count(), row
     assert len({row["credible_low"] for row in figures()["reconciliation"]}) > 1  # the dates make a difference
 
 
@@ -151,18 +163,22 @@ def test_a_belligerents_official_figure_is_what_it_concedes_itself():
     make_assessment(shared, official_assessor(), verdict="credible", killed_min=4, killed_max=6)
     make_assessment(shared, monitor_assessor(), verdict="fair", killed_min=10, killed_max=12)
     rows = {row["key"]: row for row in figures()["breakdowns"]["belligerent"]}
-    assert (rows["us-led-coalition"]["official_low"], rows["us-led-coalition"]["official_high"]) == (4, 6)
-    assert (rows["russian-military"]["official_low"], rows["russian-military"]["official_high"]) == (0, 0)
-    assert rows["russian-military"]["all_low"] == rows["us-led-coalition"]["all_low"] == 10
-    assert figures()["official"]["credible_low"] == 4
+    assert span(rows["us-led-coalition"], "official") == (4, 6)
+    assert not rows["russian-military"]["has_official"]  # nobody speaks for it: no figure, not CJTF-OIR's
+    assert (
+        rows["russian-military"]["monitors"][0]["alleged_low"]
+        == rows["us-led-coalition"]["monitors"][0]["alleged_low"]
+        == 10
+    )
+    assert headline()["total"]["conceded_low"] == 4
 
 
 def test_zero_is_a_count_and_null_is_not(war):
     make_assessment(war["D"], official_assessor(), verdict="credible", killed_min=0, killed_max=0)
-    official = figures()["official"]
-    assert official["credible_incidents"] == 3
-    assert official["credible_low"] == 109
-    assert official["unknown_count_incidents"] == 0
+    cjtf = headline()
+    assert cjtf["lines"]["credible"]["incidents"] == 3
+    assert cjtf["total"]["conceded_low"] == 109
+    assert cjtf["total"]["conceded_unknown"] == 0
 
 
 # --- Derived and precomputed data equal the live definitions ------------------------------------------
@@ -217,7 +233,8 @@ def test_superseded_on_and_the_snapshot_equal_the_live_definitions_after_random_
         current = set(Assessment.objects.current().values_list("id", flat=True))
         assert current == latest_by_subquery(), f"round {round_number}"
         snapshot = tallies.dashboard(IncidentFilter({}))
-        assert snapshot == tallies.compute(tallies.LiveFigures(Incident.objects.published())), f"round {round_number}"
+        published = Incident.objects.published()
+        assert snapshot == tallies.compute(tallies.LiveFigures(published), published), f"round {round_number}"
         assert TallySnapshot.get().is_fresh
 
 

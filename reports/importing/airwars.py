@@ -1,16 +1,24 @@
 """Airwars' Syria records (the three files described in ../shared/data/PROVENANCE.md).
 
-- incidents file: each row an incident (key: `airwars_id`, unique, unlike the incident code), with Airwars' own
-  grading and counts as an assessment by the independent monitor Airwars, dated when Airwars last changed it;
-- belligerent assessments file: each row one belligerent's recorded response to the incident, as an official
-  assessment by that belligerent's official assessor (CJTF-OIR for the coalition; "<belligerent> (official)"
-  created as needed), dated by its latest statement (else the incident's date: not yet assessed since then);
+- incidents file: each row an incident (key: `airwars_id`, unique, unlike the incident code: a repeated code
+  gets Airwars' own suffix, "TS631-2"), with Airwars' own grading and counts as an assessment by the
+  independent monitor Airwars. The export keeps only the latest version of each record, so that assessment is
+  dated as *revised* on `last_modified`: it stands for the incident from the start, and as-of views say so.
+- belligerent assessments file: each row one belligerent's recorded response to the incident. A real verdict
+  (open, credible, non-credible, duplicate) becomes an official assessment by the assessor that published its
+  statement (CJTF-OIR for a statement on its site, whichever belligerent Airwars filed it under; otherwise
+  that belligerent's official assessor, "<belligerent> (official)" created as needed), dated by the statement
+  that first made it, or *undated* (counted from when Airwars' record had it) when no statement date is
+  known. A "not yet assessed" row is a placeholder: it attributes the incident to the belligerent, and
+  records no verdict.
 - sources file: each row a source the incident cites.
 """
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.utils import timezone
 from django.utils.text import slugify
 
 from reports.importing.values import BadValue, convert, parse_count, parse_date, read_csv
@@ -22,10 +30,12 @@ from reports.models import (
     Belligerent,
     BelligerentRole,
     DatePrecision,
+    Dating,
     Grading,
     Incident,
     LocationPrecision,
     NonCredibleReason,
+    OfficialVerdict,
     Source,
     StrikeStatus,
     StrikeType,
@@ -90,6 +100,10 @@ LOCATION_PRECISIONS = {
     "province_governorate": LocationPrecision.GOVERNORATE,
 }  # fmt: skip
 VERDICTS = {"open_incident": "under_review"}  # the others are spelled as ours
+PLACEHOLDER = OfficialVerdict.NOT_YET_ASSESSED
+UNKNOWN = "unknown"  # a belligerent nobody speaks for: a verdict filed under it is attributable only by its publisher
+# Official assessors known by where they publish: a statement there is theirs, whatever row Airwars filed it in.
+PUBLISHERS = {"inherentresolve.mil": "cjtf-oir"}
 NON_CREDIBLE_REASONS = {
     "no_coalition_strikes": NonCredibleReason.NO_STRIKE,
     "insufficient_information": NonCredibleReason.INSUFFICIENT_EVIDENCE,
@@ -137,6 +151,7 @@ class AirwarsReader:
         self.monitor = Assessor.objects.get(slug=MONITOR)
         self.strike_types = {name.lower(): slug for name, slug in StrikeType.objects.values_list("name", "slug")}
         self.official_assessors = {}
+        self.publishers = {}
 
     # --- incidents
 
@@ -144,10 +159,11 @@ class AirwarsReader:
         name = file_name(file)
         _header, rows = read_csv(file, INCIDENT_COLUMNS, name)
         self.ensure_belligerents()
-        records = []
+        records, codes = [], {}
         for number, row in rows:
             record = self.incident(name, number, row)
             if record is not None:
+                self.distinct_code(record, codes)
                 records.append(record)  # a repeated identifier is reported by the writer
             if number % 2000 == 0:
                 self.report.progress(f"{name}: {number - 1:,} rows read")
@@ -198,6 +214,19 @@ class AirwarsReader:
         record.assessments = [part for part in record.assessments if part is not None]
         return record
 
+    def distinct_code(self, record, codes):
+        """Airwars gives two records one code now and then (TS631, TS633: distinct airwars_ids, places and
+        gradings); its own addresses tell them apart with a suffix ("…-2/"), and so does this."""
+        code = record.fields["code"]
+        seen = codes.setdefault(code, [])
+        if seen and record.key not in seen:
+            distinct = f"{code}-{len(seen) + 1}"
+            reason = f"code {code} is also row {codes[code + ':row']}'s (another airwars_id): stored as {distinct}"
+            self.report.problem(record.file, record.row, record.label, reason, skipped=False)
+            record.fields["code"] = distinct
+        codes.setdefault(code + ":row", record.row)
+        seen.append(record.key)
+
     def date(self, text):
         try:
             return parse_date(text) if text else None
@@ -242,19 +271,17 @@ class AirwarsReader:
         return slugs
 
     def monitor_assessment(self, name, number, row, incident, warn):
-        """Airwars' own assessment: its grading and counts, dated when Airwars last changed the record."""
+        """Airwars' own assessment: its grading and counts as last revised (the export keeps no earlier
+        version), dated when Airwars last changed the record."""
         if not incident["grading"] and (row["civilians_killed_min"] or row["civilians_killed_max"]):
             warn("no Airwars grading: its deaths count in Airwars' range of all grades, not in likely")
         fields = {
             "assessor_id": self.monitor.pk,
             "verdict": incident["grading"] or Grading.UNGRADED,
             "source_url": incident["external_url"],
+            "dating": Dating.REVISED,
         }
-        fields["assessed_on"] = (
-            self.date(row.get("last_modified", ""))
-            or self.date(row.get("published_date", ""))
-            or incident["date_start"]
-        )
+        fields["assessed_on"] = record_date(row) or incident["date_start"]
         for ours, theirs in MONITOR_COUNTS.items():
             for end in ("min", "max"):
                 fields[f"{ours}_{end}"] = self.value(Assessment, f"{ours}_{end}", row.get(f"{theirs}_{end}", ""), warn)
@@ -274,37 +301,70 @@ class AirwarsReader:
         """The assessor that speaks for the belligerent: an existing official one, else one created for it."""
         if slug not in self.official_assessors:
             belligerent = Belligerent.objects.get(slug=slug)
-            assessor = Assessor.objects.filter(kind=AssessorKind.OFFICIAL, belligerent=belligerent).first()
+            assessor = Assessor.objects.filter(kind=AssessorKind.OFFICIAL, speaks_for=belligerent).first()
             if assessor is None:
                 assessor = Assessor.objects.create(
                     name=f"{belligerent.name} (official)",
                     slug=slugify(f"{slug}-official")[:50],
                     kind=AssessorKind.OFFICIAL,
-                    belligerent=belligerent,
                 )
+                assessor.speaks_for.add(belligerent)
                 self.report.reference_rows.append(f"official assessor {assessor.name}")
             self.official_assessors[slug] = assessor
         return self.official_assessors[slug]
+
+    def publisher(self, row):
+        """The official assessor whose site published the row's statement, if it is one we know by its site."""
+        host = urlsplit(row.get("last_statement_url", "")).hostname or ""
+        for site, slug in PUBLISHERS.items():
+            if host == site or host.endswith("." + site):
+                if slug not in self.publishers:
+                    self.publishers[slug] = Assessor.objects.filter(slug=slug, kind=AssessorKind.OFFICIAL).first()
+                return self.publishers[slug]
+        return None
 
     def assessments(self, file, records):
         name = file_name(file)
         _header, rows = read_csv(file, ASSESSMENT_COLUMNS, name)
         by_id = first_by_id(records)
-        seen = {}
+        seen, verdicts = {}, {}
         for number, row in rows:
             label = row_label(row)
             record = by_id.get(EXTERNAL_PREFIX + row["airwars_id"])
-            key = f"{row['belligerent']}"
-            problem = self.assessment_problem(row, record, seen.get((row["airwars_id"], key)))
-            seen.setdefault((row["airwars_id"], key), (number, row))
+            key = (row["airwars_id"], row["belligerent"])
+            problem = self.assessment_problem(row, record, seen.get(key))
+            seen.setdefault(key, (number, row))
             if problem:
                 self.report.problem(name, number, label, problem)
                 self.report.count("assessments", "skipped")
                 continue
+            self.attribute(row, record)
+            if row["belligerent_assessment"] == PLACEHOLDER:
+                self.report.count("assessments", "placeholders (no verdict)")
+                continue
+            if BELLIGERENT_CODES[row["belligerent"]] == UNKNOWN and self.publisher(row) is None:
+                self.report.problem(name, number, label, "a verdict filed under 'unknown' with no known publisher")
+                self.report.count("assessments", "skipped")
+                continue
             part = self.official_assessment(name, number, row, record, label)
-            if part is not None:
-                record.assessments.append(part)
+            earlier = verdicts.setdefault((row["airwars_id"], part.fields["assessor_id"]), number)
+            if earlier != number:
+                reason = f"{self.assessor_name(part)}'s verdict on this incident is in row {earlier} already"
+                self.report.problem(name, number, label, reason)
+                self.report.count("assessments", "skipped")
+                continue
+            self.report_if_moved(row, part, label)
+            record.assessments.append(part)
         self.report.rows_read += len(rows)
+
+    def report_if_moved(self, row, part, label):
+        """Say so when a verdict counts for its statement's publisher rather than the belligerent of its row."""
+        if part.fields["assessor_id"] == self.official_assessor(BELLIGERENT_CODES[row["belligerent"]]).pk:
+            return
+        publisher = self.assessor_name(part)
+        reason = f"{publisher}'s statement, filed under {row['belligerent']!r}: counted as {publisher}'s verdict"
+        self.report.problem(part.file, part.row, label, reason, skipped=False)
+        self.report.count("assessments", f"moved to {publisher}")
 
     def assessment_problem(self, row, record, earlier):
         if record is None:
@@ -316,25 +376,34 @@ class AirwarsReader:
             return f"duplicate of row {earlier[0]} (same incident and belligerent, {same})"
         return ""
 
-    def official_assessment(self, name, number, row, record, label):
-        warn = lambda reason: self.report.problem(name, number, label, reason, skipped=False)  # noqa: E731
+    def attribute(self, row, record):
+        """A belligerent answering for the incident, or suspected of it, is party to it, listed in the incidents
+        file or not (the UK conceded deaths in strikes Airwars attributes to the coalition as a whole)."""
         slug = BELLIGERENT_CODES[row["belligerent"]]
-        assessor = self.official_assessor(slug)
-        # A belligerent answering for the incident is party to it, listed in the incidents file or not (the UK
-        # conceded deaths in strikes Airwars attributes to the coalition as a whole).
         if row.get("belligerent_type") == "known":
             record.belligerents[slug] = BelligerentRole.DECLARED
         else:
             record.belligerents.setdefault(slug, BelligerentRole.SUSPECTED)
+
+    def assessor_name(self, part):
+        return Assessor.objects.filter(pk=part.fields["assessor_id"]).values_list("name", flat=True).first()
+
+    def official_assessment(self, name, number, row, record, label):
+        warn = lambda reason: self.report.problem(name, number, label, reason, skipped=False)  # noqa: E731
+        slug = BELLIGERENT_CODES[row["belligerent"]]
+        assessor = self.official_assessor(slug)
+        assessor = self.publisher(row) or assessor
         verdict = row["belligerent_assessment"]
         reasons = reason_codes(row.get("reason_non_credible", ""))
+        stated_on = self.date(row.get("first_statement_date", "")) or self.date(row["last_statement_date"])
         fields = {
             "assessor_id": assessor.pk,
             "verdict": VERDICTS.get(verdict, verdict),
             "non_credible_reason": next((NON_CREDIBLE_REASONS[c] for c in reasons if c in NON_CREDIBLE_REASONS), ""),
-            "assessed_on": self.date(row["last_statement_date"])
-            or self.date(row.get("first_statement_date", ""))
-            or record.fields["date_start"],
+            # The verdict counts from the statement that first made it. Without one its date is unknown: it is
+            # on record from when Airwars' record had it (never the strike's own date).
+            "assessed_on": stated_on or record_date(record.fields["external_data"]) or timezone.localdate(),
+            "dating": Dating.STATED if stated_on else Dating.UNDATED,
             "killed_min": self.value(Assessment, "killed_min", row["civilian_deaths_conceded_min"], warn),
             "killed_max": self.value(Assessment, "killed_max", row["civilian_deaths_conceded_max"], warn),
             "injured_min": self.value(Assessment, "injured_min", row.get("civilian_injuries_conceded_min", ""), warn),
@@ -387,6 +456,17 @@ def row_label(row):
     return f"{row.get('incident_code', '')} / {EXTERNAL_PREFIX}{row['airwars_id']}"
 
 
+def record_date(row):
+    """When Airwars last changed its record of the incident (else first published it), or None."""
+    for column in ("last_modified", "published_date"):
+        try:
+            if row.get(column):
+                return parse_date(row[column])
+        except BadValue:
+            continue
+    return None
+
+
 def first_by_id(records):
     by_id = {}
     for record in records:
@@ -418,6 +498,9 @@ def assessment_note(row, reasons):
         notes.append(f"Reasons given for non-credible: {'; '.join(reasons)}")
     if row.get("statement_count") and row["statement_count"] != "0":
         notes.append(f"Statements recorded by Airwars: {row['statement_count']}")
+    first, last = row.get("first_statement_date", ""), row.get("last_statement_date", "")
+    if first and last and first != last:
+        notes.append(f"First stated on {first}, last on {last}")
     if row.get("strike_report"):
         notes.append(f"Strike report: {row['strike_report']}")
     return "\n".join(notes)

@@ -66,10 +66,12 @@ class Mapping:
         for item in create.get("assessors", []):
             if not Assessor.objects.filter(slug=item["slug"]).exists():
                 kind = item.get("kind", AssessorKind.MONITOR)
-                belligerent = Belligerent.objects.filter(slug=item.get("belligerent", "")).first()
-                Assessor.objects.create(
-                    slug=item["slug"], name=item["name"], kind=kind, url=item.get("url", ""), belligerent=belligerent
+                assessor = Assessor.objects.create(
+                    slug=item["slug"], name=item["name"], kind=kind, url=item.get("url", "")
                 )
+                # "speaks_for": the slugs of the belligerents an official assessor speaks for ("belligerent": one)
+                slugs = item.get("speaks_for") or [item.get("belligerent", "")]
+                assessor.speaks_for.set(Belligerent.objects.filter(slug__in=slugs))
                 report.reference_rows.append(f"assessor {item['name']}")
 
     def record(self, name, number, row, report):

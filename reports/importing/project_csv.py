@@ -8,12 +8,16 @@ from pathlib import Path
 from reports.exports import ASSESSMENT_FIELDS, CSV_COLUMNS, INCIDENT_FIELDS, unsafe_cell
 from reports.importing.values import BadValue, convert, read_csv
 from reports.importing.writer import Part, Record
-from reports.models import Assessment, Assessor, Belligerent, BelligerentRole, Incident
+from reports.models import Assessment, Assessor, Belligerent, BelligerentRole, Dating, Incident
+
+# Columns added since the first exports: a file without them still imports (an assessment's date then reads as
+# stated, as every assessment's did before).
+OPTIONAL_COLUMNS = {"dating"}
 
 
 def read(file, report):
     name = Path(getattr(file, "name", "") or "upload.csv").name
-    _header, rows = read_csv(file, CSV_COLUMNS, name)
+    _header, rows = read_csv(file, [column for column in CSV_COLUMNS if column not in OPTIONAL_COLUMNS], name)
     assessors = dict(Assessor.objects.values_list("slug", "id"))
     belligerents = set(Belligerent.objects.values_list("slug", flat=True))
     records = {}
@@ -60,10 +64,13 @@ def assessment(name, number, row, assessors, report):
         report.count("assessments", "skipped")
         return None
     try:
-        fields = {column: convert(Assessment._meta.get_field(column), row[column]) for column in ASSESSMENT_FIELDS}
+        fields = {
+            column: convert(Assessment._meta.get_field(column), row.get(column, "")) for column in ASSESSMENT_FIELDS
+        }
     except BadValue as error:
         report.problem(name, number, row["code"], str(error))
         report.count("assessments", "skipped")
         return None
+    fields["dating"] = fields["dating"] or Dating.STATED
     fields["assessor_id"] = assessors[row["assessor"]]
     return Part(name, number, f"{row['assessor']}:{row['assessed_on']}", fields)

@@ -65,7 +65,9 @@ class ImportReport:
         for kind in KINDS:
             counts = self.counts[kind]
             if sum(counts.values()):
-                lines.append(f"{kind}: " + ", ".join(f"{counts[outcome]:,} {outcome}" for outcome in OUTCOMES))
+                # The outcomes every import has, then a format's own (Airwars: placeholders, moved verdicts).
+                outcomes = [*OUTCOMES, *sorted(set(counts) - set(OUTCOMES))]
+                lines.append(f"{kind}: " + ", ".join(f"{counts[outcome]:,} {outcome}" for outcome in outcomes))
         if self.reference_rows:
             lines.append("created reference rows: " + ", ".join(self.reference_rows))
         skipped = sum(problem.skipped for problem in self.problems)

@@ -27,6 +27,7 @@ from reports.models import (
     Assessment,
     Assessor,
     Belligerent,
+    Dating,
     Grading,
     Incident,
     IncidentBelligerent,
@@ -165,6 +166,8 @@ def check_assessment(part, assessor, report, label):
         return refuse(report, part, label, f"{assessor}: missing assessment date")
     if fields["assessed_on"] > timezone.localdate():
         return refuse(report, part, label, f"{assessor}: assessment date {fields['assessed_on']} is in the future")
+    if fields.setdefault("dating", Dating.STATED) not in Dating.values:
+        return refuse(report, part, label, f"{assessor}: unknown value {fields['dating']!r} for dating")
     allowed = OfficialVerdict if assessor.is_official else Grading
     if fields.get("verdict") not in allowed.values:
         return refuse(report, part, label, f"{assessor}: unknown value {fields.get('verdict')!r} for the verdict")

@@ -18,11 +18,14 @@ from reports.models.review import (
 from reports.models.snapshot import TallySnapshot, data_changed, records_written
 from reports.models.summary import OpenVerdictChange, TalliedDay, TalliedIncident, TallyCell, TallyChange
 from reports.models.vocabulary import (
+    ALLEGED_GRADINGS,
     LIKELY_GRADINGS,
     OPEN_VERDICTS,
+    STATED_OPEN_VERDICTS,
     AssessorKind,
     BelligerentRole,
     DatePrecision,
+    Dating,
     Grading,
     LocationPrecision,
     NonCredibleReason,
@@ -33,15 +36,18 @@ from reports.models.vocabulary import (
 )
 
 __all__ = [
+    "ALLEGED_GRADINGS",
     "COUNT_RANGES",
     "LIKELY_GRADINGS",
     "OPEN_VERDICTS",
+    "STATED_OPEN_VERDICTS",
     "Assessment",
     "Assessor",
     "AssessorKind",
     "Belligerent",
     "BelligerentRole",
     "DatePrecision",
+    "Dating",
     "EditConflict",
     "Grading",
     "Incident",

@@ -1,6 +1,8 @@
 """What assessors said: one dated casualty assessment per incident and assessor, and the cumulative
 statements official assessors publish."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -13,6 +15,7 @@ from reports.models.reference import Assessor
 from reports.models.review import InvalidTransition
 from reports.models.vocabulary import (
     AssessorKind,
+    Dating,
     Grading,
     NonCredibleReason,
     OfficialVerdict,
@@ -50,12 +53,16 @@ def count_range_errors(obj, ranges):
     return errors
 
 
+# Where a revised assessment counts from: before any incident, so that it stands for the whole of its incident.
+FROM_THE_START = datetime.date(1, 1, 1)
+
+
 def current_condition(as_of=None, prefix=""):
     """The condition for an assessment to be current on `as_of` (None: today); `prefix` reaches assessments
     through a relation, e.g. "assessments__" from an incident."""
     if as_of is None:
         return Q(**{f"{prefix}superseded_on__isnull": True})
-    return Q(**{f"{prefix}assessed_on__lte": as_of}) & (
+    return Q(**{f"{prefix}counts_from__lte": as_of}) & (
         Q(**{f"{prefix}superseded_on__isnull": True}) | Q(**{f"{prefix}superseded_on__gt": as_of})
     )
 
@@ -67,7 +74,8 @@ class AssessmentQuerySet(models.QuerySet):
     def current(self, as_of=None):
         """The latest assessment of each incident by each assessor, as known on `as_of` (default: today).
 
-        "Latest" is by `assessed_on`, then by entry order for two made the same day. Each assessment knows
+        "Latest" is by `counts_from` (its date, see Dating), then by entry order for two made the same day.
+        Each assessment knows
         when the next one by the same assessor on the same incident superseded it (`superseded_on`), so this
         is a plain indexed condition rather than a subquery per row: what lets tallies over a million
         incidents run in one pass.
@@ -75,26 +83,29 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(current_condition(as_of))
 
     def refresh_superseded(self, incident_ids=None):
-        """Recompute `superseded_on` for the assessments of `incident_ids` (default: all), in one statement.
-        Saving or deleting one assessment does this for its incident; bulk writers (imports, the synthetic
-        data generator) call it once for what they wrote."""
+        """Recompute `counts_from` and `superseded_on` for the assessments of `incident_ids` (default: all), in
+        one statement. Saving or deleting one assessment does this for its incident; bulk writers (imports, the
+        synthetic data generator) call it once for what they wrote."""
         table = Assessment._meta.db_table
-        where, params = "", []
+        where, params = "", [Dating.REVISED.value, FROM_THE_START]
         if incident_ids is not None:
             incident_ids = list(incident_ids)
             if not incident_ids:
                 return
             where = f"WHERE incident_id IN ({', '.join(['%s'] * len(incident_ids))})"
-            params = incident_ids
+            params += incident_ids
         differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
         # Only constants and placeholders are interpolated: the table name, a keyword, "%s" markers.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""UPDATE {table} SET superseded_on = following.next_on
-                FROM (SELECT id, LEAD(assessed_on) OVER (
-                          PARTITION BY incident_id, assessor_id ORDER BY assessed_on, id) AS next_on
-                      FROM {table} {where}) AS following
-                WHERE {table}.id = following.id AND {table}.superseded_on {differs} following.next_on""",  # noqa: S608  # nosec B608
+                f"""UPDATE {table} SET superseded_on = following.next_on, counts_from = following.counts
+                FROM (SELECT id, counts, LEAD(counts) OVER (
+                          PARTITION BY incident_id, assessor_id ORDER BY counts, id) AS next_on
+                      FROM (SELECT id, incident_id, assessor_id,
+                                   CASE WHEN dating = %s THEN %s ELSE assessed_on END AS counts
+                            FROM {table} {where}) AS dated) AS following
+                WHERE {table}.id = following.id AND ({table}.superseded_on {differs} following.next_on
+                      OR {table}.counts_from {differs} following.counts)""",  # noqa: S608  # nosec B608
                 params,
             )
 
@@ -131,6 +142,10 @@ class Assessment(models.Model):
     assessed_on = models.DateField(
         _("assessed on"), validators=[validate_not_future], help_text=_("When the assessor said this.")
     )
+    dating = models.CharField(_("what the date says"), max_length=10, choices=Dating.choices, default=Dating.STATED)
+    # The date the figures count it from: `assessed_on`, or FROM_THE_START for a revised one. Derived, like
+    # superseded_on, by AssessmentQuerySet.refresh_superseded(); never entered.
+    counts_from = models.DateField(null=True, blank=True, editable=False)
     # When the same assessor's next assessment of the incident replaced this one (null: it is current).
     # Derived from the other rows by AssessmentQuerySet.refresh_superseded(); never entered.
     superseded_on = models.DateField(_("superseded on"), null=True, blank=True, editable=False)
@@ -166,7 +181,7 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
 
     objects = AssessmentQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["superseded_on", "import_digest"])
+    history = HistoricalRecords(excluded_fields=["superseded_on", "counts_from", "import_digest"])
 
     class Meta:
         ordering = ["incident", "assessor", "assessed_on", "id"]
@@ -179,16 +194,22 @@ class Assessment(models.Model):
                 condition=Q(non_credible_reason="") | Q(verdict=OfficialVerdict.NON_CREDIBLE),
                 name="assessment_reason_only_if_non_credible",
             ),
+            models.CheckConstraint(condition=Q(dating__in=Dating.values), name="assessment_dating_valid"),
         ]
         indexes = [
             models.Index(fields=["incident", "assessor", "assessed_on"], name="assessment_latest_idx"),
             models.Index(fields=["assessor", "verdict"], name="assessment_verdict_idx"),
-            models.Index(fields=["assessed_on"], name="assessment_date_idx"),
+            models.Index(fields=["counts_from"], name="assessment_counts_from_idx"),
             models.Index(fields=["incident", "superseded_on"], name="assessment_current_idx"),
         ]
 
     def __str__(self):
         return f"{self.assessor} on {self.incident.code}, {self.assessed_on}: {self.get_verdict_display()}"
+
+    def save(self, *args, **kwargs):
+        # (bulk writers get it from refresh_superseded(), which every save also runs afterwards)
+        self.counts_from = FROM_THE_START if self.dating == Dating.REVISED else self.assessed_on
+        super().save(*args, **kwargs)
 
     def clean(self):
         errors = count_range_errors(self, COUNT_RANGES)
@@ -206,6 +227,15 @@ class Assessment(models.Model):
             errors["duplicate_of"] = _("An incident cannot duplicate itself.")
         if errors:
             raise ValidationError(errors)
+
+    def date_label(self):
+        """The assessment's date as the pages state it: what the date says (see Dating)."""
+        day = self.assessed_on.isoformat()
+        if self.dating == Dating.REVISED:
+            return _("as revised up to %(date)s; earlier versions not recorded") % {"date": day}
+        if self.dating == Dating.UNDATED:
+            return _("date not stated; on record by %(date)s") % {"date": day}
+        return _("as of %(date)s") % {"date": day}
 
     def range_display(self, name="killed"):
         low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")

@@ -21,19 +21,19 @@ class Belligerent(models.Model):
 
 
 class Assessor(models.Model):
-    """An organisation that assesses casualties: an official one speaks for a belligerent (CJTF-OIR for the
-    coalition); an independent monitor (Airwars) grades the evidence."""
+    """An organisation that assesses casualties: an official one speaks for one or more belligerents (CJTF-OIR
+    for the US-led coalition), and its verdicts count only for incidents attributed to them; an independent
+    monitor (Airwars) grades the evidence."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=AssessorKind.choices)
-    belligerent = models.ForeignKey(
+    speaks_for = models.ManyToManyField(
         Belligerent,
         verbose_name=_("speaks for"),
-        on_delete=models.PROTECT,
-        null=True,
         blank=True,
-        help_text=_("For an official assessor: the belligerent whose reporting it is."),
+        related_name="official_assessors",
+        help_text=_("For an official assessor: the belligerents whose reporting it is."),
     )
     url = models.URLField(_("website"), blank=True)
 

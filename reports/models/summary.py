@@ -334,7 +334,7 @@ def insert_days(incidents):
     assessments = Assessment.objects.filter(incident__in=incidents).order_by()
     sources = [
         incidents.order_by().annotate(incident_key=F("pk"), day_key=F("date_start")),
-        assessments.annotate(incident_key=F("incident_id"), day_key=F("assessed_on")),
+        assessments.annotate(incident_key=F("incident_id"), day_key=F("counts_from")),
         assessments.filter(superseded_on__isnull=False).annotate(
             incident_key=F("incident_id"), day_key=F("superseded_on")
         ),
@@ -367,7 +367,7 @@ def officially_open_on(day, end_of_day=True):
     still_current = Q(superseded_on__isnull=True) | Q(**{f"superseded_on__{superseded}": day})
     return Exists(
         Assessment.objects.filter(
-            Q(**{f"assessed_on__{made}": day}),
+            Q(**{f"counts_from__{made}": day}),
             still_current,
             incident=OuterRef("incident_id"),
             assessor__kind=AssessorKind.OFFICIAL,
@@ -381,7 +381,7 @@ def insert_open_verdict_changes(incidents):
     superseded (the only days an open verdict can start or end), those on which it did; then each opening's
     closing."""
     official = Assessment.objects.filter(incident__in=incidents, assessor__kind=AssessorKind.OFFICIAL)
-    for day in ("assessed_on", "superseded_on"):
+    for day in ("counts_from", "superseded_on"):
         days = official.filter(**{f"{day}__isnull": False}).order_by().annotate(incident_key=F("incident_id"))
         days = days.annotate(day_key=F(day))
         listed = OpenVerdictChange.objects.filter(incident_id=OuterRef("incident_key"), day=OuterRef("day_key"))
@@ -418,7 +418,7 @@ def day_change_rows(in_places, days=None):
     assessments = Assessment.objects.filter(incident__tallied__isnull=False)
     if in_places:
         assessments = assessments.filter(incident_id__in=incidents.values("incident_id"))
-    assessments = assessments.alias(counted_from=Greatest("assessed_on", "incident__date_start"))
+    assessments = assessments.alias(counted_from=Greatest("counts_from", "incident__date_start"))
     counted = assessments.filter(Q(superseded_on__isnull=True) | Q(superseded_on__gt=F("counted_from")))
     ended = assessments.filter(superseded_on__gt=F("counted_from"))
     while_open = assessments.alias(

@@ -66,6 +66,8 @@ class Grading(models.TextChoices):
 
 
 LIKELY_GRADINGS = (Grading.CONFIRMED, Grading.FAIR)  # Airwars' headline "likely" count
+# "Alleged": every grade but Discounted (judged not civilian, or not this belligerent's), which stands apart.
+ALLEGED_GRADINGS = tuple(grade for grade in Grading if grade != Grading.DISCOUNTED)
 
 
 class OfficialVerdict(models.TextChoices):
@@ -81,6 +83,20 @@ class OfficialVerdict(models.TextChoices):
 
 # The verdicts that leave an allegation still awaiting the official assessor's conclusion.
 OPEN_VERDICTS = (OfficialVerdict.NOT_YET_ASSESSED, OfficialVerdict.UNDER_REVIEW, OfficialVerdict.REOPENED)
+# What the assessor itself stated is open: "not yet assessed" says only that nobody has spoken.
+STATED_OPEN_VERDICTS = (OfficialVerdict.UNDER_REVIEW, OfficialVerdict.REOPENED)
+
+
+class Dating(models.TextChoices):
+    """What an assessment's date says, and so from when the figures count it."""
+
+    STATED = "stated", _("The date the assessor stated it")
+    # A monitor's export that keeps only the latest version (Airwars' last_modified): its figures stand for the
+    # incident from the start, since what it said before is not in the data.
+    REVISED = "revised", _("The date of the latest revision; earlier versions not recorded")
+    # A verdict with no statement date: dated when it was first on record (e.g. the export that carried it),
+    # never on the strike's own date.
+    UNDATED = "undated", _("Date not stated: the date it was first on record")
 
 
 class NonCredibleReason(models.TextChoices):

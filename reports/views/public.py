@@ -45,17 +45,23 @@ def common_context(request, incident_filter):
 def dashboard(request):
     incident_filter = IncidentFilter(request.GET)
     figures = tallies.dashboard(incident_filter)
-    chart_series = [("cumulative_official_low", _("Official count"))]
-    if figures["lead_monitor"]:
-        chart_series += [
-            ("cumulative_likely_low", _("%(monitor)s, likely (low)") % {"monitor": figures["lead_monitor"]}),
-            ("cumulative_likely_high", _("%(monitor)s, likely (high)") % {"monitor": figures["lead_monitor"]}),
-        ]
+    compared = figures["comparisons"][0] if figures["comparisons"] else None
+    chart_series = []
+    if compared:
+        names = {"official": compared["assessor"], "monitor": compared["monitor"]}
+        chart_series = [("cumulative_conceded_low", _("%(official)s, conceded") % names)]
+        if compared["monitor"]:
+            chart_series += [
+                ("cumulative_likely_low", _("%(monitor)s, likely (low)") % names),
+                ("cumulative_likely_high", _("%(monitor)s, likely (high)") % names),
+            ]
     context = {
         **common_context(request, incident_filter),
         "figures": figures,
-        "chart": charts.cumulative_chart(figures["by_month"], chart_series),
+        "lead_comparison": compared,
+        "chart": charts.cumulative_chart(figures["by_month"], chart_series) if chart_series else None,
         "lead": figures["monitors"][0] if figures["monitors"] else None,
+        "chips": incident_filter.active(),
         "latest_incidents": incident_filter.qs.order_by("-date_start", "code").with_summary_relations(
             incident_filter.as_of_date
         )[:LATEST],
@@ -109,4 +115,6 @@ def incident_detail(request, code):
 
 
 def methodology(request):
-    return render(request, "public/methodology.html", {"likely": tallies.LIKELY_GRADINGS})
+    compared = tallies.unfiltered()["comparisons"]
+    context = {"likely": tallies.LIKELY_GRADINGS, "example": compared[0] if compared else None}
+    return render(request, "public/methodology.html", context)

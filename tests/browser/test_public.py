@@ -48,24 +48,28 @@ def records():
 
 def test_reader_filters_goes_back_in_time_opens_an_incident_and_downloads(live_server, page, records):
     page.goto(live_server.url + "/")
-    figures = page.locator(".figures")
-    expect(figures).to_contain_text("105 civilians killed")
-    expect(figures).to_contain_text("144–287 likely")
+    headline = page.locator(".comparison")  # CJTF-OIR beside the monitor, over the coalition's incidents
+    expect(headline).to_contain_text("105 civilians killed")
+    expect(headline).to_contain_text("144–287 likely")
     expect(page.get_by_text("DRAFT1")).to_have_count(0)
     assert page.locator(".chart svg polyline").count() == 3
     header_colour = page.locator(".site-header").evaluate("node => getComputedStyle(node).backgroundColor")
     assert header_colour == "rgb(29, 31, 33)"  # the app's own stylesheet is applied
 
+    page.get_by_text("Filter, or go back to a date").click()  # the panel is folded below the headline
     page.get_by_role("combobox", name="Country").select_option("Iraq")
     page.get_by_role("button", name="Apply").click()
     assert "country=Iraq" in page.url  # the link is shareable
-    expect(figures).to_contain_text("141–278 likely")
+    expect(headline).to_contain_text("141–278 likely")
     expect(page.locator("#headline")).to_contain_text("in 1 published incident")
+    expect(page.locator(".chips")).to_contain_text("Country: Iraq")
 
+    page.get_by_text("Filter, or go back to a date").click()
     page.get_by_role("textbox", name="As known on").fill("2017-04-30")
     page.get_by_role("button", name="Apply").click()
-    expect(figures.locator(".official")).to_contain_text("0 civilians killed")
-    expect(figures).to_contain_text("1 reports")  # still under review on that date
+    expect(headline.locator(".official")).to_contain_text("0 civilians killed")
+    stated_open = page.get_by_role("row").filter(has_text="Stated open")
+    expect(stated_open.get_by_role("cell").first).to_have_text("1")  # still under review on that date
     reconciliation = page.get_by_role("row").filter(has_text="2017-04-30")
     expect(reconciliation).to_contain_text("352")
 

@@ -1,0 +1,227 @@
+"""Each official assessor's count beside the lead monitor's count for the same incidents (DOMAIN.md, "Comparing
+like with like"). The methodology page states these rules in words; this module is their only definition.
+
+For each official assessor, over the incidents in view attributed to a belligerent it speaks for, as known on
+the date:
+- its current verdict on each incident puts the incident on one line: *credible* (with the deaths conceded),
+  *stated open* (under review, reopened), *non-credible*, *duplicate*, or *no published verdict* (it has said
+  nothing, or only "not yet assessed");
+- beside each line, the lead monitor's figures for exactly those incidents: *likely* (Confirmed + Fair),
+  *alleged* (every grade but Discounted), *Discounted* apart, and how many it assessed (its coverage);
+- the gap is interval arithmetic: the monitor's likely low minus the official high, its likely high minus the
+  official low, and the ratio likewise. Concessions on incidents the monitor has not assessed are shown apart
+  and left out of the gap, so a missing monitor figure never makes the gap negative.
+No figure here sums two official assessors' counts.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+
+from reports.models import (
+    ALLEGED_GRADINGS,
+    LIKELY_GRADINGS,
+    STATED_OPEN_VERDICTS,
+    Assessment,
+    Assessor,
+    AssessorKind,
+    Dating,
+    Grading,
+    IncidentBelligerent,
+    OfficialVerdict,
+)
+from reports.models.assessments import current_condition
+
+LINES = ("credible", "open", "non_credible", "duplicate", "none")
+RANGE_FIGURES = ("conceded", "likely", "alleged", "discounted")
+
+
+def line_of(verdict):
+    """The headline line an official verdict puts its incident on (None: no current assessment)."""
+    if verdict == OfficialVerdict.CREDIBLE:
+        return "credible"
+    if verdict in STATED_OPEN_VERDICTS:
+        return "open"
+    if verdict in (OfficialVerdict.NON_CREDIBLE, OfficialVerdict.DUPLICATE):
+        return verdict
+    return "none"  # nothing said, or only "not yet assessed": nobody has spoken
+
+
+def official_assessors_in_view(verdict_counts, belligerent=None):
+    """The official assessors to show, the one with the most verdicts in view first. `verdict_counts`:
+    {assessor id: verdicts in view}. Under a belligerent filter, exactly those that speak for it (none: the
+    belligerent publishes no casualty assessments); otherwise those that have published a verdict on some
+    published incident (shown even when none falls in view: their silence is a figure too)."""
+    official = Assessor.objects.filter(kind=AssessorKind.OFFICIAL).prefetch_related("speaks_for")
+    if belligerent is not None:
+        official = official.filter(speaks_for=belligerent)
+    else:
+        verdicts = Assessment.objects.published().filter(assessor=OuterRef("pk"))
+        official = official.filter(Exists(verdicts.exclude(verdict=OfficialVerdict.NOT_YET_ASSESSED)))
+    return sorted(official, key=lambda assessor: (-verdict_counts.get(assessor.pk, 0), assessor.name))
+
+
+def comparisons(incidents, assessors, monitor, as_of=None):
+    """One comparison per official assessor in `assessors`, against the lead `monitor` (an Assessor or None),
+    over `incidents` (the published incidents in view, as known on `as_of`)."""
+    return [comparison(incidents, assessor, monitor, as_of) for assessor in assessors]
+
+
+def comparison(incidents, assessor, monitor, as_of):
+    spoken_for = incidents.filter(
+        Exists(IncidentBelligerent.objects.filter(incident=OuterRef("pk"), belligerent__official_assessors=assessor))
+    )
+    rows = grouped(spoken_for, assessor, monitor, as_of)
+    lines = {name: defaultdict(int) for name in LINES}
+    months = defaultdict(lambda: defaultdict(int))
+    unmonitored = defaultdict(int)
+    for row in rows:
+        figures = row_figures(row)
+        line = lines[line_of(row["official_verdict"])]
+        for name, value in figures.items():
+            line[name] += value
+        if row["official_verdict"] == OfficialVerdict.CREDIBLE and row["monitor_grading"] is None:
+            for name in ("conceded_low", "conceded_high", "conceded_incidents"):
+                unmonitored[name] += figures[name]
+        month = months[row["month"].strftime("%Y-%m")]
+        for name in ("conceded_low", "conceded_high", "likely_low", "likely_high"):
+            month[name] += figures[name]
+    total = defaultdict(int)
+    for line in lines.values():
+        for name, value in line.items():
+            total[name] += value
+    result = {
+        "assessor_id": assessor.pk,
+        "assessor": assessor.name,
+        "slug": assessor.slug,
+        "speaks_for": sorted(belligerent.name for belligerent in assessor.speaks_for.all()),
+        "monitor": monitor.name if monitor else None,
+        "incidents": total["incidents"],
+        "verdicts": total["incidents"] - lines["none"]["incidents"],
+        "lines": {name: plain(line) for name, line in lines.items()},
+        "total": plain(total),
+        "conceded_unmonitored": plain(unmonitored),
+        "by_month": cumulative_months(months),
+    }
+    result["gap"] = gap(result["total"], result["conceded_unmonitored"]) if monitor else None
+    if as_of is not None:
+        result["undated_left_out"] = undated_left_out(spoken_for, assessor, as_of)
+    return result
+
+
+def grouped(spoken_for, assessor, monitor, as_of):
+    """The incidents grouped per the assessor's current verdict, the monitor's current grading and month, with
+    their sums: a few dozen rows, computed by the database in one pass."""
+    relations = {
+        "official": FilteredRelation(
+            "assessments", condition=Q(assessments__assessor=assessor) & current_condition(as_of, "assessments__")
+        )
+    }
+    keys = {"official_verdict": F("official__verdict"), "month": TruncMonth("date_start")}
+    sums = {
+        "incidents": Count("pk"),
+        "conceded_low": Sum(Coalesce("official__killed_min", Value(0))),
+        "conceded_high": Sum(Coalesce("official__killed_max", "official__killed_min", Value(0))),
+        "conceded_unknown": Count("pk", filter=Q(official__killed_min__isnull=True, official__killed_max__isnull=True)),
+    }
+    if monitor is not None:
+        relations["graded"] = FilteredRelation(
+            "assessments", condition=Q(assessments__assessor=monitor) & current_condition(as_of, "assessments__")
+        )
+        keys["monitor_grading"] = F("graded__verdict")
+        sums |= {
+            "monitor_low": Sum(Coalesce("graded__killed_min", Value(0))),
+            "monitor_high": Sum(Coalesce("graded__killed_max", "graded__killed_min", Value(0))),
+            "monitor_unknown": Count(
+                "pk", filter=Q(graded__killed_min__isnull=True, graded__killed_max__isnull=True, graded__isnull=False)
+            ),
+        }
+    rows = spoken_for.order_by().alias(**relations).annotate(**keys).values(*keys).annotate(**sums)
+    return [{"monitor_grading": None, "monitor_low": 0, "monitor_high": 0, "monitor_unknown": 0, **row} for row in rows]
+
+
+def row_figures(row):
+    """What one grouped row adds to its line."""
+    figures = defaultdict(int, incidents=row["incidents"])
+    if row["official_verdict"] == OfficialVerdict.CREDIBLE:
+        figures |= {
+            "conceded_low": row["conceded_low"],
+            "conceded_high": row["conceded_high"],
+            "conceded_incidents": row["incidents"],
+            "conceded_unknown": row["conceded_unknown"],
+        }
+    grading = row["monitor_grading"]
+    if grading is None:
+        return figures
+    figures["monitored"] = row["incidents"]
+    figures["monitor_unknown"] = row["monitor_unknown"]
+    for name, grades in (("likely", LIKELY_GRADINGS), ("alleged", ALLEGED_GRADINGS), ("discounted", DISCOUNTED)):
+        if grading in grades:
+            figures[f"{name}_low"] = row["monitor_low"]
+            figures[f"{name}_high"] = row["monitor_high"]
+            figures[f"{name}_incidents"] = row["incidents"]
+    return figures
+
+
+DISCOUNTED = (Grading.DISCOUNTED,)
+FIGURE_NAMES = [
+    "incidents",
+    "monitored",
+    "monitor_unknown",
+    "conceded_unknown",
+    *[f"{figure}_{end}" for figure in RANGE_FIGURES for end in ("low", "high", "incidents")],
+]
+
+
+def plain(figures):
+    return {name: figures.get(name, 0) for name in FIGURE_NAMES}
+
+
+def gap(total, unmonitored):
+    """The monitor's likely range minus the official concessions on the incidents it assessed, end against
+    opposite end (interval arithmetic), and their ratio. A ratio over an official 0 is undefined (None)."""
+    official_low = total["conceded_low"] - unmonitored["conceded_low"]
+    official_high = total["conceded_high"] - unmonitored["conceded_high"]
+    likely_low, likely_high = total["likely_low"], total["likely_high"]
+    return {
+        "official_low": official_low,
+        "official_high": official_high,
+        "low": likely_low - official_high,
+        "high": likely_high - official_low,
+        "ratio_low": round(likely_low / official_high, 1) if official_high else None,
+        "ratio_high": round(likely_high / official_low, 1) if official_low else None,
+    }
+
+
+def cumulative_months(months):
+    running, series = defaultdict(int), []
+    for month in sorted(months):
+        row = {"month": month}
+        for name, value in months[month].items():
+            running[name] += value
+            row[name] = value
+            row[f"cumulative_{name}"] = running[name]
+        series.append(row)
+    return series
+
+
+def undated_left_out(spoken_for, assessor, as_of):
+    """Verdicts of the assessor on these incidents whose date is unknown and that were first on record after
+    `as_of`: current today, left out of the view as known on that date."""
+    return Assessment.objects.filter(
+        incident__in=spoken_for.values("pk"),
+        assessor=assessor,
+        dating=Dating.UNDATED,
+        superseded_on__isnull=True,
+        counts_from__gt=as_of,
+    ).count()
+
+
+def revised_up_to(incidents, monitor):
+    """For a monitor whose figures in view are revisions (an export without their history): the latest revision
+    date, which an as-of view states beside them; None if it has none."""
+    latest = Assessment.objects.filter(
+        incident__in=incidents.values("pk"), assessor=monitor, dating=Dating.REVISED, superseded_on__isnull=True
+    ).aggregate(latest=Max("assessed_on"))["latest"]
+    return latest.isoformat() if latest else None
