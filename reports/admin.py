@@ -30,6 +30,7 @@ from reports.models import (
     OfficialStatement,
     ReviewState,
     Source,
+    StatementItem,
     StrikeType,
 )
 from reports.models.snapshot import SUMMARY_KEYS, summary_keys_in_use
@@ -379,8 +380,27 @@ class SourceAdmin(IncidentPartAdmin):
     raw_id_fields = ["incident"]
 
 
+class StatementItemInline(admin.TabularInline):
+    """A statement's details: part of it, so editable exactly while the statement is."""
+
+    model = StatementItem
+    extra = 1
+    raw_id_fields = ["incident"]
+    fields = ["role", "description", "incident", "civilians_killed", "strikes", "period_start", "period_end"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+
+
 @admin.register(OfficialStatement)
 class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
+    inlines = [StatementItemInline]
     list_display = [
         "published_on",
         "assessor",
@@ -402,11 +422,7 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
         # An approved statement is public: a new statement corrects it, not an edit. Until then its author or a
         # reviewer may fix it.
         allowed = super().has_change_permission(request, obj)
-        if obj is None or not allowed:
-            return allowed
-        if obj.approved_at is not None:
-            return False
-        return request.user.has_perm("reports.review_incident") or obj.created_by_id == request.user.pk
+        return allowed and (obj is None or obj.editable_by(request.user))
 
     def has_review_permission(self, request):
         return request.user.has_perm("reports.review_incident")

@@ -27,6 +27,8 @@ from reports.models import (
     OfficialVerdict,
     ReviewState,
     Source,
+    StatementItem,
+    StatementItemRole,
     StrikeStatus,
     StrikeType,
 )
@@ -218,11 +220,14 @@ def _demo_sources(incident, rng):
 
 
 def _demo_statements(command):
-    OfficialStatement.objects.create(
+    april = OfficialStatement.objects.create(
         assessor=command,
         published_on=datetime.date(2017, 4, 30),
         title="Fictional monthly civilian casualty report",
+        countries=f"{DEMO_COUNTRY}; Neighbourland (fictional)",
         period_start=datetime.date(2016, 3, 1),
+        period_start_precision=DatePrecision.MONTH,
+        caveats="Does not include a strike still under investigation (fictional).",
         civilians_killed=21,
         reports_received=30,
         reports_credible=8,
@@ -231,6 +236,7 @@ def _demo_statements(command):
         url="https://example.org/demo/statements/2017-04-30",
         approved_at=timezone.now(),
     )
+    _demo_statement_items(april, command)
     OfficialStatement.objects.create(
         assessor=command,
         published_on=datetime.date(2018, 12, 31),
@@ -244,6 +250,42 @@ def _demo_statements(command):
         url="https://example.org/demo/statements/2018-12-31",
         approved_at=timezone.now(),
     )
+
+
+def _demo_statement_items(statement, command):
+    """What the fictional April statement says beside its total, as the real one of 30 April 2017 does."""
+    under_review = (
+        Assessment.objects.filter(assessor=command, verdict=OfficialVerdict.UNDER_REVIEW)
+        .filter(incident__review_state=ReviewState.PUBLISHED, assessed_on__lte=statement.published_on)
+        .order_by("incident__date_start", "pk")
+        .first()
+    )
+    items = [
+        StatementItem(
+            role=StatementItemRole.PERIOD,
+            description="Killed from November 2016 to 9 March 2017 (fictional)",
+            civilians_killed=5,
+            period_start=datetime.date(2016, 11, 1),
+            period_end=datetime.date(2017, 3, 9),
+        ),
+        StatementItem(
+            role=StatementItemRole.NEWLY_DISCLOSED, description="Found by an audit (fictional)", civilians_killed=3
+        ),
+        StatementItem(
+            role=StatementItemRole.NOT_ATTRIBUTABLE, description="Reported earlier (fictional)", civilians_killed=1
+        ),
+    ]
+    if under_review is not None:
+        items.append(
+            StatementItem(
+                role=StatementItemRole.EXCLUDED,
+                description="Under investigation (fictional)",
+                incident=under_review.incident,
+            )
+        )
+    for item in items:
+        item.statement = statement
+        item.save()
 
 
 def create_demo_users():

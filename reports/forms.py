@@ -7,7 +7,15 @@ from django.forms import inlineformset_factory
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import Assessment, Incident, IncidentBelligerent, OfficialStatement, Source
+from reports.models import (
+    Assessment,
+    DatePrecision,
+    Incident,
+    IncidentBelligerent,
+    OfficialStatement,
+    Source,
+    StatementItem,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NUMBER_INPUT = forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"})
@@ -135,7 +143,10 @@ class StatementForm(forms.ModelForm):
             "assessor",
             "published_on",
             "title",
+            "countries",
             "period_start",
+            "period_start_precision",
+            "period_end",
             "civilians_killed",
             "reports_received",
             "reports_credible",
@@ -143,14 +154,47 @@ class StatementForm(forms.ModelForm):
             "reports_under_review",
             "url",
             "quote",
+            "caveats",
             "note",
         ]
         widgets = {
             "published_on": DATE_INPUT,
             "period_start": DATE_INPUT,
+            "period_end": DATE_INPUT,
             "quote": forms.Textarea(attrs={"rows": 3}),
+            "caveats": forms.Textarea(attrs={"rows": 2}),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period_start_precision"].required = False  # a day, unless said otherwise
+
+    def clean_period_start_precision(self):
+        return self.cleaned_data["period_start_precision"] or DatePrecision.DAY
+
+
+class StatementItemForm(forms.ModelForm):
+    # The incident by its code, as analysts and readers know it (a select of every incident would not scale);
+    # a published one, since readers follow the link (and a draft's code must not be confirmed to anyone).
+    incident = forms.ModelChoiceField(
+        queryset=Incident.objects.published(),
+        to_field_name="code",
+        required=False,
+        widget=forms.TextInput,
+        label=_("Incident code in these records"),
+        error_messages={"invalid_choice": _("No published incident has this code.")},
+    )
+
+    class Meta:
+        model = StatementItem
+        fields = ["role", "description", "incident", "civilians_killed", "strikes", "period_start", "period_end"]
+        widgets = {"period_start": DATE_INPUT, "period_end": DATE_INPUT}
+
+
+StatementItemFormSet = inlineformset_factory(
+    OfficialStatement, StatementItem, form=StatementItemForm, extra=2, can_delete=True
+)
 
 
 AttributionFormSet = inlineformset_factory(

@@ -22,29 +22,26 @@ The rules (the methodology page says the same in plain words):
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from reports.figures.comparisons import comparisons, official_assessors_in_view, revised_up_to
+from reports.figures.statements import reconciliation
 from reports.models import (
     ALLEGED_GRADINGS,
     LIKELY_GRADINGS,
-    STATED_OPEN_VERDICTS,
     Assessment,
     Assessor,
     AssessorKind,
     Belligerent,
     Incident,
-    OfficialStatement,
     OfficialVerdict,
     TallyCell,
-    TallyChange,
     TallySnapshot,
 )
-from reports.models.summary import ALL, HIGH, LOW, PLACE, UNKNOWN, is_known_on, known_on
+from reports.models.summary import ALL, HIGH, LOW, PLACE, UNKNOWN, known_on
 
-RECONCILED_STATEMENTS = 5
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
 FIGURES_FORMAT = 3
 # The finest grain of the figures: every breakdown but the belligerents' is a roll-up of these groups.
@@ -318,72 +315,6 @@ def belligerent_breakdown(assessed, counted, sides):
     labels = {group["key"]: group["label"] for group in counted}
     rows = sides.rollup(assessed, counted, lambda group: group["key"], "key", per_belligerent=True)
     return [{**row, "label": labels.get(row["key"]) or row["key"]} for row in rows]
-
-
-def reconciliation(as_of=None, known_rows=()):
-    """The latest official statements beside what this database's records added up to on each one's date:
-    credible deaths of that assessor's incidents, and its incidents still awaiting a verdict. Statements are
-    cumulative and cover everything, so the page's filters do not apply to them, and rows already computed for
-    the same data (`known_rows`, from the unfiltered figures) are reused."""
-    statements = (
-        OfficialStatement.objects.approved().select_related("assessor").order_by("-published_on", "assessor__name")
-    )
-    if as_of:
-        statements = statements.filter(published_on__lte=as_of)
-    known = {row["statement_id"]: row for row in known_rows if "statement_id" in row}
-    statements = list(statements[:RECONCILED_STATEMENTS])
-    computed = records_on_statement_dates([statement for statement in statements if statement.pk not in known])
-    return [known.get(statement.pk) or statement_row(statement, computed[statement.pk]) for statement in statements]
-
-
-def records_on_statement_dates(statements):
-    """{statement id: what its assessor's records added up to on its date}, as the dashboard as of that date
-    counts them: the summary's changes known on any of the dates, summed per period, day and verdict in the
-    database (a few hundred rows), then per statement here."""
-    if not statements:
-        return {}
-    known_on_any_date = Q()
-    for statement in statements:
-        known_on_any_date |= known_on(statement.published_on)
-    changes = TallyChange.objects.filter(
-        known_on_any_date,
-        attributed_to=ALL,
-        counted_under=ALL,
-        assessor_id__in={statement.assessor_id for statement in statements},
-    )
-    changes = list(
-        changes.order_by()
-        .values("period", "changed_on", "assessor_id", "verdict")
-        .annotate(count=Sum("count"), low=Sum("low"), high=Sum("high"))
-    )
-    return {statement.pk: records_of(statement, changes) for statement in statements}
-
-
-def records_of(statement, changes):
-    records = dict.fromkeys(("credible_low", "credible_high", "credible_incidents", "open_incidents"), 0)
-    for change in changes:
-        if change["assessor_id"] != statement.assessor_id or not is_known_on(change, statement.published_on):
-            continue
-        if change["verdict"] == OfficialVerdict.CREDIBLE:
-            records["credible_low"] += change["low"]
-            records["credible_high"] += change["high"]
-            records["credible_incidents"] += change["count"]
-        elif change["verdict"] in STATED_OPEN_VERDICTS:
-            records["open_incidents"] += change["count"]
-    return records
-
-
-def statement_row(statement, records):
-    """One statement beside the records of its assessor as they stood on the statement's date."""
-    return {
-        "statement_id": statement.pk,
-        "assessor": statement.assessor.name,
-        "published_on": statement.published_on.isoformat(),
-        "url": statement.url,
-        "stated_killed": statement.civilians_killed,
-        "stated_under_review": statement.reports_under_review,
-        **records,
-    }
 
 
 # --- Which figures for which view ------------------------------------------------------------------------------

@@ -427,6 +427,8 @@ def test_recording_the_april_2017_statement(client, analyst):
         "civilians_killed": "352",
         "reports_under_review": "42",
         "url": "https://example.org/cjtf-oir-april-2017",
+        "items-TOTAL_FORMS": "0",
+        "items-INITIAL_FORMS": "0",
     }
     response = login(client, analyst).post(reverse("reports:statement_create"), form)
     assert response.status_code == 302

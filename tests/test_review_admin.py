@@ -327,7 +327,9 @@ def test_a_statement_counts_publicly_only_once_another_reviewer_approves_it(clie
     client.post(url, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk, own.pk]})
     statement.refresh_from_db()
     assert statement.approved_by == reviewer
-    assert [row["stated_killed"] for row in tallies.dashboard(IncidentFilter({}))["reconciliation"]] == [99999]
+    assert [row["stated_civilians_killed"] for row in tallies.dashboard(IncidentFilter({}))["reconciliation"]] == [
+        99999
+    ]
     # Once public, it is corrected by a new statement, not edited.
     change = client.get(reverse("admin:reports_officialstatement_change", args=[statement.pk])).content.decode()
     assert 'name="civilians_killed"' not in change

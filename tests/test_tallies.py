@@ -137,7 +137,7 @@ def test_monthly_cumulative_and_breakdowns(war):
 def test_reconciliation_puts_a_statement_beside_the_records_of_its_date(war):
     make_statement(published_on=D(2017, 4, 30), civilians_killed=352, reports_under_review=42)
     (row,) = figures()["reconciliation"]
-    assert (row["stated_killed"], row["stated_under_review"]) == (352, 42)
+    assert (row["stated_civilians_killed"], row["stated_reports_under_review"]) == (352, 42)
     # By 30 April: B credible (4); A still under review (its credible verdict came in May).
     assert (row["credible_low"], row["open_incidents"]) == (4, 1)
     assert figures(as_of="2017-04-29")["reconciliation"] == []  # not yet published

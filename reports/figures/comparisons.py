@@ -68,10 +68,14 @@ def comparisons(incidents, assessors, monitor, as_of=None):
     return [comparison(incidents, assessor, monitor, as_of) for assessor in assessors]
 
 
+def spoken_for_by(incidents, assessor):
+    """The incidents attributed to a belligerent the assessor speaks for."""
+    attributed = IncidentBelligerent.objects.filter(incident=OuterRef("pk"), belligerent__official_assessors=assessor)
+    return incidents.filter(Exists(attributed))
+
+
 def comparison(incidents, assessor, monitor, as_of):
-    spoken_for = incidents.filter(
-        Exists(IncidentBelligerent.objects.filter(incident=OuterRef("pk"), belligerent__official_assessors=assessor))
-    )
+    spoken_for = spoken_for_by(incidents, assessor)
     rows = grouped(spoken_for, assessor, monitor, as_of)
     lines = {name: defaultdict(int) for name in LINES}
     months = defaultdict(lambda: defaultdict(int))

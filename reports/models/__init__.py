@@ -5,7 +5,7 @@ Integrity rules live twice on purpose: as named database constraints (nothing ca
 whatever writes it) and in `clean()` (forms and the admin show the same rule as a readable message).
 """
 
-from reports.models.assessments import COUNT_RANGES, Assessment, OfficialStatement
+from reports.models.assessments import COUNT_RANGES, Assessment, OfficialStatement, StatementItem
 from reports.models.incidents import Incident, IncidentBelligerent, Source
 from reports.models.reference import Assessor, Belligerent, StrikeType
 from reports.models.review import (
@@ -31,6 +31,7 @@ from reports.models.vocabulary import (
     NonCredibleReason,
     OfficialVerdict,
     ReviewState,
+    StatementItemRole,
     StrikeStatus,
     validate_not_future,
 )
@@ -62,6 +63,8 @@ __all__ = [
     "ReviewState",
     "RevisionState",
     "Source",
+    "StatementItem",
+    "StatementItemRole",
     "StrikeStatus",
     "StrikeType",
     "TallySnapshot",

@@ -6,7 +6,8 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -14,12 +15,15 @@ from simple_history.models import HistoricalRecords
 from reports.models.reference import Assessor
 from reports.models.review import InvalidTransition
 from reports.models.vocabulary import (
+    PERIOD_PRECISIONS,
     AssessorKind,
+    DatePrecision,
     Dating,
     Grading,
     NonCredibleReason,
     OfficialVerdict,
     ReviewState,
+    StatementItemRole,
     attributed_user,
     validate_not_future,
 )
@@ -259,8 +263,9 @@ class StatementQuerySet(models.QuerySet):
 
 class OfficialStatement(models.Model):
     """A cumulative figure an official assessor published on a date, e.g. CJTF-OIR on 30 April 2017:
-    352 civilians killed since August 2014, 42 reports still under review. A record in its own right,
-    to reconcile against the sum of per-incident assessments."""
+    352 civilians killed in Iraq and Syria since August 2014, 42 reports still under review. A record in its own
+    right, with its scope (countries, period), its caveats and its details (`items`), to reconcile against
+    the per-incident assessments within that scope."""
 
     assessor = models.ForeignKey(
         Assessor,
@@ -271,7 +276,23 @@ class OfficialStatement(models.Model):
     )
     published_on = models.DateField(_("published on"), validators=[validate_not_future])
     title = models.CharField(_("title"), max_length=255, blank=True)
+    countries = models.CharField(
+        _("countries covered"),
+        max_length=255,
+        blank=True,
+        help_text=_("As incidents name them, separated by semicolons (“Iraq; Syria”). Empty: not stated."),
+    )
     period_start = models.DateField(_("counting since"), null=True, blank=True)
+    period_start_precision = models.CharField(
+        _("counting since: precision"),
+        max_length=10,
+        choices=PERIOD_PRECISIONS,
+        default=DatePrecision.DAY,
+        help_text=_("“August 2014” is the first day of the month, with the precision Month."),
+    )
+    period_end = models.DateField(
+        _("counting to"), null=True, blank=True, help_text=_("Empty: to the day it was published.")
+    )
     civilians_killed = count_field(_("civilians killed to date"))
     reports_received = count_field(_("reports received"))
     reports_credible = count_field(_("reports assessed credible"))
@@ -279,6 +300,9 @@ class OfficialStatement(models.Model):
     reports_under_review = count_field(_("reports still under review"))
     url = models.URLField(_("link"), max_length=1000, blank=True)
     quote = models.TextField(_("statement's words"), blank=True)
+    caveats = models.TextField(
+        _("caveats"), blank=True, help_text=_("What the statement says it leaves out or qualifies, shown to readers.")
+    )
     note = models.TextField(_("note"), blank=True)
 
     created_by = models.ForeignKey(
@@ -295,15 +319,68 @@ class OfficialStatement(models.Model):
     class Meta:
         ordering = ["-published_on"]
         constraints = [
-            models.UniqueConstraint(fields=["assessor", "published_on"], name="statement_one_per_day"),
+            # Several statements on one day, when their scope or period differs (a period left open counts
+            # from the start, and to the day of publication).
+            models.UniqueConstraint(
+                F("assessor"),
+                F("published_on"),
+                F("countries"),
+                Coalesce(F("period_start"), Value(FROM_THE_START)),
+                Coalesce(F("period_end"), F("published_on")),
+                name="statement_one_per_scope",
+                violation_error_message=_(
+                    "This assessor already has a statement of that day with the same countries and period."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(period_start__isnull=True) | Q(period_start__lte=F("published_on")),
                 name="statement_period_before_publication",
             ),
+            models.CheckConstraint(
+                condition=Q(period_end__isnull=True) | Q(period_end__lte=F("published_on")),
+                name="statement_period_end_by_publication",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="statement_period_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start_precision__in=[value for value, _label in PERIOD_PRECISIONS]),
+                name="statement_period_precision_valid",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.assessor}, {self.published_on}"
+        return f"{self.assessor}, {self.published_on}" + (f" ({self.countries})" if self.countries else "")
+
+    @property
+    def country_list(self):
+        return [name.strip() for name in self.countries.split(";") if name.strip()]
+
+    @property
+    def counted_from(self):
+        """The first day the statement counts (its period's start, to the precision given), or None."""
+        start = self.period_start
+        if start is None:
+            return None
+        if self.period_start_precision == DatePrecision.YEAR:
+            return start.replace(month=1, day=1)
+        if self.period_start_precision == DatePrecision.MONTH:
+            return start.replace(day=1)
+        return start
+
+    @property
+    def counted_to(self):
+        return self.period_end or self.published_on
+
+    def editable_by(self, user):
+        """An approved statement is public: a new statement corrects it, not an edit. Until then its author or a
+        reviewer may fix it (and its details)."""
+        if self.approved_at is not None:
+            return False
+        return user.has_perm("reports.review_incident") or self.created_by_id == user.pk
 
     def approve(self, by):
         """Make the statement public. Reviewers only, and never their own entry (the four-eyes rule); the
@@ -319,10 +396,64 @@ class OfficialStatement(models.Model):
         self.save(update_fields=["approved_by", "approved_at"])
 
     def clean(self):
+        # One spelling of the countries, whatever was typed: sorted, each once, "; " between.
+        self.countries = "; ".join(sorted({name for name in self.country_list}, key=str.lower))
         errors = {}
         if self.assessor_id and not self.assessor.is_official:
             errors["assessor"] = _("Statements are published by official assessors only.")
         if self.period_start and self.published_on and self.period_start > self.published_on:
             errors["period_start"] = _("The counting period starts after the statement was published.")
+        if self.period_end and self.published_on and self.period_end > self.published_on:
+            errors["period_end"] = _("The counting period ends after the statement was published.")
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = _("The counting period ends before it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class StatementItem(models.Model):
+    """One detail a statement gives beside its cumulative figure: the deaths of a period, strikes it counts, an
+    incident it excludes pending investigation, deaths newly disclosed or found not attributable. It may name an
+    incident of these records, or describe one they do not hold."""
+
+    statement = models.ForeignKey(OfficialStatement, on_delete=models.CASCADE, related_name="items")
+    role = models.CharField(_("what it says"), max_length=20, choices=StatementItemRole.choices)
+    description = models.CharField(_("in its words"), max_length=255, blank=True)
+    incident = models.ForeignKey(
+        "reports.Incident",
+        verbose_name=_("incident in these records"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    civilians_killed = count_field(_("civilians killed"))
+    strikes = count_field(_("strikes"))
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["statement", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=StatementItemRole.values), name="statement_item_role_valid"),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="statement_item_period_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.description or self.incident or ''}"
+
+    def clean(self):
+        errors = {}
+        if not (self.description or self.incident_id):
+            errors["description"] = _("Say what it is: its words, or an incident of these records.")
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = _("The period ends before it starts.")
         if errors:
             raise ValidationError(errors)

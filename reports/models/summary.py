@@ -197,16 +197,6 @@ def known_ranges(day):
     ]
 
 
-def is_known_on(change, day):
-    """Whether a change row ({"period", "changed_on"}) counts as known on `day`, as known_on() selects them."""
-    return any(
-        change["period"] == period
-        and first <= change["changed_on"]
-        and (change["changed_on"] < end if up_to == "lt" else change["changed_on"] <= end)
-        for period, first, end, up_to in known_ranges(day)
-    )
-
-
 # --- Keeping it up to date ------------------------------------------------------------------------------------
 
 

@@ -99,6 +99,26 @@ class Dating(models.TextChoices):
     UNDATED = "undated", _("Date not stated: the date it was first on record")
 
 
+class StatementItemRole(models.TextChoices):
+    """What a detail of an official statement says, beside its cumulative figure (DOMAIN.md: the 30 April 2017
+    statement's 45 killed from November to March, 26 in three strikes near Mosul, 80 newly disclosed, 2 not
+    attributable, the west Mosul strike excluded pending investigation)."""
+
+    PERIOD = "period", _("Killed in a period")
+    INCLUDED = "included", _("Strikes or incidents it counts")
+    EXCLUDED = "excluded", _("Excluded, pending investigation")
+    NEWLY_DISCLOSED = "newly_disclosed", _("Newly disclosed (not announced before)")
+    NOT_ATTRIBUTABLE = "not_attributable", _("Found not attributable, removed")
+
+
+# How precisely a statement's "counting since" is given ("August 2014", or a day).
+PERIOD_PRECISIONS = [
+    (DatePrecision.DAY.value, DatePrecision.DAY.label),
+    (DatePrecision.MONTH.value, DatePrecision.MONTH.label),
+    (DatePrecision.YEAR.value, DatePrecision.YEAR.label),
+]
+
+
 class NonCredibleReason(models.TextChoices):
     INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("Insufficient evidence")
     NO_STRIKE = "no_strike", _("No strike in that place and time")

@@ -4,6 +4,8 @@ from django import template
 from django.http import QueryDict
 from django.utils.formats import number_format
 
+from reports.figures.comparisons import LINES
+
 register = template.Library()
 
 
@@ -29,3 +31,10 @@ def with_query(query, **changes):
             params[name] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def in_order(lines):
+    """A comparison's lines ({name: figures}) in the order the page reads them, whatever order they were
+    stored in (PostgreSQL's JSON sorts keys its own way)."""
+    return [(name, lines[name]) for name in LINES if name in lines]

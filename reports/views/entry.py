@@ -7,12 +7,13 @@ lets the forms validate, and leaves every rule to the models.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reports.forms import AssessmentForm, IncidentEntry, StatementForm
+from reports.forms import AssessmentForm, IncidentEntry, StatementForm, StatementItemFormSet
 from reports.history import change_log, changes_since
 from reports.models import (
     EditConflict,
@@ -222,15 +223,29 @@ def propose_new_assessment(request, incident, form):
 @login_required
 @permission_required("reports.add_officialstatement", raise_exception=True)
 def statement_create(request):
-    form = StatementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        statement = form.save(commit=False)
-        statement.created_by = request.user
-        statement.save()
+    data = request.POST or None
+    if data is not None and request.POST.get("add_row") == "items":  # the no-JavaScript "add a row" button
+        data = request.POST.copy()
+        data["items-TOTAL_FORMS"] = str(int(data.get("items-TOTAL_FORMS") or 0) + 1)
+    form = StatementForm(data)
+    # (a post without the details' rows at all, from a client other than the form, records none)
+    items_posted = data is not None and "items-TOTAL_FORMS" in data
+    items = StatementItemFormSet(data if items_posted else None, prefix="items")
+    if data is not None and "add_row" in data:
+        return render(request, "work/statement_form.html", {"form": form, "items": items, "show_errors": False})
+    if request.method == "POST" and form.is_valid() and (not items_posted or items.is_valid()):
+        with transaction.atomic():
+            statement = form.save(commit=False)
+            statement.created_by = request.user
+            statement._history_user = request.user
+            statement.save()
+            if items_posted:
+                items.instance = statement
+                items.save()
         messages.success(
             request,
             _("Recorded the statement of %(date)s. It appears on public pages once a reviewer approves it.")
             % {"date": statement.published_on},
         )
         return redirect("reports:my_work")
-    return render(request, "work/statement_form.html", {"form": form})
+    return render(request, "work/statement_form.html", {"form": form, "items": items})

@@ -68,9 +68,9 @@ def test_reader_filters_goes_back_in_time_opens_an_incident_and_downloads(live_s
     page.get_by_role("textbox", name="As known on").fill("2017-04-30")
     page.get_by_role("button", name="Apply").click()
     expect(headline.locator(".official")).to_contain_text("0 civilians killed")
-    stated_open = page.get_by_role("row").filter(has_text="Stated open")
+    stated_open = headline.get_by_role("row").filter(has_text="Stated open")
     expect(stated_open.get_by_role("cell").first).to_have_text("1")  # still under review on that date
-    reconciliation = page.get_by_role("row").filter(has_text="2017-04-30")
+    reconciliation = page.locator(".statement").filter(has_text="2017-04-30")
     expect(reconciliation).to_contain_text("352")
 
     page.get_by_role("link", name="See the 1 incident behind these numbers").click()

@@ -1,0 +1,129 @@
+"""Official statements against the records, within each statement's scope (DOMAIN.md, "Statements have a
+scope"). The methodology page states these rules in words; this module is their only definition.
+
+A statement covers some countries over a period (from its "counting since", to the precision given, to its end
+or its publication). Its records are the published incidents in that scope attributed to the belligerents its
+assessor speaks for, as known on the statement's date, each on the line of the assessor's verdict then
+(`reports.figures.comparisons`): credible by that date, stated open, non-credible, duplicate, no verdict; and
+apart, verdicts credible now whose date is unknown (they may or may not have been known then). Incidents the
+statement names as excluded are shown as excluded, on no line. Where the records hold only some of the
+statement's countries, the page says which: the comparison is of that part only.
+"""
+
+from django.db.models import Count, Sum, Value
+from django.db.models.functions import Coalesce
+
+from reports.figures.comparisons import comparison, spoken_for_by
+from reports.models import Assessment, Dating, Incident, OfficialStatement, OfficialVerdict, StatementItemRole
+
+RECONCILED_STATEMENTS = 5
+STATED = ["civilians_killed", "reports_received", "reports_credible", "reports_non_credible", "reports_under_review"]
+
+
+def reconciliation(as_of=None, known_rows=()):
+    """The latest approved statements (published by `as_of`), each beside its records. Statements have their
+    own scope, so the page's filters do not apply to them, and rows already computed for the same data
+    (`known_rows`, from the unfiltered figures) are reused."""
+    statements = (
+        OfficialStatement.objects.approved()
+        .select_related("assessor")
+        .prefetch_related("assessor__speaks_for", "items__incident")
+        .order_by("-published_on", "assessor__name", "pk")
+    )
+    if as_of:
+        statements = statements.filter(published_on__lte=as_of)
+    known = {row["statement_id"]: row for row in known_rows if "statement_id" in row}
+    return [known.get(statement.pk) or reconciled(statement) for statement in statements[:RECONCILED_STATEMENTS]]
+
+
+def in_scope(statement):
+    """The published incidents of the statement's countries and period."""
+    incidents = Incident.objects.published().filter(date_start__lte=statement.counted_to)
+    if statement.counted_from:
+        incidents = incidents.filter(date_start__gte=statement.counted_from)
+    if statement.country_list:
+        incidents = incidents.filter(country__in=statement.country_list)
+    return incidents
+
+
+def reconciled(statement):
+    items = list(statement.items.all())
+    excluded = [item.incident for item in items if item.role == StatementItemRole.EXCLUDED and item.incident]
+    counted = in_scope(statement).exclude(pk__in=[incident.pk for incident in excluded])
+    records = comparison(counted, statement.assessor, None, statement.published_on)
+    lines = records["lines"]
+    credible = lines["credible"]
+    undated = undated_credible(spoken_for_by(counted, statement.assessor), statement)
+    row = {
+        "statement_id": statement.pk,
+        "assessor": statement.assessor.name,
+        "speaks_for": records["speaks_for"],
+        "published_on": statement.published_on.isoformat(),
+        "title": statement.title,
+        "url": statement.url,
+        "quote": statement.quote,
+        "caveats": statement.caveats,
+        **scope(statement),
+        **{f"stated_{name}": getattr(statement, name) for name in STATED},
+        "items": [item_row(item) for item in items],
+        "incidents": records["incidents"],
+        "credible_low": credible["conceded_low"],
+        "credible_high": credible["conceded_high"],
+        "credible_incidents": credible["incidents"],
+        "credible_undated_low": undated["low"],
+        "credible_undated_high": undated["high"],
+        "credible_undated_incidents": undated["incidents"],
+        "open_incidents": lines["open"]["incidents"],
+        "non_credible_incidents": lines["non_credible"]["incidents"] + lines["duplicate"]["incidents"],
+        "no_verdict_incidents": lines["none"]["incidents"],
+        "excluded": sorted(incident.code for incident in excluded),
+    }
+    if statement.civilians_killed is not None:
+        row["difference_low"] = statement.civilians_killed - row["credible_high"]
+        row["difference_high"] = statement.civilians_killed - row["credible_low"]
+    return row
+
+
+def scope(statement):
+    """The statement's countries, which of them these records hold, and its period."""
+    countries = statement.country_list
+    held = set(Incident.objects.published().filter(country__in=countries).values_list("country", flat=True))
+    return {
+        "countries": countries,
+        "countries_held": [country for country in countries if country in held],
+        "countries_not_held": [country for country in countries if country not in held],
+        "counted_from": statement.counted_from.isoformat() if statement.counted_from else None,
+        "counted_from_precision": statement.period_start_precision,
+        "counted_to": statement.counted_to.isoformat(),
+    }
+
+
+def undated_credible(spoken_for, statement):
+    """Credible verdicts of the statement's assessor on these incidents whose date is unknown and that were
+    first on record after the statement: credible now, perhaps or perhaps not by the statement's date."""
+    verdicts = Assessment.objects.filter(
+        incident__in=spoken_for.values("pk"),
+        assessor=statement.assessor,
+        verdict=OfficialVerdict.CREDIBLE,
+        dating=Dating.UNDATED,
+        superseded_on__isnull=True,
+        counts_from__gt=statement.published_on,
+    )
+    return verdicts.aggregate(
+        incidents=Count("pk"),
+        low=Coalesce(Sum(Coalesce("killed_min", Value(0))), Value(0)),
+        high=Coalesce(Sum(Coalesce("killed_max", "killed_min", Value(0))), Value(0)),
+    )
+
+
+def item_row(item):
+    return {
+        "role": item.role,
+        "role_label": str(item.get_role_display()),
+        "description": item.description,
+        "incident": item.incident.code if item.incident else None,
+        "civilians_killed": item.civilians_killed,
+        "strikes": item.strikes,
+        "period_start": item.period_start.isoformat() if item.period_start else None,
+        "period_end": item.period_end.isoformat() if item.period_end else None,
+    }
