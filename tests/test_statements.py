@@ -56,12 +56,22 @@ def april_statement(**fields):
     return make_statement(**{**values, **fields})
 
 
-def test_the_records_within_the_statements_scope_line_by_line(syria):
-    statement = april_statement()
+@pytest.mark.parametrize(
+    "period",
+    [
+        # "since August 2014": from its first day (G, 30 July, is out); summed from the summary's history
+        {"period_start": D(2014, 8, 20), "period_start_precision": DatePrecision.MONTH},
+        # a period the summary does not key (from a day mid-month): aggregated from the records
+        {"period_start": D(2014, 8, 2), "period_start_precision": DatePrecision.DAY},
+    ],
+)
+def test_the_records_within_the_statements_scope_line_by_line(syria, period):
+    statement = april_statement(**period)
     StatementItem.objects.create(statement=statement, role=StatementItemRole.EXCLUDED, incident=syria["C"])
+    served_by_summary = statements.lines_from_summary(statement, [syria["C"]]) is not None
+    assert served_by_summary == (period["period_start_precision"] == DatePrecision.MONTH)
     row = statements.reconciled(statement)
     assert (row["countries_held"], row["countries_not_held"]) == (["Syria"], ["Iraq"])
-    assert row["counted_from"] == "2014-08-01"  # August 2014: from its first day (G, 30 July, is out)
     assert row["incidents"] == 4  # A B D E; C excluded by the statement, F later, G earlier, H not coalition
     assert (row["credible_incidents"], row["credible_low"], row["credible_high"]) == (1, 3, 3)  # A
     assert (row["credible_undated_incidents"], row["credible_undated_low"], row["credible_undated_high"]) == (1, 2, 4)

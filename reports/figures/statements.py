@@ -13,8 +13,17 @@ statement's countries, the page says which: the comparison is of that part only.
 from django.db.models import Count, Sum, Value
 from django.db.models.functions import Coalesce
 
-from reports.figures.comparisons import comparison, spoken_for_by
-from reports.models import Assessment, Dating, Incident, OfficialStatement, OfficialVerdict, StatementItemRole
+from reports.figures.comparisons import LINES, comparison, line_of, spoken_for_by
+from reports.models import (
+    Assessment,
+    Dating,
+    Incident,
+    OfficialStatement,
+    OfficialVerdict,
+    StatementItemRole,
+    TallyChange,
+)
+from reports.models.summary import ALL, known_on
 
 RECONCILED_STATEMENTS = 5
 STATED = ["civilians_killed", "reports_received", "reports_credible", "reports_non_credible", "reports_under_review"]
@@ -50,14 +59,15 @@ def reconciled(statement):
     items = list(statement.items.all())
     excluded = [item.incident for item in items if item.role == StatementItemRole.EXCLUDED and item.incident]
     counted = in_scope(statement).exclude(pk__in=[incident.pk for incident in excluded])
-    records = comparison(counted, statement.assessor, None, statement.published_on)
-    lines = records["lines"]
+    lines = lines_from_summary(statement, excluded)
+    if lines is None:
+        lines = comparison(counted, statement.assessor, None, statement.published_on)["lines"]
     credible = lines["credible"]
     undated = undated_credible(spoken_for_by(counted, statement.assessor), statement)
     row = {
         "statement_id": statement.pk,
         "assessor": statement.assessor.name,
-        "speaks_for": records["speaks_for"],
+        "speaks_for": sorted(belligerent.name for belligerent in statement.assessor.speaks_for.all()),
         "published_on": statement.published_on.isoformat(),
         "title": statement.title,
         "url": statement.url,
@@ -66,7 +76,7 @@ def reconciled(statement):
         **scope(statement),
         **{f"stated_{name}": getattr(statement, name) for name in STATED},
         "items": [item_row(item) for item in items],
-        "incidents": records["incidents"],
+        "incidents": sum(line["incidents"] for line in lines.values()),
         "credible_low": credible["conceded_low"],
         "credible_high": credible["conceded_high"],
         "credible_incidents": credible["incidents"],
@@ -82,6 +92,47 @@ def reconciled(statement):
         row["difference_low"] = statement.civilians_killed - row["credible_high"]
         row["difference_high"] = statement.civilians_killed - row["credible_low"]
     return row
+
+
+def lines_from_summary(statement, excluded):
+    """The records' lines summed from the summary's history as known on the statement's date (a few hundred
+    rows, where the records are millions), when its scope is one the summary keys: its assessor speaks for one
+    belligerent, and its period starts on the first of a month (or is not given) and ends on its publication
+    date. Incidents the statement excludes are then taken out, from the records (they are a handful). None
+    when the summary cannot serve the scope: the caller aggregates the records."""
+    speaks_for = list(statement.assessor.speaks_for.all())
+    start = statement.counted_from
+    if len(speaks_for) != 1 or (start and start.day != 1) or statement.counted_to != statement.published_on:
+        return None
+    changes = TallyChange.objects.filter(
+        known_on(statement.published_on), attributed_to=speaks_for[0].slug, counted_under=ALL
+    )
+    if statement.country_list:
+        changes = changes.filter(country__in=statement.country_list)
+    if start:
+        changes = changes.filter(month__gte=start)
+    sums = (
+        changes.order_by()
+        .values("assessor_id", "verdict")
+        .annotate(count=Sum("count"), low=Sum("low"), high=Sum("high"))
+    )
+    lines = {name: {"incidents": 0, "conceded_low": 0, "conceded_high": 0} for name in LINES}
+    for row in sums:
+        if row["assessor_id"] is None:
+            lines["none"]["incidents"] += row["count"]  # every incident, less those with a verdict (below)
+        elif row["assessor_id"] == statement.assessor.pk and line_of(row["verdict"]) != "none":
+            line = lines[line_of(row["verdict"])]
+            line["incidents"] += row["count"]
+            line["conceded_low"] += row["low"] if row["verdict"] == OfficialVerdict.CREDIBLE else 0
+            line["conceded_high"] += row["high"] if row["verdict"] == OfficialVerdict.CREDIBLE else 0
+            lines["none"]["incidents"] -= row["count"]
+    if excluded:
+        scoped = in_scope(statement).filter(pk__in=[incident.pk for incident in excluded])
+        taken_out = comparison(scoped, statement.assessor, None, statement.published_on)["lines"]
+        for name, line in lines.items():
+            for figure in line:
+                line[figure] -= taken_out[name][figure]
+    return lines
 
 
 def scope(statement):

@@ -16,7 +16,7 @@ from reports.models.review import (
     RevisionState,
 )
 from reports.models.snapshot import TallySnapshot, data_changed, records_written
-from reports.models.summary import OpenVerdictChange, TalliedDay, TalliedIncident, TallyCell, TallyChange
+from reports.models.summary import TalliedDay, TalliedIncident, TallyCell, TallyChange
 from reports.models.vocabulary import (
     ALLEGED_GRADINGS,
     LIKELY_GRADINGS,
@@ -68,7 +68,6 @@ __all__ = [
     "StrikeStatus",
     "StrikeType",
     "TallySnapshot",
-    "OpenVerdictChange",
     "TalliedDay",
     "TalliedIncident",
     "TallyCell",

@@ -21,7 +21,7 @@ from reports.models.vocabulary import ReviewState
 
 # Raised whenever what the summary's cells hold changes: the next `migrate` rebuilds them (as it does the first
 # time, for the records that existed before the summary did).
-SUMMARY_FORMAT = 2
+SUMMARY_FORMAT = 3
 
 
 class TallySnapshot(models.Model):

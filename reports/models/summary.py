@@ -3,16 +3,19 @@ belligerent, assessor and verdict, and kept up to date as records change. The da
 thousand rows where the live aggregation reads millions (`reports.tallies` uses it for the views it can serve,
 and `tests/test_summary.py` proves after random changes that it equals the live aggregation).
 
-- `TalliedIncident`: where each published incident is counted (its month and place, and whether an official
-  verdict on it is still open). It also tells where an incident *was* counted before it changed.
+- `TalliedIncident`: where each published incident is counted (its month and place). It also tells where an
+  incident *was* counted before it changed.
 - `TallyCell`: the sums. Each row is one month and place, one belligerent pairing (see `attributed_to` and
-  `counted_under`), one assessor and verdict, and whether the incidents' official verdict is still open.
+  `counted_under`), one assessor and verdict.
 - `TallyChange`: the cells' history, for the figures as known on a past date (`as_of`): what changed in the
   cells on each day, and the same summed per month and per year. The cells as known on a date are the sum of
   the years before its year, the months of its year before its month, and the days of its month up to it:
-  tens of thousands of rows at a million incidents, whatever the date. `OpenVerdictChange` lists the days an
-  official verdict on an incident opened or closed, which move its assessments between "still under review"
-  and not; `TalliedDay` the days an incident's changes can fall on, the only ones recounted when it changes.
+  tens of thousands of rows at a million incidents, whatever the date. `TalliedDay` lists the days an
+  incident's changes can fall on, the only ones recounted when it changes.
+
+The headline's comparisons (each official assessor beside the monitor over the same incidents,
+`reports.figures.comparisons`) cross one assessor's verdict with another's grading per incident, which these
+cells do not hold: they are aggregated from the records.
 
 Refreshing some incidents recomputes, from the live records, the history of the month-and-places they were
 and are counted in (on the days their changes fell and fall on), and those places' cells as the sum of all
@@ -27,24 +30,20 @@ from django.db import connection, models
 from django.db.models import (
     BigIntegerField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least, TruncMonth, TruncYear
+from django.db.models.functions import Cast, Coalesce, Greatest, TruncMonth, TruncYear
 
 from reports.iterables import batched
 from reports.models.assessments import Assessment
 from reports.models.incidents import Incident
 from reports.models.reference import Assessor
-from reports.models.vocabulary import OPEN_VERDICTS, AssessorKind
 
 ALL = "*"  # a belligerent key meaning "whatever the belligerent" (slugs never contain it)
 PLACE = ("month", "country", "governorate")
@@ -61,7 +60,6 @@ class TalliedIncident(models.Model):
     month = models.DateField()
     country = models.CharField(max_length=100)
     governorate = models.CharField(max_length=100, blank=True)
-    officially_open = models.BooleanField()
 
     class Meta:
         indexes = [models.Index(fields=PLACE, name="tallied_place_idx")]
@@ -81,7 +79,6 @@ class TallyCell(models.Model):
     governorate = models.CharField(max_length=100, blank=True)
     attributed_to = models.CharField(max_length=50)
     counted_under = models.CharField(max_length=50, blank=True)
-    officially_open = models.BooleanField()
     assessor = models.ForeignKey(
         Assessor, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -99,26 +96,6 @@ class TallyCell(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.country} {self.governorate} {self.attributed_to}/{self.counted_under}"
-
-
-class OpenVerdictChange(models.Model):
-    """A day on which the incident came to have, or stopped having, an official verdict still open (not yet
-    assessed, under review, reopened): `officially_open` is whether it has one at the end of that day."""
-
-    incident = models.ForeignKey(
-        Incident, on_delete=models.DO_NOTHING, db_constraint=False, related_name="open_verdict_changes"
-    )
-    day = models.DateField()
-    officially_open = models.BooleanField()
-    # An opening's next closing (null: still open): the period in which the incident's assessments count as
-    # still under official review.
-    closed_on = models.DateField(null=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["incident", "day"], name="open_verdict_change_idx")]
-
-    def __str__(self):
-        return f"incident {self.incident_id} on {self.day}: {'open' if self.officially_open else 'closed'}"
 
 
 class TalliedDay(models.Model):
@@ -154,7 +131,6 @@ class TallyChange(models.Model):
     governorate = models.CharField(max_length=100, blank=True)
     attributed_to = models.CharField(max_length=50)
     counted_under = models.CharField(max_length=50, blank=True)
-    officially_open = models.BooleanField()
     # No index of its own: read by date ranges, never by assessor (the planner was tempted, and lost).
     assessor = models.ForeignKey(
         Assessor, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
@@ -233,18 +209,17 @@ def rebuild(readers_locked_out=False):
             cursor.execute("SET LOCAL work_mem = '1GB'")
             if bulk:
                 cursor.execute("SET LOCAL hash_mem_multiplier = 4")
-    emptied = (TalliedIncident, OpenVerdictChange, TalliedDay, TallyCell, TallyChange)
+    emptied = (TalliedIncident, TalliedDay, TallyCell, TallyChange)
     if bulk:
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(model._meta.db_table for model in emptied)}")
     else:
-        for model in emptied[:3]:  # (recount_where empties the other two)
+        for model in emptied[:2]:  # (recount_where empties the other two)
             model.objects.all().delete()
     published = Incident.objects.published()
     insert_select(TalliedIncident, tallied_rows(published))
-    insert_open_verdict_changes(published)
     insert_days(published)
-    analyze(TalliedIncident, OpenVerdictChange, TalliedDay)
+    analyze(TalliedIncident, TalliedDay)
     with indexes_built_after(TallyChange) if bulk else contextlib.nullcontext():
         recount_where(Q())
     analyze(TallyCell, TallyChange)
@@ -274,16 +249,15 @@ def indexes_built_after(model):
 
 
 def retally(incident_ids):
-    """Replace the incidents' TalliedIncident, OpenVerdictChange and TalliedDay rows; the places they were and
+    """Replace the incidents' TalliedIncident and TalliedDay rows; the places they were and
     are in, and the days their changes fell and fall on."""
     tallied = TalliedIncident.objects.filter(incident_id__in=incident_ids)
     days = TalliedDay.objects.filter(incident_id__in=incident_ids)
     places, old_days = set(tallied.values_list(*PLACE)), set(days.values_list("day", flat=True))
-    for rows in (tallied, days, OpenVerdictChange.objects.filter(incident_id__in=incident_ids)):
+    for rows in (tallied, days):
         rows.delete()
     published = Incident.objects.published().filter(pk__in=incident_ids)
     insert_select(TalliedIncident, tallied_rows(published))
-    insert_open_verdict_changes(published)
     insert_days(published)
     return places | set(tallied.values_list(*PLACE)), old_days | set(days.values_list("day", flat=True))
 
@@ -309,8 +283,8 @@ def recount_where(in_places, days=None):
             | Q(period=Period.YEAR, changed_on__in=years)
         )
     history.delete()
-    for rows, moves in day_change_rows(in_places, days):
-        insert_netted(TallyChange, *rows, mirrored=moves)
+    for rows in day_change_rows(in_places, days):
+        insert_netted(TallyChange, *rows)
     if not in_places:  # the rollups read millions of day rows
         analyze(TallyChange)
     insert_netted(TallyChange, rolled_up(in_places, Period.DAY, Period.MONTH, months))
@@ -334,61 +308,13 @@ def insert_days(incidents):
 
 
 def tallied_rows(incidents):
-    open_verdict = Assessment.objects.filter(
-        incident=OuterRef("pk"),
-        superseded_on__isnull=True,
-        assessor__kind=AssessorKind.OFFICIAL,
-        verdict__in=OPEN_VERDICTS,
-    )
     keys = {
         "incident_key": F("pk"),
         "month_key": TruncMonth("date_start"),
         "country_key": F("country"),
         "governorate_key": F("governorate"),
-        "officially_open_key": Exists(open_verdict),
     }
     return incidents.order_by().annotate(**keys).values(*keys)
-
-
-def officially_open_on(day, end_of_day=True):
-    """Whether the incident (OuterRef) has an official verdict still open at the end of `day` (an OuterRef
-    date), or, with end_of_day=False, at the end of the day before."""
-    made, superseded = ("lte", "gt") if end_of_day else ("lt", "gte")
-    still_current = Q(superseded_on__isnull=True) | Q(**{f"superseded_on__{superseded}": day})
-    return Exists(
-        Assessment.objects.filter(
-            Q(**{f"counts_from__{made}": day}),
-            still_current,
-            incident=OuterRef("incident_id"),
-            assessor__kind=AssessorKind.OFFICIAL,
-            verdict__in=OPEN_VERDICTS,
-        )
-    )
-
-
-def insert_open_verdict_changes(incidents):
-    """OpenVerdictChange rows for `incidents`: of the days their official assessments were made or
-    superseded (the only days an open verdict can start or end), those on which it did; then each opening's
-    closing."""
-    official = Assessment.objects.filter(incident__in=incidents, assessor__kind=AssessorKind.OFFICIAL)
-    for day in ("counts_from", "superseded_on"):
-        days = official.filter(**{f"{day}__isnull": False}).order_by().annotate(incident_key=F("incident_id"))
-        days = days.annotate(day_key=F(day))
-        listed = OpenVerdictChange.objects.filter(incident_id=OuterRef("incident_key"), day=OuterRef("day_key"))
-        days = days.filter(~Exists(listed)).annotate(
-            officially_open_key=officially_open_on(OuterRef("day_key")),
-            closed_on_key=Cast(Value(None), models.DateField()),
-        )
-        insert_select(
-            OpenVerdictChange, days.values("incident_key", "day_key", "officially_open_key", "closed_on_key").distinct()
-        )
-    unchanged = Q(officially_open=True, was_open=True) | Q(officially_open=False, was_open=False)
-    listed = OpenVerdictChange.objects.filter(incident__in=incidents)
-    listed.alias(was_open=officially_open_on(OuterRef("day"), end_of_day=False)).filter(unchanged).delete()
-    closings = OpenVerdictChange.objects.filter(
-        incident=OuterRef("incident_id"), officially_open=False, day__gt=OuterRef("day")
-    )
-    listed.filter(officially_open=True).update(closed_on=Subquery(closings.order_by("day").values("day")[:1]))
 
 
 ASSESSMENT_SUMS = {"count": Count("pk"), "low": Sum(LOW), "high": Sum(HIGH), "unknown": Count("pk", filter=UNKNOWN)}
@@ -397,9 +323,8 @@ ASSESSMENT_SUMS = {"count": Count("pk"), "low": Sum(LOW), "high": Sum(HIGH), "un
 def day_change_rows(in_places, days=None):
     """For each way of keying the belligerents, the querysets (with TallyChange's columns) whose rows, summed
     per key, are the day changes in `in_places` (on `days`; None: every day): an incident counts from its
-    date; an assessment from the day it was made (or its incident's date, if later) until the day it was
-    superseded; and while its incident has an official verdict open, in the cells that tell so. Yields
-    (changes, moves): the moves into those cells and back, each to be mirrored out of the other cells."""
+    date; an assessment from the day it counts (or its incident's date, if later) until the day it was
+    superseded."""
 
     def on_days(changes, day):
         return changes if days is None else changes.filter(**{f"{day}__in": days})
@@ -411,16 +336,6 @@ def day_change_rows(in_places, days=None):
     assessments = assessments.alias(counted_from=Greatest("counts_from", "incident__date_start"))
     counted = assessments.filter(Q(superseded_on__isnull=True) | Q(superseded_on__gt=F("counted_from")))
     ended = assessments.filter(superseded_on__gt=F("counted_from"))
-    while_open = assessments.alias(
-        opened_on=F("incident__open_verdict_changes__day"),
-        closed_on=F("incident__open_verdict_changes__closed_on"),
-        is_opening=F("incident__open_verdict_changes__officially_open"),
-    ).filter(is_opening=True)
-    while_open = while_open.alias(
-        moved_on=Greatest("counted_from", "opened_on"),
-        moved_back_on=Least(Coalesce("superseded_on", Value(FOREVER)), Coalesce("closed_on", Value(FOREVER))),
-    ).filter(moved_on__lt=F("moved_back_on"))
-    moved_back = while_open.filter(moved_back_on__lt=FOREVER)
     for attributed in (False, True):
         for split in (False, True):
             keyed = functools.partial(
@@ -429,7 +344,6 @@ def day_change_rows(in_places, days=None):
                 attributed=attributed,
                 split=split,
                 sums=ASSESSMENT_SUMS,
-                officially_open=Value(False),
             )
             rows = [
                 keyed(
@@ -442,15 +356,7 @@ def day_change_rows(in_places, days=None):
                 keyed(on_days(counted, "counted_from"), changed_on=F("counted_from")),
                 keyed(on_days(ended, "superseded_on"), changed_on=F("superseded_on"), sign=-1),
             ]
-            moves = []
-            if not split:  # only these cells tell open verdicts apart
-                for changes, day, sign in ((while_open, "moved_on", 1), (moved_back, "moved_back_on", -1)):
-                    changes = on_days(changes, day)
-                    moves.append(keyed(changes, changed_on=F(day), officially_open=Value(True), sign=sign))
-            yield rows, moves
-
-
-FOREVER = datetime.date.max  # what an assessment never superseded, or a verdict never closed, lasts until
+            yield rows
 
 
 def rolled_up(in_places, period, into, within=None):
@@ -466,7 +372,7 @@ def summed_changes(changes, period_keys, within=None):
     """`changes` summed per cell key, and per `period_keys` (none: the cells' own rows), keeping those periods
     that start on `within` (None: all)."""
     keys = dict(period_keys)
-    keys |= {f"{name}_key": F(name) for name in (*PLACE, "attributed_to", "counted_under", "officially_open")}
+    keys |= {f"{name}_key": F(name) for name in (*PLACE, "attributed_to", "counted_under")}
     keys |= {"assessor_key": F("assessor_id"), "verdict_key": F("verdict")}
     changes = changes.order_by().annotate(**keys)
     if within is not None:
@@ -475,12 +381,9 @@ def summed_changes(changes, period_keys, within=None):
     return changes.values(*keys).annotate(**{f"{name}_sum": Sum(Cast(name, IntegerField())) for name in MEASURES})
 
 
-def grouped(queryset, place, attributed, split, sums, changed_on, officially_open, per_assessor=True, sign=1):
+def grouped(queryset, place, attributed, split, sums, changed_on, per_assessor=True, sign=1):
     """`queryset` (of TalliedIncident or Assessment, reaching the incident's place through `place`) grouped
-    into day changes on the day `changed_on` gives, with their measures multiplied by `sign`. Whether the
-    official verdict is open (`officially_open`) matters only to assessments counted once per incident (the
-    lead monitor's deaths still awaiting a verdict); elsewhere it is left False, which keeps the cells fewer."""
-    keep_open = per_assessor and not split
+    into day changes on the day `changed_on` gives, with their measures multiplied by `sign`."""
     keys = {
         "period_key": Value(Period.DAY.value),
         "changed_on_key": changed_on,
@@ -489,7 +392,6 @@ def grouped(queryset, place, attributed, split, sums, changed_on, officially_ope
         "governorate_key": F(f"{place}governorate"),
         "attributed_to_key": F("incident__belligerents__slug") if attributed else Value(ALL),
         "counted_under_key": Coalesce(F("counted__belligerent__slug"), Value("")) if split else Value(ALL),
-        "officially_open_key": officially_open if keep_open else Value(False),
         "assessor_key": F("assessor_id") if per_assessor else Cast(Value(None), BigIntegerField()),
         "verdict_key": F("verdict") if per_assessor else Value(""),
     }
@@ -518,34 +420,22 @@ def insert_select(model, queryset):
         cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {sql}", params)  # noqa: S608  # nosec B608
 
 
-def insert_netted(model, *querysets, mirrored=()):
+def insert_netted(model, *querysets):
     """INSERT INTO the model's table the querysets' rows summed per key (every column but the MEASURES),
     leaving out the keys whose measures all sum to zero. Rows are written in the order of the index that
-    reads them (READ_ORDER), so that a date's rows lie together on disk and a read touches few pages.
-
-    Each `mirrored` queryset counts twice from one scan: as it is, and with `officially_open` negated and its
-    measures negated (what moves into the open cells leaves the others)."""
-    all_querysets = (*querysets, *mirrored)
-    columns = insert_columns(model, *all_querysets)
+    reads them (READ_ORDER), so that a date's rows lie together on disk and a read touches few pages."""
+    columns = insert_columns(model, *querysets)
     quote = connection.ops.quote_name
-    names = list(all_querysets[0].query.annotation_select)
+    names = list(querysets[0].query.annotation_select)
     is_measure = {name: name.rsplit("_", 1)[0] in MEASURES for name in names}
     keys = ", ".join(quote(name) for name in names if not is_measure[name])
     # Summed as 32-bit integers: PostgreSQL adds those up in a 64-bit integer, and 64-bit ones in an
     # arbitrary-precision number, several times slower (an overflow would fail, never wrap).
     sums = [f"SUM(CAST({quote(f'{name}_sum')} AS INTEGER))" for name in MEASURES]
     # (a key every queryset sets to a constant is left out: sorting on it would only slow the sort down)
-    constant = {name for name in names if all(isinstance(qs.query.annotations[name], Value) for qs in all_querysets)}
+    constant = {name for name in names if all(isinstance(qs.query.annotations[name], Value) for qs in querysets)}
     order = ", ".join(quote(f"{name}_key") for name in READ_ORDER if f"{name}_key" in set(names) - constant)
     selects = [queryset.query.sql_with_params() for queryset in querysets]
-    # Each moved row joined with (TRUE, 1), itself, and with (FALSE, -1): the other cell, measures negated.
-    flipped = {name: f"{quote(name)} * mirror.column2" for name in names if is_measure[name]}
-    flipped["officially_open_key"] = f"({quote('officially_open_key')} = mirror.column1)"
-    columns_mirrored = ", ".join(flipped.get(name, quote(name)) for name in names)
-    for queryset in mirrored:
-        sql, params = queryset.query.sql_with_params()
-        both = f"SELECT {columns_mirrored} FROM ({sql}) moved CROSS JOIN (VALUES (TRUE, 1), (FALSE, -1)) mirror"  # noqa: S608  # nosec B608
-        selects.append((both, params))
     union = " UNION ALL ".join(sql for sql, _params in selects)
     params = [param for _sql, query_params in selects for param in query_params]
     sql = (
