@@ -192,8 +192,16 @@ class StatementItemForm(forms.ModelForm):
         widgets = {"period_start": DATE_INPUT, "period_end": DATE_INPUT}
 
 
+MAX_ITEMS = 50  # a statement's details; more is not a statement but an attack on the form
 StatementItemFormSet = inlineformset_factory(
-    OfficialStatement, StatementItem, form=StatementItemForm, extra=2, can_delete=True
+    OfficialStatement,
+    StatementItem,
+    form=StatementItemForm,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_ITEMS,
+    absolute_max=MAX_ITEMS,
+    validate_max=True,
 )
 
 

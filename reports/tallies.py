@@ -79,11 +79,12 @@ def compute(source, incidents, as_of=None, belligerent=None, known_reconciliatio
     if as_of is not None:
         for monitor in monitors:
             monitor["revised_up_to"] = revised_up_to(incidents, monitor["assessor_id"])
-    assessors = official_assessors_in_view(official_verdicts(assessed, official_ids), belligerent)
+    speaking = official_assessors_in_view(official_verdicts(assessed, official_ids))
+    assessors = [assessor for assessor in speaking if belligerent is None or speaks_for(assessor, belligerent)]
     compared = comparisons(incidents, assessors, lead, as_of)
     sides = Sides(
-        official_id=compared[0]["assessor_id"] if compared else None,
-        speakers=speakers(assessors),
+        official=compared[0] if compared else None,
+        speakers=speakers(speaking),
         monitor_ids=[monitor["assessor_id"] for monitor in monitors],
     )
     # Once per month and place, then rolled up from those (a few hundred rows, where the groups are thousands).
@@ -101,8 +102,8 @@ def compute(source, incidents, as_of=None, belligerent=None, known_reconciliatio
         "lead_monitor": lead.name if lead else None,
         "by_month": compared[0]["by_month"] if compared else [],
         "breakdowns": {
-            **{name: sides.shaped(regroup(by_place, key, "key")) for name, key in ROLLUPS.items()},
-            "belligerent": sides.shaped(belligerent_breakdown(*source.by_belligerent(), sides), per_belligerent=True),
+            **{name: sides.shaped(regroup(by_place, key, "key"), name) for name, key in ROLLUPS.items()},
+            "belligerent": sides.shaped(belligerent_breakdown(*source.by_belligerent(), sides), "belligerent"),
         },
         "reconciliation": reconciliation(as_of, known_reconciliation),
     }
@@ -117,6 +118,10 @@ def official_verdicts(assessed, official_ids):
     return counts
 
 
+def speaks_for(assessor, belligerent):
+    return any(spoken.pk == belligerent.pk for spoken in assessor.speaks_for.all())
+
+
 def speakers(assessors):
     """{belligerent slug: the assessor that speaks for it}; of several, the first of `assessors` (the one with
     the most verdicts in view)."""
@@ -124,9 +129,6 @@ def speakers(assessors):
     for assessor in assessors:
         for belligerent in assessor.speaks_for.all():
             spoken.setdefault(belligerent.slug, assessor.pk)
-    for slug, pk in Assessor.objects.filter(kind=AssessorKind.OFFICIAL).values_list("speaks_for__slug", "pk"):
-        if slug:
-            spoken.setdefault(slug, pk)
     return spoken
 
 
@@ -202,12 +204,14 @@ def grouped_incidents(incidents, annotations, fields=()):
 
 
 class Sides:
-    """Which grouped rows count for which figure in the breakdowns: the official concessions (credible
-    verdicts) of `official_id`, the headline's assessor, or per belligerent of the assessor in `speakers`
-    ({belligerent slug: assessor id}); and each monitor's own figures (`monitor_ids`, the lead first)."""
+    """Which grouped rows count for which figure in the breakdowns: each monitor's own figures (`monitor_ids`,
+    the lead first), and in the breakdown by belligerent the concessions (credible verdicts) of the assessor
+    that speaks for each (`speakers`: {belligerent slug: assessor id}). The other breakdowns' official column
+    is the headline's comparison's, per place (`official`: its `conceded_by`), which counts only the incidents
+    of the belligerents its assessor speaks for."""
 
-    def __init__(self, official_id, speakers, monitor_ids):
-        self.official_id, self.speakers, self.monitor_ids = official_id, speakers, monitor_ids
+    def __init__(self, official, speakers, monitor_ids):
+        self.official, self.speakers, self.monitor_ids = official, speakers, monitor_ids
 
     def figures_of(self, row, belligerent=None):
         """The figures a grouped assessment row adds to. Under a `belligerent` (its breakdown's row), the
@@ -219,9 +223,8 @@ class Sides:
                 yield f"m{assessor}_likely"
             if row["verdict"] in ALLEGED_GRADINGS:
                 yield f"m{assessor}_alleged"
-        elif row["verdict"] == OfficialVerdict.CREDIBLE:
-            speaker = self.official_id if belligerent is None else self.speakers.get(belligerent)
-            if assessor == speaker:
+        elif belligerent is not None and row["verdict"] == OfficialVerdict.CREDIBLE:
+            if assessor == self.speakers.get(belligerent):
                 yield "official"
 
     def rollup(self, assessed, counted, key, key_name, per_belligerent=False):
@@ -236,7 +239,7 @@ class Sides:
                 add_range(row, figure, group)
         return [{key_name: name or "", "label": name or "", **rows[name]} for name in sorted(rows, key=str)]
 
-    def shaped(self, rows, per_belligerent=False):
+    def shaped(self, rows, dimension):
         """Rows as the page reads them: each monitor's figures in a list (None where it assessed none of the
         row's incidents), and whether the row has an official figure at all (per belligerent: whether an
         official assessor speaks for it)."""
@@ -247,9 +250,16 @@ class Sides:
                 figures = {name: row.get(f"m{pk}_{name}", 0) for name in MONITOR_RANGES}
                 monitors.append(figures if figures["assessed_incidents"] else None)
             plain = {name: value for name, value in row.items() if not name.startswith("m")}
-            official = {name: row.get(name, 0) for name in ("official_low", "official_high", "official_incidents")}
-            has_official = row["key"] in self.speakers if per_belligerent else self.official_id is not None
-            shaped.append({**plain, **official, "monitors": monitors, "has_official": has_official})
+            if dimension == "belligerent":
+                official = [row.get(f"official_{end}", 0) for end in ("low", "high", "incidents")]
+                has_official = row["key"] in self.speakers
+            else:
+                official = self.official["conceded_by"][dimension].get(row["key"], [0, 0, 0]) if self.official else []
+                has_official = self.official is not None
+            ends = dict(
+                zip(("official_low", "official_high", "official_incidents"), official or [0, 0, 0], strict=True)
+            )
+            shaped.append({**plain, **ends, "monitors": monitors, "has_official": has_official})
         return shaped
 
 

@@ -168,3 +168,43 @@ def test_the_headline_reads_the_same_from_the_snapshot_and_from_the_records(war)
     assert unfiltered == live
     everything = figures(min_killed=0)["comparisons"][0]  # read from the records
     assert {k: v for k, v in everything.items() if k != "undated_left_out"} == unfiltered
+
+
+def test_a_monitors_newer_revision_stays_current_beside_an_older_dated_assessment(war):
+    """An analyst's dated Airwars figure of 2018, then the export's revision of 2025: today the revision counts;
+    as known in 2019, the 2018 figure (the revision is dated 2025, and is not the first: it counts from then)."""
+    incident = make_incident(code="W", date_start=D(2017, 6, 1))
+    make_assessment(incident, monitor_assessor(), verdict="fair", killed_min=1, killed_max=1, assessed_on=D(2018, 1, 1))
+    revised(incident, monitor_assessor(), "confirmed", 9, 9, on=D(2025, 1, 1))
+    current = incident.assessments.current().get(assessor=monitor_assessor())
+    assert (current.verdict, current.killed_min) == ("confirmed", 9)
+    assert incident.assessments.current(D(2019, 1, 1)).get(assessor=monitor_assessor()).killed_min == 1
+
+
+def test_the_breakdowns_official_column_counts_only_the_assessors_belligerents(war):
+    """A CJTF-OIR verdict on an incident attributed to Russia alone is not the coalition's concession."""
+    stray = make_incident(belligerents=(RUSSIA,), code="X", date_start=D(2017, 3, 20))
+    make_assessment(stray, official_assessor(), verdict="credible", killed_min=100, killed_max=100)
+    cjtf = figures()["comparisons"][0]
+    years = {row["key"]: row for row in figures()["breakdowns"]["year"]}
+    assert span(years["2017"], "official") == span(cjtf["total"], "conceded") == (22, 24)
+
+
+def test_an_official_verdict_cannot_be_a_revision_without_history(war):
+    from django.core.exceptions import ValidationError
+
+    verdict = war["cjtf"].assessment_set.model(
+        incident=make_incident(), assessor=war["cjtf"], verdict="credible", assessed_on=D(2017, 1, 1), dating="revised"
+    )
+    with pytest.raises(ValidationError, match="Only a monitor's figures"):
+        verdict.full_clean()
+
+
+def test_who_speaks_for_whom_changing_makes_the_figures_stale(war):
+    from reports.models import TallySnapshot
+
+    figures()
+    assert TallySnapshot.get().is_fresh
+    war["ministry"].speaks_for.add(Belligerent.objects.get(slug=TURKEY))
+    assert not TallySnapshot.get().is_fresh
+    assert "Turkish military" in figures()["comparisons"][1]["speaks_for"]

@@ -14,7 +14,7 @@ from reports.filters import IncidentFilter
 from reports.importing import airwars
 from reports.importing.report import ImportReport
 from reports.importing.writer import Options, run_import
-from reports.models import Assessment, Incident, OfficialVerdict, ReviewState, Source
+from reports.models import Assessment, Assessor, Incident, OfficialVerdict, ReviewState, Source
 from tests.factories import make_statement
 from tests.shared_data import shared_data
 
@@ -197,6 +197,8 @@ def test_dashboard_figures_equal_the_files_totals(importer):
     assert Source.objects.count() == report.counts["sources"]["created"]
     assert Assessment.objects.count() == report.counts["assessments"]["created"]
     assert not Assessment.objects.filter(verdict=OfficialVerdict.NOT_YET_ASSESSED).exists()  # placeholders
+    assert not Assessor.objects.filter(speaks_for__slug="unknown").exists()  # nobody speaks for "unknown"
+    assert tallies.dashboard(IncidentFilter({"belligerent": "unknown"}))["comparisons"] == []
     for code in Incident.objects.values_list("code", flat=True):  # each one an address (combined codes joined)
         Incident._meta.get_field("code").run_validators(code)
     # Each governorate under one name, whichever of Airwars' spellings the row used.

@@ -204,3 +204,30 @@ def test_the_admin_records_a_statement_with_its_details(client, reviewer, syria)
     statement = OfficialStatement.objects.get()
     assert statement.created_by == reviewer
     assert statement.items.get().incident == syria["C"]
+
+
+def test_a_statement_names_only_published_incidents_to_readers(syria, reviewer, client):
+    from django.core.exceptions import ValidationError
+
+    draft = make_incident(code="SECRET-DRAFT", review_state="draft")
+    item = StatementItem(statement=april_statement(), role=StatementItemRole.EXCLUDED, incident=draft)
+    with pytest.raises(ValidationError, match="published incident"):
+        item.full_clean()  # the admin's inline and the form refuse it
+    # A published incident named, then retracted: no longer named to readers.
+    item.incident = syria["C"]
+    item.save()
+    syria["C"].review_state = "retracted"
+    syria["C"].save()
+    row = statements.reconciled(OfficialStatement.objects.get())
+    assert row["excluded"] == [] and row["items"][0]["incident"] is None
+    assert 'href="/incidents/C/"' not in client.get("/").content.decode()
+
+
+def test_the_add_a_row_button_takes_any_count_without_an_error(client, analyst, syria):
+    client.force_login(analyst)
+    for total in ("abc", "99999999999999999999", "-3"):
+        form = {**statement_form(), "items-TOTAL_FORMS": total, "add_row": "items"}
+        response = client.post(reverse("reports:statement_create"), form)
+        assert response.status_code == 200, total
+        assert response.content.decode().count('name="items-') < 60 * 12  # at most 50 rows are drawn
+    assert not OfficialStatement.objects.exists()

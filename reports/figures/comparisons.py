@@ -34,6 +34,11 @@ from reports.models import (
 from reports.models.assessments import current_condition
 
 LINES = ("credible", "open", "non_credible", "duplicate", "none")
+PLACE_KEYS = {
+    "year": lambda row: str(row["month"].year),
+    "country": lambda row: row["place_country"],
+    "governorate": lambda row: row["place_governorate"],
+}
 RANGE_FIGURES = ("conceded", "likely", "alleged", "discounted")
 
 
@@ -48,17 +53,14 @@ def line_of(verdict):
     return "none"  # nothing said, or only "not yet assessed": nobody has spoken
 
 
-def official_assessors_in_view(verdict_counts, belligerent=None):
+def official_assessors_in_view(verdict_counts):
     """The official assessors to show, the one with the most verdicts in view first. `verdict_counts`:
-    {assessor id: verdicts in view}. Under a belligerent filter, exactly those that speak for it (none: the
-    belligerent publishes no casualty assessments); otherwise those that have published a verdict on some
-    published incident (shown even when none falls in view: their silence is a figure too)."""
+    {assessor id: verdicts in view}. Those that have published a verdict on some published incident, shown
+    even when none falls in view (their silence is a figure too). A belligerent none of them speaks for
+    publishes no casualty assessments."""
+    verdicts = Assessment.objects.published().filter(assessor=OuterRef("pk"))
     official = Assessor.objects.filter(kind=AssessorKind.OFFICIAL).prefetch_related("speaks_for")
-    if belligerent is not None:
-        official = official.filter(speaks_for=belligerent)
-    else:
-        verdicts = Assessment.objects.published().filter(assessor=OuterRef("pk"))
-        official = official.filter(Exists(verdicts.exclude(verdict=OfficialVerdict.NOT_YET_ASSESSED)))
+    official = official.filter(Exists(verdicts.exclude(verdict=OfficialVerdict.NOT_YET_ASSESSED)))
     return sorted(official, key=lambda assessor: (-verdict_counts.get(assessor.pk, 0), assessor.name))
 
 
@@ -69,8 +71,11 @@ def comparisons(incidents, assessors, monitor, as_of=None):
 
 
 def spoken_for_by(incidents, assessor):
-    """The incidents attributed to a belligerent the assessor speaks for."""
-    attributed = IncidentBelligerent.objects.filter(incident=OuterRef("pk"), belligerent__official_assessors=assessor)
+    """The incidents attributed to a belligerent the assessor speaks for. (The belligerents' ids are written
+    into the query: PostgreSQL then estimates the attributions from its statistics and plans hash joins, where
+    through the speaks-for table it guessed a few thousand rows of half a million and looped.)"""
+    belligerent_ids = [belligerent.pk for belligerent in assessor.speaks_for.all()]
+    attributed = IncidentBelligerent.objects.filter(incident=OuterRef("pk"), belligerent_id__in=belligerent_ids)
     return incidents.filter(Exists(attributed))
 
 
@@ -79,6 +84,7 @@ def comparison(incidents, assessor, monitor, as_of):
     rows = grouped(spoken_for, assessor, monitor, as_of)
     lines = {name: defaultdict(int) for name in LINES}
     months = defaultdict(lambda: defaultdict(int))
+    conceded_by = {dimension: defaultdict(lambda: [0, 0, 0]) for dimension in PLACE_KEYS}
     unmonitored = defaultdict(int)
     for row in rows:
         figures = row_figures(row)
@@ -91,6 +97,11 @@ def comparison(incidents, assessor, monitor, as_of):
         month = months[row["month"].strftime("%Y-%m")]
         for name in ("conceded_low", "conceded_high", "likely_low", "likely_high"):
             month[name] += figures[name]
+        for dimension, key in PLACE_KEYS.items():
+            conceded = conceded_by[dimension][key(row)]
+            conceded[0] += figures["conceded_low"]
+            conceded[1] += figures["conceded_high"]
+            conceded[2] += figures["conceded_incidents"]
     total = defaultdict(int)
     for line in lines.values():
         for name, value in line.items():
@@ -107,6 +118,8 @@ def comparison(incidents, assessor, monitor, as_of):
         "total": plain(total),
         "conceded_unmonitored": plain(unmonitored),
         "by_month": cumulative_months(months),
+        # The concessions per year, country and governorate, for the breakdowns: [low, high, incidents].
+        "conceded_by": {dimension: dict(keyed) for dimension, keyed in conceded_by.items()},
     }
     result["gap"] = gap(result["total"], result["conceded_unmonitored"]) if monitor else None
     if as_of is not None:
@@ -122,7 +135,12 @@ def grouped(spoken_for, assessor, monitor, as_of):
             "assessments", condition=Q(assessments__assessor=assessor) & current_condition(as_of, "assessments__")
         )
     }
-    keys = {"official_verdict": F("official__verdict"), "month": TruncMonth("date_start")}
+    keys = {
+        "official_verdict": F("official__verdict"),
+        "month": TruncMonth("date_start"),
+        "place_country": F("country"),
+        "place_governorate": F("governorate"),
+    }
     sums = {
         "incidents": Count("pk"),
         "conceded_low": Sum(Coalesce("official__killed_min", Value(0))),

@@ -4,8 +4,9 @@ scope"). The methodology page states these rules in words; this module is their 
 A statement covers some countries over a period (from its "counting since", to the precision given, to its end
 or its publication). Its records are the published incidents in that scope attributed to the belligerents its
 assessor speaks for, as known on the statement's date, each on the line of the assessor's verdict then
-(`reports.figures.comparisons`): credible by that date, stated open, non-credible, duplicate, no verdict; and
-apart, verdicts credible now whose date is unknown (they may or may not have been known then). Incidents the
+(`reports.figures.comparisons`): credible by that date, stated open, non-credible, duplicate, no verdict; and,
+of those, the incidents with a verdict credible now whose date is unknown (they may or may not have been
+known then: counted on the line of what was known, and said apart). Incidents the
 statement names as excluded are shown as excluded, on no line. Where the records hold only some of the
 statement's countries, the page says which: the comparison is of that part only.
 """
@@ -20,6 +21,7 @@ from reports.models import (
     Incident,
     OfficialStatement,
     OfficialVerdict,
+    ReviewState,
     StatementItemRole,
     TallyChange,
 )
@@ -57,6 +59,9 @@ def in_scope(statement):
 
 def reconciled(statement):
     items = list(statement.items.all())
+    for item in items:  # an incident readers cannot see (retracted since it was named) is not named to them
+        if item.incident is not None and item.incident.review_state != ReviewState.PUBLISHED:
+            item.incident = None
     excluded = [item.incident for item in items if item.role == StatementItemRole.EXCLUDED and item.incident]
     counted = in_scope(statement).exclude(pk__in=[incident.pk for incident in excluded])
     lines = lines_from_summary(statement, excluded)

@@ -216,11 +216,13 @@ class AirwarsReader:
 
     def distinct_code(self, record, codes):
         """Airwars gives two records one code now and then (TS631, TS633: distinct airwars_ids, places and
-        gradings); its own addresses tell them apart with a suffix ("…-2/"), and so does this."""
+        gradings); its own addresses tell them apart with a suffix ("…-2023-2/"), and so does this, taking the
+        suffix from the address (the order of the rows may change between exports) or else counting."""
         code = record.fields["code"]
         seen = codes.setdefault(code, [])
         if seen and record.key not in seen:
-            distinct = f"{code}-{len(seen) + 1}"
+            suffix = re.search(r"\d{4}-(\d{1,2})/?$", record.fields.get("external_url", ""))
+            distinct = f"{code}-{suffix.group(1) if suffix else len(seen) + 1}"
             reason = f"code {code} is also row {codes[code + ':row']}'s (another airwars_id): stored as {distinct}"
             self.report.problem(record.file, record.row, record.label, reason, skipped=False)
             record.fields["code"] = distinct
@@ -358,8 +360,10 @@ class AirwarsReader:
         self.report.rows_read += len(rows)
 
     def report_if_moved(self, row, part, label):
-        """Say so when a verdict counts for its statement's publisher rather than the belligerent of its row."""
-        if part.fields["assessor_id"] == self.official_assessor(BELLIGERENT_CODES[row["belligerent"]]).pk:
+        """Say so when a verdict counts for its statement's publisher, which does not speak for the belligerent
+        of its row."""
+        slug = BELLIGERENT_CODES[row["belligerent"]]
+        if Assessor.objects.filter(pk=part.fields["assessor_id"], speaks_for__slug=slug).exists():
             return
         publisher = self.assessor_name(part)
         reason = f"{publisher}'s statement, filed under {row['belligerent']!r}: counted as {publisher}'s verdict"
@@ -390,9 +394,8 @@ class AirwarsReader:
 
     def official_assessment(self, name, number, row, record, label):
         warn = lambda reason: self.report.problem(name, number, label, reason, skipped=False)  # noqa: E731
-        slug = BELLIGERENT_CODES[row["belligerent"]]
-        assessor = self.official_assessor(slug)
-        assessor = self.publisher(row) or assessor
+        # The assessor whose site published the statement, else the belligerent's own (created only then).
+        assessor = self.publisher(row) or self.official_assessor(BELLIGERENT_CODES[row["belligerent"]])
         verdict = row["belligerent_assessment"]
         reasons = reason_codes(row.get("reason_non_credible", ""))
         stated_on = self.date(row.get("first_statement_date", "")) or self.date(row["last_statement_date"])

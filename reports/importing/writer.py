@@ -37,7 +37,7 @@ from reports.models import (
     StrikeType,
     records_written,
 )
-from reports.models.assessments import count_range_errors
+from reports.models.assessments import REVISED_IS_A_MONITORS, count_range_errors
 from reports.models.incidents import EDITABLE_STATES
 from reports.models.snapshot import figures_recounted_once
 
@@ -168,6 +168,8 @@ def check_assessment(part, assessor, report, label):
         return refuse(report, part, label, f"{assessor}: assessment date {fields['assessed_on']} is in the future")
     if fields.setdefault("dating", Dating.STATED) not in Dating.values:
         return refuse(report, part, label, f"{assessor}: unknown value {fields['dating']!r} for dating")
+    if assessor.is_official and fields["dating"] == Dating.REVISED:
+        return refuse(report, part, label, f"{assessor}: {REVISED_IS_A_MONITORS}")
     allowed = OfficialVerdict if assessor.is_official else Grading
     if fields.get("verdict") not in allowed.values:
         return refuse(report, part, label, f"{assessor}: unknown value {fields.get('verdict')!r} for the verdict")

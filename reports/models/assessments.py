@@ -57,6 +57,8 @@ def count_range_errors(obj, ranges):
     return errors
 
 
+# An official verdict counts from when it was stated, or (undated) first on record: never from before it.
+REVISED_IS_A_MONITORS = _("Only a monitor's figures can be a revision without history; a verdict is stated or undated.")
 # Where a revised assessment counts from: before any incident, so that it stands for the whole of its incident.
 FROM_THE_START = datetime.date(1, 1, 1)
 
@@ -78,8 +80,7 @@ class AssessmentQuerySet(models.QuerySet):
     def current(self, as_of=None):
         """The latest assessment of each incident by each assessor, as known on `as_of` (default: today).
 
-        "Latest" is by `counts_from` (its date, see Dating), then by entry order for two made the same day.
-        Each assessment knows
+        "Latest" is by `assessed_on`, then by entry order for two made the same day. Each assessment knows
         when the next one by the same assessor on the same incident superseded it (`superseded_on`), so this
         is a plain indexed condition rather than a subquery per row: what lets tallies over a million
         incidents run in one pass.
@@ -89,7 +90,11 @@ class AssessmentQuerySet(models.QuerySet):
     def refresh_superseded(self, incident_ids=None):
         """Recompute `counts_from` and `superseded_on` for the assessments of `incident_ids` (default: all), in
         one statement. Saving or deleting one assessment does this for its incident; bulk writers (imports, the
-        synthetic data generator) call it once for what they wrote."""
+        synthetic data generator) call it once for what they wrote.
+
+        An assessment counts from its date, except an assessor's first on the incident when it is a revision
+        (Dating.REVISED: the export kept no earlier version), which counts from the start; each is superseded
+        when the next by date counts."""
         table = Assessment._meta.db_table
         where, params = "", [Dating.REVISED.value, FROM_THE_START]
         if incident_ids is not None:
@@ -104,9 +109,11 @@ class AssessmentQuerySet(models.QuerySet):
             cursor.execute(
                 f"""UPDATE {table} SET superseded_on = following.next_on, counts_from = following.counts
                 FROM (SELECT id, counts, LEAD(counts) OVER (
-                          PARTITION BY incident_id, assessor_id ORDER BY counts, id) AS next_on
-                      FROM (SELECT id, incident_id, assessor_id,
-                                   CASE WHEN dating = %s THEN %s ELSE assessed_on END AS counts
+                          PARTITION BY incident_id, assessor_id ORDER BY assessed_on, id) AS next_on
+                      FROM (SELECT id, incident_id, assessor_id, assessed_on,
+                                   CASE WHEN dating = %s AND ROW_NUMBER() OVER (
+                                            PARTITION BY incident_id, assessor_id ORDER BY assessed_on, id) = 1
+                                        THEN %s ELSE assessed_on END AS counts
                             FROM {table} {where}) AS dated) AS following
                 WHERE {table}.id = following.id AND ({table}.superseded_on {differs} following.next_on
                       OR {table}.counts_from {differs} following.counts)""",  # noqa: S608  # nosec B608
@@ -211,7 +218,7 @@ class Assessment(models.Model):
         return f"{self.assessor} on {self.incident.code}, {self.assessed_on}: {self.get_verdict_display()}"
 
     def save(self, *args, **kwargs):
-        # (bulk writers get it from refresh_superseded(), which every save also runs afterwards)
+        # A first guess: refresh_superseded(), which every save runs afterwards (and bulk writers once), decides.
         self.counts_from = FROM_THE_START if self.dating == Dating.REVISED else self.assessed_on
         super().save(*args, **kwargs)
 
@@ -227,6 +234,9 @@ class Assessment(models.Model):
                 }
         if self.non_credible_reason and self.verdict != OfficialVerdict.NON_CREDIBLE:
             errors["non_credible_reason"] = _("A reason applies only to a non-credible verdict.")
+        if self.assessor_id and self.assessor.is_official and self.dating == Dating.REVISED:
+            errors["dating"] = REVISED_IS_A_MONITORS
+
         if self.duplicate_of_id and self.duplicate_of_id == self.incident_id:
             errors["duplicate_of"] = _("An incident cannot duplicate itself.")
         if errors:
@@ -426,6 +436,8 @@ class StatementItem(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        # readers follow it: a published incident (one retracted since is shown without its code)
+        limit_choices_to={"review_state": ReviewState.PUBLISHED},
     )
     civilians_killed = count_field(_("civilians killed"))
     strikes = count_field(_("strikes"))
@@ -453,6 +465,8 @@ class StatementItem(models.Model):
         errors = {}
         if not (self.description or self.incident_id):
             errors["description"] = _("Say what it is: its words, or an incident of these records.")
+        if self.incident_id and self.incident.review_state != ReviewState.PUBLISHED:
+            errors["incident"] = _("Name a published incident: readers follow the link.")
         if self.period_start and self.period_end and self.period_end < self.period_start:
             errors["period_end"] = _("The period ends before it starts.")
         if errors:

@@ -7,9 +7,10 @@ import contextlib
 import threading
 
 from django.apps import apps as global_apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from reports.iterables import batched
@@ -101,7 +102,8 @@ def summary_is_migrated(apps):
     try:
         apps.get_model("reports", "TallyChange")
         apps.get_model("reports", "TallySnapshot")._meta.get_field("summary_format")
-    except LookupError:
+        apps.get_model("reports", "Assessment")._meta.get_field("counts_from")  # what the summary counts by
+    except (LookupError, FieldDoesNotExist):
         return False
     return True
 
@@ -210,6 +212,13 @@ def reference_changed(sender, instance, **kwargs):
             lock_summary()
             summary.rebuild()
     data_changed()
+
+
+@receiver(m2m_changed, sender=Assessor.speaks_for.through)
+def speakers_changed(sender, action, **kwargs):
+    """Who speaks for whom decides the headline: any change to it makes the figures stale."""
+    if action.startswith("post_"):
+        data_changed()
 
 
 @receiver(post_save, sender=OfficialStatement)

@@ -33,6 +33,15 @@ def with_query(query, **changes):
     return f"?{encoded}" if encoded else "?"
 
 
+BREAKDOWNS = ("year", "country", "governorate", "belligerent")
+
+
+@register.filter
+def breakdowns_in_order(breakdowns):
+    """The breakdowns in the order the page shows them, whatever order they were stored in."""
+    return [(name, breakdowns[name]) for name in BREAKDOWNS if name in breakdowns]
+
+
 @register.filter
 def in_order(lines):
     """A comparison's lines ({name: figures}) in the order the page reads them, whatever order they were

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reports.forms import AssessmentForm, IncidentEntry, StatementForm, StatementItemFormSet
+from reports.forms import MAX_ITEMS, AssessmentForm, IncidentEntry, StatementForm, StatementItemFormSet
 from reports.history import change_log, changes_since
 from reports.models import (
     EditConflict,
@@ -226,7 +226,8 @@ def statement_create(request):
     data = request.POST or None
     if data is not None and request.POST.get("add_row") == "items":  # the no-JavaScript "add a row" button
         data = request.POST.copy()
-        data["items-TOTAL_FORMS"] = str(int(data.get("items-TOTAL_FORMS") or 0) + 1)
+        total = data.get("items-TOTAL_FORMS", "")
+        data["items-TOTAL_FORMS"] = str(min(int(total) if total.isdigit() else 0, MAX_ITEMS - 1) + 1)
     form = StatementForm(data)
     # (a post without the details' rows at all, from a client other than the form, records none)
     items_posted = data is not None and "items-TOTAL_FORMS" in data

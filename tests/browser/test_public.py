@@ -85,3 +85,15 @@ def test_reader_filters_goes_back_in_time_opens_an_incident_and_downloads(live_s
     rows = list(csv.DictReader(io.StringIO(open(download_info.value.path(), encoding="utf-8").read())))
     assert {row["code"] for row in rows} == {"CS1548"}
     assert {row["verdict"] for row in rows} == {"under_review", "confirmed"}  # as known on 30 April 2017
+
+
+def test_on_a_phone_the_headline_is_on_the_first_screen_and_nothing_scrolls_sideways(live_server, browser, records):
+    for width, height in ((390, 844), (360, 740)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        official = page.locator(".comparison .figure.official strong")
+        expect(official).to_have_text("105")
+        assert official.bounding_box()["y"] + official.bounding_box()["height"] <= height, (width, height)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (width, height)
+        context.close()
