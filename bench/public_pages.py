@@ -9,9 +9,12 @@ what a writer waits for: saves of published assessments, each recounting the sum
 A page that does not exist yet shows as "missing (404)"; an error shows its status code.
 
 Everything happens in a throwaway test database (never the one DATABASE_URL names), dropped at the end.
+`--existing NAME` instead reads the pages of a database that exists already (one built before, say at a
+million incidents, which takes a quarter of an hour to generate), and writes nothing: no generation, no saves.
 
     .venv/bin/python bench/public_pages.py --sizes 2000                            # SQLite, quick
     DATABASE_URL=postgres://… .venv/bin/python bench/public_pages.py --sizes 10000 1000000
+    DATABASE_URL=postgres://… .venv/bin/python bench/public_pages.py --existing bench1m --repeats 5
 """
 
 import argparse
@@ -49,7 +52,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from reports import synthetic  # noqa: E402
-from reports.models import Assessment, OfficialVerdict  # noqa: E402
+from reports.models import Assessment, Incident, OfficialVerdict  # noqa: E402
 
 PAGES = [
     ("dashboard", "/"),
@@ -74,8 +77,17 @@ def main():
         default=2,
         help="CSV export: 0 skips it, 1 times it, 2 also measures peak memory in a second pass (default).",
     )
+    parser.add_argument("--existing", metavar="DATABASE", help="Read the pages of this existing database only.")
     args = parser.parse_args()
 
+    if args.existing:
+        connection.settings_dict["NAME"] = args.existing
+        connection.close()
+        reader = Client(raise_request_exception=False)
+        print(f"database: {args.existing} ({connection.vendor}); {args.repeats} requests per page after one warm-up")
+        print(HEADER)
+        measure(reader, Incident.objects.count(), args.repeats, args.csv_passes, saves=False)
+        return
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
@@ -94,11 +106,16 @@ def run(sizes, repeats, csv_passes):
         print(generate(size - created, size))
         created = size
         print(HEADER)
-        for name, url in [*PAGES, ("incident page", incident_url())]:
-            print(format_row(size, name, time_page(reader, url, repeats)))
-        if csv_passes:
-            print(format_csv(size, time_csv(reader, csv_passes == 2)))
-        print(format_row(size, "save (recount)", time_saves(repeats)))
+        measure(reader, size, repeats, csv_passes)
+
+
+def measure(reader, size, repeats, csv_passes, saves=True):
+    for name, url in [*PAGES, ("incident page", incident_url())]:
+        print(format_row(size, name, time_page(reader, url, repeats)), flush=True)
+    if csv_passes:
+        print(format_csv(size, time_csv(reader, csv_passes == 2)), flush=True)
+    if saves:
+        print(format_row(size, "save (recount)", time_saves(repeats)), flush=True)
 
 
 def generate(count, size):

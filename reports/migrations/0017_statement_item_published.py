@@ -5,20 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0016_summary_without_open_verdicts'),
+        ("reports", "0016_summary_without_open_verdicts"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalstatementitem',
-            name='incident',
-            field=models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'review_state': 'published'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reports.incident', verbose_name='incident in these records'),
+            model_name="historicalstatementitem",
+            name="incident",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                limit_choices_to={"review_state": "published"},
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="reports.incident",
+                verbose_name="incident in these records",
+            ),
         ),
         migrations.AlterField(
-            model_name='statementitem',
-            name='incident',
-            field=models.ForeignKey(blank=True, limit_choices_to={'review_state': 'published'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='reports.incident', verbose_name='incident in these records'),
+            model_name="statementitem",
+            name="incident",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"review_state": "published"},
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="reports.incident",
+                verbose_name="incident in these records",
+            ),
         ),
     ]
