@@ -568,6 +568,7 @@ def write_statements(timeline, assessor_id):
                 published_on=published_on,
                 title="Synthetic monthly civilian casualty report",
                 period_start=FIRST_DAY,
+                period_start_precision=DatePrecision.MONTH,  # "since August 2014", as the real ones say
                 civilians_killed=killed_to_date[credible_count],
                 reports_received=reports,
                 reports_credible=credible_count,

@@ -30,8 +30,10 @@ from reports.models import (
     Grading,
     IncidentBelligerent,
     OfficialVerdict,
+    TallyCell,
 )
 from reports.models.assessments import current_condition
+from reports.models.summary import ALL
 
 LINES = ("credible", "open", "non_credible", "duplicate", "none")
 PLACE_KEYS = {
@@ -55,12 +57,16 @@ def line_of(verdict):
 
 def official_assessors_in_view(verdict_counts):
     """The official assessors to show, the one with the most verdicts in view first. `verdict_counts`:
-    {assessor id: verdicts in view}. Those that have published a verdict on some published incident, shown
+    {assessor id: verdicts in view}. Those with a current verdict on some published incident, shown
     even when none falls in view (their silence is a figure too). A belligerent none of them speaks for
     publishes no casualty assessments."""
-    verdicts = Assessment.objects.published().filter(assessor=OuterRef("pk"))
+    given = [verdict for verdict in OfficialVerdict if verdict != OfficialVerdict.NOT_YET_ASSESSED]
+    # (read from the summary's cells: the current verdicts on published incidents, a few thousand rows)
+    verdicts = TallyCell.objects.filter(
+        attributed_to=ALL, counted_under=ALL, assessor=OuterRef("pk"), verdict__in=given
+    )
     official = Assessor.objects.filter(kind=AssessorKind.OFFICIAL).prefetch_related("speaks_for")
-    official = official.filter(Exists(verdicts.exclude(verdict=OfficialVerdict.NOT_YET_ASSESSED)))
+    official = official.filter(Exists(verdicts))
     return sorted(official, key=lambda assessor: (-verdict_counts.get(assessor.pk, 0), assessor.name))
 
 
@@ -231,19 +237,24 @@ def cumulative_months(months):
 def undated_left_out(spoken_for, assessor, as_of):
     """Verdicts of the assessor on these incidents whose date is unknown and that were first on record after
     `as_of`: current today, left out of the view as known on that date."""
-    return Assessment.objects.filter(
-        incident__in=spoken_for.values("pk"),
-        assessor=assessor,
-        dating=Dating.UNDATED,
-        superseded_on__isnull=True,
-        counts_from__gt=as_of,
-    ).count()
+    return in_view(dated_as(assessor, Dating.UNDATED).filter(counts_from__gt=as_of), spoken_for).count()
 
 
 def revised_up_to(incidents, monitor):
     """For a monitor whose figures in view are revisions (an export without their history): the latest revision
     date, which an as-of view states beside them; None if it has none."""
-    latest = Assessment.objects.filter(
-        incident__in=incidents.values("pk"), assessor=monitor, dating=Dating.REVISED, superseded_on__isnull=True
-    ).aggregate(latest=Max("assessed_on"))["latest"]
+    revised = in_view(dated_as(monitor, Dating.REVISED), incidents)
+    latest = revised.aggregate(latest=Max("assessed_on"))["latest"]
     return latest.isoformat() if latest else None
+
+
+def dated_as(assessor, dating):
+    """The assessor's current assessments whose date says `dating` (an indexed look-up: they are few, or none)."""
+    return Assessment.objects.filter(assessor=assessor, dating=dating, superseded_on__isnull=True)
+
+
+def in_view(assessments, incidents):
+    """Those of `assessments` on `incidents`. Their incidents are listed first and then checked against the
+    view: a view of a million incidents is never scanned for the few (or none) there are."""
+    incident_ids = list(assessments.values_list("incident_id", flat=True))
+    return assessments.filter(incident_id__in=incidents.filter(pk__in=incident_ids).values("pk"))

@@ -14,9 +14,8 @@ statement's countries, the page says which: the comparison is of that part only.
 from django.db.models import Count, Sum, Value
 from django.db.models.functions import Coalesce
 
-from reports.figures.comparisons import LINES, comparison, line_of, spoken_for_by
+from reports.figures.comparisons import LINES, comparison, dated_as, in_view, line_of, spoken_for_by
 from reports.models import (
-    Assessment,
     Dating,
     Incident,
     OfficialStatement,
@@ -157,13 +156,9 @@ def scope(statement):
 def undated_credible(spoken_for, statement):
     """Credible verdicts of the statement's assessor on these incidents whose date is unknown and that were
     first on record after the statement: credible now, perhaps or perhaps not by the statement's date."""
-    verdicts = Assessment.objects.filter(
-        incident__in=spoken_for.values("pk"),
-        assessor=statement.assessor,
-        verdict=OfficialVerdict.CREDIBLE,
-        dating=Dating.UNDATED,
-        superseded_on__isnull=True,
-        counts_from__gt=statement.published_on,
+    undated = dated_as(statement.assessor, Dating.UNDATED)
+    verdicts = in_view(
+        undated.filter(verdict=OfficialVerdict.CREDIBLE, counts_from__gt=statement.published_on), spoken_for
     )
     return verdicts.aggregate(
         incidents=Count("pk"),

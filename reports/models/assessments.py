@@ -211,6 +211,8 @@ class Assessment(models.Model):
             models.Index(fields=["incident", "assessor", "assessed_on"], name="assessment_latest_idx"),
             models.Index(fields=["assessor", "verdict"], name="assessment_verdict_idx"),
             models.Index(fields=["counts_from"], name="assessment_counts_from_idx"),
+            # The few assessments whose date says something else than "stated", found without a scan.
+            models.Index(fields=["assessor", "dating"], name="assessment_dating_idx"),
             models.Index(fields=["incident", "superseded_on"], name="assessment_current_idx"),
         ]
 
