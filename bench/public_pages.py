@@ -80,6 +80,7 @@ def main():
     parser.add_argument("--existing", metavar="DATABASE", help="Read the pages of this existing database only.")
     args = parser.parse_args()
 
+    setup_test_environment()  # (the test client's host allowed, emails kept in memory)
     if args.existing:
         connection.settings_dict["NAME"] = args.existing
         connection.close()
@@ -88,7 +89,6 @@ def main():
         print(HEADER)
         measure(reader, Incident.objects.count(), args.repeats, args.csv_passes, saves=False)
         return
-    setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         run(sorted(set(args.sizes)), args.repeats, args.csv_passes)
