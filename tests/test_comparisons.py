@@ -149,7 +149,8 @@ def test_as_known_on_a_date_verdicts_count_from_their_statement_and_revisions_fr
     assert span(cjtf["total"], "likely") == (28, 39)  # Airwars' revisions count: there is nothing older
     assert known["monitors"][0]["revised_up_to"] == "2025-02-01"
     page = client.get("/", {"as_of": "2017-04-30"}).content.decode()
-    assert "As revised up to 2025-02-01; its figures as known on 2017-04-30 are not in this data." in page
+    headline = page.split('class="comparison"')[1].split("</article>")[0]  # beside the official count too
+    assert "As revised up to 2025-02-01; its figures as known on 2017-04-30 are not in this data." in headline
     assert "1 verdict whose date is unknown is left out" in page
 
 
