@@ -388,14 +388,17 @@ class StatementItemInline(admin.TabularInline):
     raw_id_fields = ["incident"]
     fields = ["role", "description", "incident", "civilians_killed", "strikes", "period_start", "period_end"]
 
+    def _statement_editable(self, request, obj):
+        return obj is None or obj.editable_by(request.user)
+
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+        return super().has_change_permission(request, obj) and self._statement_editable(request, obj)
 
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+        return super().has_add_permission(request, obj) and self._statement_editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+        return super().has_delete_permission(request, obj) and self._statement_editable(request, obj)
 
 
 @admin.register(OfficialStatement)

@@ -251,16 +251,18 @@ class Sides:
                 monitors.append(figures if figures["assessed_incidents"] else None)
             plain = {name: value for name, value in row.items() if not name.startswith("m")}
             if dimension == "belligerent":
-                official = [row.get(f"official_{end}", 0) for end in ("low", "high", "incidents")]
+                official = [row.get(name, 0) for name in OFFICIAL_RANGE]
                 has_official = row["key"] in self.speakers
             else:
-                official = self.official["conceded_by"][dimension].get(row["key"], [0, 0, 0]) if self.official else []
+                conceded_by = self.official["conceded_by"][dimension] if self.official else {}
+                official = conceded_by.get(row["key"], [0, 0, 0])
                 has_official = self.official is not None
-            ends = dict(
-                zip(("official_low", "official_high", "official_incidents"), official or [0, 0, 0], strict=True)
-            )
-            shaped.append({**plain, **ends, "monitors": monitors, "has_official": has_official})
+            official = dict(zip(OFFICIAL_RANGE, official, strict=True))
+            shaped.append({**plain, **official, "monitors": monitors, "has_official": has_official})
         return shaped
+
+
+OFFICIAL_RANGE = ("official_low", "official_high", "official_incidents")
 
 
 MONITOR_RANGES = [

@@ -11,8 +11,7 @@ statement names as excluded are shown as excluded, on no line. Where the records
 statement's countries, the page says which: the comparison is of that part only.
 """
 
-from django.db.models import Count, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Sum
 
 from reports.figures.comparisons import LINES, comparison, dated_as, in_view, line_of, spoken_for_by
 from reports.models import (
@@ -24,7 +23,7 @@ from reports.models import (
     StatementItemRole,
     TallyChange,
 )
-from reports.models.summary import ALL, known_on
+from reports.models.summary import ALL, HIGH, LOW, known_on
 
 RECONCILED_STATEMENTS = 5
 STATED = ["civilians_killed", "reports_received", "reports_credible", "reports_non_credible", "reports_under_review"]
@@ -58,10 +57,7 @@ def in_scope(statement):
 
 def reconciled(statement):
     items = list(statement.items.all())
-    for item in items:  # an incident readers cannot see (retracted since it was named) is not named to them
-        if item.incident is not None and item.incident.review_state != ReviewState.PUBLISHED:
-            item.incident = None
-    excluded = [item.incident for item in items if item.role == StatementItemRole.EXCLUDED and item.incident]
+    excluded = [named(item) for item in items if item.role == StatementItemRole.EXCLUDED and named(item)]
     counted = in_scope(statement).exclude(pk__in=[incident.pk for incident in excluded])
     lines = lines_from_summary(statement, excluded)
     if lines is None:
@@ -160,11 +156,14 @@ def undated_credible(spoken_for, statement):
     verdicts = in_view(
         undated.filter(verdict=OfficialVerdict.CREDIBLE, counts_from__gt=statement.published_on), spoken_for
     )
-    return verdicts.aggregate(
-        incidents=Count("pk"),
-        low=Coalesce(Sum(Coalesce("killed_min", Value(0))), Value(0)),
-        high=Coalesce(Sum(Coalesce("killed_max", "killed_min", Value(0))), Value(0)),
-    )
+    return verdicts.aggregate(incidents=Count("pk"), low=Sum(LOW, default=0), high=Sum(HIGH, default=0))
+
+
+def named(item):
+    """The incident the item names, if readers may see it (one retracted since it was named is not named)."""
+    if item.incident is not None and item.incident.review_state == ReviewState.PUBLISHED:
+        return item.incident
+    return None
 
 
 def item_row(item):
@@ -172,7 +171,7 @@ def item_row(item):
         "role": item.role,
         "role_label": str(item.get_role_display()),
         "description": item.description,
-        "incident": item.incident.code if item.incident else None,
+        "incident": named(item).code if named(item) else None,
         "civilians_killed": item.civilians_killed,
         "strikes": item.strikes,
         "period_start": item.period_start.isoformat() if item.period_start else None,

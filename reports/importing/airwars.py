@@ -152,6 +152,7 @@ class AirwarsReader:
         self.strike_types = {name.lower(): slug for name, slug in StrikeType.objects.values_list("name", "slug")}
         self.official_assessors = {}
         self.publishers = {}
+        self.chosen = {}  # {id: the official assessors verdicts went to}
 
     # --- incidents
 
@@ -159,7 +160,7 @@ class AirwarsReader:
         name = file_name(file)
         _header, rows = read_csv(file, INCIDENT_COLUMNS, name)
         self.ensure_belligerents()
-        records, codes = [], {}
+        records, codes = [], {}  # codes: {code: [(identifier, row) of the records given it]}
         for number, row in rows:
             record = self.incident(name, number, row)
             if record is not None:
@@ -219,15 +220,14 @@ class AirwarsReader:
         gradings); its own addresses tell them apart with a suffix ("…-2023-2/"), and so does this, taking the
         suffix from the address (the order of the rows may change between exports) or else counting."""
         code = record.fields["code"]
-        seen = codes.setdefault(code, [])
-        if seen and record.key not in seen:
+        given = codes.setdefault(code, [])
+        if given and record.key not in [key for key, _row in given]:
             suffix = re.search(r"\d{4}-(\d{1,2})/?$", record.fields.get("external_url", ""))
-            distinct = f"{code}-{suffix.group(1) if suffix else len(seen) + 1}"
-            reason = f"code {code} is also row {codes[code + ':row']}'s (another airwars_id): stored as {distinct}"
+            distinct = f"{code}-{suffix.group(1) if suffix else len(given) + 1}"
+            reason = f"code {code} is also row {given[0][1]}'s (another airwars_id): stored as {distinct}"
             self.report.problem(record.file, record.row, record.label, reason, skipped=False)
             record.fields["code"] = distinct
-        codes.setdefault(code + ":row", record.row)
-        seen.append(record.key)
+        given.append((record.key, record.row))
 
     def date(self, text):
         try:
@@ -351,7 +351,8 @@ class AirwarsReader:
             part = self.official_assessment(name, number, row, record, label)
             earlier = verdicts.setdefault((row["airwars_id"], part.fields["assessor_id"]), number)
             if earlier != number:
-                reason = f"{self.assessor_name(part)}'s verdict on this incident is in row {earlier} already"
+                assessor = self.chosen[part.fields["assessor_id"]].name
+                reason = f"{assessor}'s verdict on this incident is in row {earlier} already"
                 self.report.problem(name, number, label, reason)
                 self.report.count("assessments", "skipped")
                 continue
@@ -362,10 +363,10 @@ class AirwarsReader:
     def report_if_moved(self, row, part, label):
         """Say so when a verdict counts for its statement's publisher, which does not speak for the belligerent
         of its row."""
-        slug = BELLIGERENT_CODES[row["belligerent"]]
-        if Assessor.objects.filter(pk=part.fields["assessor_id"], speaks_for__slug=slug).exists():
+        assessor = self.chosen[part.fields["assessor_id"]]
+        if BELLIGERENT_CODES[row["belligerent"]] in {belligerent.slug for belligerent in assessor.speaks_for.all()}:
             return
-        publisher = self.assessor_name(part)
+        publisher = assessor.name
         reason = f"{publisher}'s statement, filed under {row['belligerent']!r}: counted as {publisher}'s verdict"
         self.report.problem(part.file, part.row, label, reason, skipped=False)
         self.report.count("assessments", f"moved to {publisher}")
@@ -389,13 +390,12 @@ class AirwarsReader:
         else:
             record.belligerents.setdefault(slug, BelligerentRole.SUSPECTED)
 
-    def assessor_name(self, part):
-        return Assessor.objects.filter(pk=part.fields["assessor_id"]).values_list("name", flat=True).first()
-
     def official_assessment(self, name, number, row, record, label):
         warn = lambda reason: self.report.problem(name, number, label, reason, skipped=False)  # noqa: E731
         # The assessor whose site published the statement, else the belligerent's own (created only then).
         assessor = self.publisher(row) or self.official_assessor(BELLIGERENT_CODES[row["belligerent"]])
+        if assessor.pk not in self.chosen:  # (with whom it speaks for, read once per assessor)
+            self.chosen[assessor.pk] = Assessor.objects.prefetch_related("speaks_for").get(pk=assessor.pk)
         verdict = row["belligerent_assessment"]
         reasons = reason_codes(row.get("reason_non_credible", ""))
         stated_on = self.date(row.get("first_statement_date", "")) or self.date(row["last_statement_date"])

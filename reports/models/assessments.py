@@ -57,7 +57,7 @@ def count_range_errors(obj, ranges):
     return errors
 
 
-# An official verdict counts from when it was stated, or (undated) first on record: never from before it.
+# An official verdict counts from when it was stated or first on record (undated), never from the start.
 REVISED_IS_A_MONITORS = _("Only a monitor's figures can be a revision without history; a verdict is stated or undated.")
 # Where a revised assessment counts from: before any incident, so that it stands for the whole of its incident.
 FROM_THE_START = datetime.date(1, 1, 1)
@@ -238,7 +238,6 @@ class Assessment(models.Model):
             errors["non_credible_reason"] = _("A reason applies only to a non-credible verdict.")
         if self.assessor_id and self.assessor.is_official and self.dating == Dating.REVISED:
             errors["dating"] = REVISED_IS_A_MONITORS
-
         if self.duplicate_of_id and self.duplicate_of_id == self.incident_id:
             errors["duplicate_of"] = _("An incident cannot duplicate itself.")
         if errors:
