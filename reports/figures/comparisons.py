@@ -253,8 +253,14 @@ def dated_as(assessor, dating):
     return Assessment.objects.filter(assessor=assessor, dating=dating, superseded_on__isnull=True)
 
 
+LISTED = 500  # past this many, a list of ids makes PostgreSQL plan worse than the plain subquery
+
+
 def in_view(assessments, incidents):
-    """Those of `assessments` on `incidents`. Their incidents are listed first and then checked against the
-    view: a view of a million incidents is never scanned for the few (or none) there are."""
-    incident_ids = list(assessments.values_list("incident_id", flat=True))
-    return assessments.filter(incident_id__in=incidents.filter(pk__in=incident_ids).values("pk"))
+    """Those of `assessments` on `incidents`. When they are few (or none), their incidents are listed first and
+    then checked against the view, so that a view of a million incidents is never scanned for them; when they
+    are many (Airwars' revisions: one per incident), the view is joined as it is."""
+    incident_ids = list(assessments.values_list("incident_id", flat=True)[: LISTED + 1])
+    if len(incident_ids) <= LISTED:
+        incidents = incidents.filter(pk__in=incident_ids)
+    return assessments.filter(incident_id__in=incidents.values("pk"))

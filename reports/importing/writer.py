@@ -40,6 +40,7 @@ from reports.models import (
 from reports.models.assessments import REVISED_IS_A_MONITORS, count_range_errors
 from reports.models.incidents import EDITABLE_STATES
 from reports.models.snapshot import figures_recounted_once
+from reports.models.summary import analyze
 
 CODE_FIELD = Incident._meta.get_field("code")
 
@@ -255,6 +256,8 @@ class Writer:
         if self.touched and not self.options.dry_run:  # a dry run is rolled back: nothing to bring up to date
             self.report.progress("Refreshing current assessments and the dashboard's figures…")
             records_written(self.touched)
+            if len(self.touched) > BATCH:  # a bulk load: pages planned on the tables' old statistics crawl
+                analyze(Incident, IncidentBelligerent, Assessment, Source)
 
     # --- matching
 
