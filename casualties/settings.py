@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "reports.middleware.RequestLogMiddleware",  # outermost: logs every response, with its time
     "django.middleware.security.SecurityMiddleware",
     "reports.middleware.ContentSecurityPolicyMiddleware",
+    "reports.middleware.StaffPagesNotCachedMiddleware",  # outside every layer that may answer a staff URL
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -209,15 +210,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# The admin's import page takes uploads up to this size (all files together), so that an import finishes well
+# within the web server's timeout; larger files are imported with the commands (README, "Importing data").
+IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_MB", "2")) * 1024 * 1024
+
 # Staff sessions end after this long without a request (reports.middleware.StaffIdleTimeoutMiddleware).
 STAFF_IDLE_TIMEOUT = 60 * int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
 
-# Login brute-force protection (django-axes): after 5 failures from one client address, or against one
-# username, further attempts are refused for 15 minutes. The address is REMOTE_ADDR, or behind our proxy
-# the one it appended to X-Forwarded-For, never a value the client chose (reports.security.client_ip).
+# Login brute-force protection (django-axes, reports.security.LoginLockoutHandler): after 5 failures of one
+# username from one client address, that username is refused from that address for 15 minutes; after 50
+# failures of one username from any addresses, or from one address with any usernames, it is refused from
+# everywhere (or that address is refused for every username). An attacker elsewhere cannot lock a user out with
+# a few tries. The address is REMOTE_ADDR, or behind our proxy the one it appended to X-Forwarded-For, never a
+# value the client chose (reports.security.client_ip).
+AXES_HANDLER = "reports.security.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = 5
+LOGIN_FAILURE_LIMIT_WIDE = 50
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "reports.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -4,13 +4,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from reports.admin_import import import_view
+from reports.admin_import import ImportBatchAdmin, import_view
 from reports.admin_review import (
     DECISIONS,
     QUEUE,
@@ -33,8 +35,10 @@ from reports.models import (
     StatementItem,
     StrikeType,
 )
+from reports.models.imports import ImportBatch
 from reports.models.snapshot import SUMMARY_KEYS, summary_keys_in_use
 
+admin.site.register(ImportBatch, ImportBatchAdmin)
 admin.site.site_header = _("Civilian casualty tracker")
 admin.site.site_title = _("Casualty tracker admin")
 admin.site.index_title = _("Records and reference tables")
@@ -125,7 +129,8 @@ class AssessmentInline(IncidentPartInline, admin.StackedInline):
     model = Assessment
     fk_name = "incident"
     extra = 0
-    raw_id_fields = ["duplicate_of"]
+    # Not a raw id: its label would name whatever incident an id is typed for, published or not.
+    autocomplete_fields = ["duplicate_of"]
     fieldsets = [
         (None, {"fields": [("assessor", "verdict", "assessed_on", "dating"), ("killed_min", "killed_max")]}),
         (
@@ -282,10 +287,13 @@ class IncidentAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
         """What a reviewer decides on: decisions so far, the field-level history, the assessments side by side,
         and for a pending change to a published incident, what it would change."""
         revision = incident.revision_awaiting_review()
+        if revision and not revision.readable_by(request.user):
+            revision = None
         proposed, proposal_problem = proposed_changes(revision) if revision else ([], "")
+        decisions = incident.decisions.visible_to(request.user)
         return {
             "incident": incident,
-            "decisions": incident.decisions.select_related("decided_by", "revision__created_by"),
+            "decisions": decisions.select_related("decided_by", "revision__created_by"),
             "history": change_log(incident),
             "assessment_columns": [
                 (_("Official"), incident.official_assessments()),
@@ -359,8 +367,8 @@ class AssessmentAdmin(IncidentPartAdmin):
     list_filter = ["assessor__kind", "assessor", "verdict"]
     search_fields = ["incident__code", "incident__place_name", "note", "source_url"]
     date_hierarchy = "assessed_on"
-    raw_id_fields = ["incident", "duplicate_of"]
-    readonly_fields = ["created_by", "created_at"]
+    raw_id_fields = ["incident"]
+    readonly_fields = ["created_by", "created_at", "duplicate_of"]
 
     @admin.display(description=_("civilians killed"))
     def killed(self, assessment):
@@ -385,7 +393,7 @@ class StatementItemInline(admin.TabularInline):
 
     model = StatementItem
     extra = 1
-    raw_id_fields = ["incident"]
+    autocomplete_fields = ["incident"]  # published ones only (see AssessmentInline)
     fields = ["role", "description", "incident", "civilians_killed", "strikes", "period_start", "period_end"]
 
     def _statement_editable(self, request, obj):
@@ -403,11 +411,15 @@ class StatementItemInline(admin.TabularInline):
 
 @admin.register(OfficialStatement)
 class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
+    """Statements are reviewed like incidents: another reviewer than anyone who wrote them approves them, and a
+    public one is retracted (with a reason), never deleted."""
+
+    change_form_template = "admin/reports/officialstatement/change_form.html"
     inlines = [StatementItemInline]
     list_display = [
         "published_on",
         "assessor",
-        "approved_at",
+        "state",
         "civilians_killed",
         "reports_under_review",
         "reports_received",
@@ -417,9 +429,21 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     list_select_related = ["assessor"]
     search_fields = ["title", "quote", "note", "url"]
     date_hierarchy = "published_on"
-    readonly_fields = ["created_by", "created_at", "approved_by", "approved_at"]
+    readonly_fields = ["created_by", "created_at", "approved_by", "approved_at", "retracted_by", "retracted_at"]
     list_filter = ["assessor", ("approved_at", admin.EmptyFieldListFilter)]
     actions = ["approve_selected"]
+
+    def get_queryset(self, request):
+        # Analysts see public statements and their own; reviewers everything.
+        statements = super().get_queryset(request)
+        if request.user.has_perm("reports.review_incident"):
+            return statements
+        return statements.filter(Q(approved_at__isnull=False) | Q(created_by=request.user.pk))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a public statement is retracted, not deleted: see has_delete_permission
+        return actions
 
     def has_change_permission(self, request, obj=None):
         # An approved statement is public: a new statement corrects it, not an edit. Until then its author or a
@@ -427,8 +451,40 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or obj.editable_by(request.user))
 
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.editable_by(request.user))
+
     def has_review_permission(self, request):
         return request.user.has_perm("reports.review_incident")
+
+    @admin.display(description=_("state"))
+    def state(self, statement):
+        return ReviewState(statement.review_state).label
+
+    def get_urls(self):
+        retract_view = self.admin_site.admin_view(self.retract_view)
+        return [path("<int:pk>/retract/", retract_view, name="reports_officialstatement_retract"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        statement = self.get_object(request, object_id)
+        if statement is not None and self.has_review_permission(request):
+            refusal = statement.review_refusal(request.user)
+            can_retract = statement.review_state == ReviewState.PUBLISHED and not refusal
+            extra_context = {**(extra_context or {}), "refusal": refusal, "can_retract": can_retract}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def retract_view(self, request, pk):
+        if request.method != "POST" or not self.has_review_permission(request):
+            raise PermissionDenied
+        statement = get_object_or_404(self.get_queryset(request), pk=pk)
+        try:
+            statement.retract(request.user, request.POST.get("reason", "").strip()[:5000])
+        except InvalidTransition as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+        else:
+            self.message_user(request, _("Retracted: %(statement)s") % {"statement": statement}, messages.SUCCESS)
+        return redirect("admin:reports_officialstatement_change", statement.pk)
 
     @admin.action(description=_("Approve selected statements (make them public)"), permissions=["review"])
     def approve_selected(self, request, queryset):

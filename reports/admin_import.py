@@ -1,28 +1,35 @@
-"""The admin's import page: staff upload a CSV, choose its format, read the dry-run report, then confirm.
+"""The admin's import page: staff upload a CSV, choose its format, read the dry-run report, then confirm. An
+import that publishes then waits for a second reviewer (the Imports list, ImportBatchAdmin).
 
-The uploaded files wait in a private temporary folder between the dry run and the confirmation; the session
-holds only a random token pointing at them, so the confirmed import reads exactly the files the dry run read."""
+The uploaded files wait in the database (an ImportBatch) between the dry run and the confirmation, so the
+confirmed import reads exactly the files the dry run read, and nothing is left on the server's disk."""
 
-import secrets
-import shutil
-import tempfile
 from pathlib import Path
 
 from django import forms
-from django.contrib import messages
+from django.conf import settings
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.text import get_valid_filename
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from reports.importing import formats
-from reports.importing.report import ImportFileError, ImportReport
-from reports.importing.writer import Options, run_import
-from reports.models import ReviewState
+from reports.importing import batches, formats
+from reports.importing.report import ImportFileError
+from reports.models import InvalidTransition, ReviewState
+from reports.models.imports import ImportBatch, ImportStatus
+from reports.models.review import four_eyes_refusal
 
-SESSION_KEY = "reports_import"
 SHOWN_PROBLEMS = 500
+UPLOAD_ROLES = ("file", "mapping", "assessments", "sources")
+
+
+def too_large():
+    return _(
+        "The files are over %(limit)s MB together: import them with the command instead (manage.py import_csv or "
+        "import_airwars, README “Importing data”), which has no time limit."
+    ) % {"limit": settings.IMPORT_UPLOAD_MAX_BYTES // (1024 * 1024)}
 
 
 class ImportForm(forms.Form):
@@ -44,92 +51,171 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         states = [ReviewState.PENDING, ReviewState.DRAFT] + ([ReviewState.PUBLISHED] if can_publish else [])
         self.fields["state"].choices = [(state, ReviewState(state).label) for state in states]
+        if can_publish:
+            self.fields["state"].help_text = _("Published: once another reviewer approves the import.")
 
     def clean(self):
         data = super().clean()
+        size = sum(upload.size for role in UPLOAD_ROLES if (upload := data.get(role)))
+        if size > settings.IMPORT_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(too_large())
         if data.get("format") == formats.MAPPED and not data.get("mapping"):
             self.add_error("mapping", _("A mapping file is needed for this format."))
         if data.get("format") == formats.AIRWARS and not data.get("assessments"):
             self.add_error("assessments", _("Airwars' belligerent assessments file is needed."))
         return data
 
-    def save_files(self):
-        """The uploads, written to a new private folder: {role: path}."""
-        folder = Path(tempfile.mkdtemp(prefix="casualties-import-"))
-        paths = {}
-        for role in ("file", "mapping", "assessments", "sources"):
-            upload = self.cleaned_data.get(role)
-            if upload:
-                path = folder / role / get_valid_filename(Path(upload.name).name)
-                path.parent.mkdir()
-                with open(path, "wb") as target:
-                    for chunk in upload.chunks():
-                        target.write(chunk)
-                paths[role] = str(path)
-        return paths
+    def uploads(self):
+        """{role: (name, bytes)} of the uploaded files."""
+        return {
+            role: (Path(upload.name).name, b"".join(upload.chunks()))
+            for role in UPLOAD_ROLES
+            if (upload := self.cleaned_data.get(role))
+        }
 
 
 def import_view(model_admin, request):
     if not request.user.has_perm("reports.add_incident"):
         raise PermissionDenied
-    can_publish = request.user.has_perm("reports.review_incident")
+    batches.purge_stale_dry_runs()
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, "title": _("Import")}
+    length = request.META.get("CONTENT_LENGTH") or ""
+    if length.isdigit() and int(length) > settings.IMPORT_UPLOAD_MAX_BYTES + 64 * 1024:
+        messages.error(request, too_large())  # refused before the body is read
+        return redirect("admin:reports_incident_import")
     if request.method == "POST" and "confirm" in request.POST:
-        return confirm(request, model_admin)
+        return confirm(request)
+    can_publish = request.user.has_perm("reports.review_incident")
     form = ImportForm(request.POST or None, request.FILES or None, can_publish=can_publish)
     if request.method == "POST" and form.is_valid():
-        pending = {
-            "token": secrets.token_urlsafe(16),
-            "format": form.cleaned_data["format"],
-            "state": form.cleaned_data["state"],
-            "paths": form.save_files(),
-        }
-        discard(request)
-        report = run(request, pending, dry_run=True)
-        if report is not None:
-            request.session[SESSION_KEY] = pending
-            context.update(report=report, problems=report.sorted_problems()[:SHOWN_PROBLEMS], token=pending["token"])
+        data = form.cleaned_data
+        batch = batches.hold(data["format"], data["state"], request.user, form.uploads())
+        try:
+            report = batches.dry_run(batch)
+        except (ImportFileError, OSError) as error:
+            batch.delete()
+            messages.error(request, str(error))
+        else:
+            problems = report.sorted_problems()[:SHOWN_PROBLEMS]
+            context.update(report=report, problems=problems, batch=batch)
             return TemplateResponse(request, "admin/reports/incident/import.html", context)
-        remove_files(pending)
     context["form"] = form
     return TemplateResponse(request, "admin/reports/incident/import.html", context)
 
 
-def confirm(request, model_admin):
-    pending = request.session.get(SESSION_KEY)
-    if not pending or not secrets.compare_digest(pending["token"], request.POST.get("token", "")):
-        messages.error(request, _("That import is no longer waiting: upload the file again."))
+def confirm(request):
+    number = request.POST.get("batch", "")
+    batch = ImportBatch.objects.filter(pk=number, created_by=request.user).first() if number.isdigit() else None
+    try:
+        if batch is None:
+            raise InvalidTransition(_("That import is no longer waiting: upload the file again."))
+        report = batches.confirm(batch, request.user)
+    except (InvalidTransition, ImportFileError, OSError) as error:
+        messages.error(request, str(error))
         return redirect("admin:reports_incident_import")
-    report = run(request, pending, dry_run=False)
-    discard(request)
     if report is None:
-        return redirect("admin:reports_incident_import")
+        messages.success(
+            request,
+            _("Import %(number)s publishes records: it now waits for another reviewer's approval (Imports).")
+            % {"number": batch.pk},
+        )
+        return redirect("admin:reports_importbatch_change", batch.pk)
     for line in report.summary_lines():
         messages.success(request, line)
     return redirect("admin:reports_incident_changelist")
 
 
-def run(request, pending, dry_run):
-    """The import's report, or None after an error message (a file that cannot be read, wrong columns)."""
-    report = ImportReport(dry_run=dry_run)
-    paths = pending["paths"]
-    reason = f"Imported from {Path(paths['file']).name} (admin)"
-    options = Options(request.user, pending["state"], reason, formats.MATCH_ON[pending["format"]], dry_run)
-    try:
-        run_import(formats.reader(pending["format"], paths, report), options, report)
-    except (ImportFileError, OSError) as error:
-        messages.error(request, str(error))
-        return None
-    return report
+class ImportDecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment (needed to reject)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+    override_reason = forms.CharField(
+        label=_("Four-eyes override: why you decide on your own import (admins only)"),
+        required=False,
+        max_length=1000,
+    )
 
 
-def discard(request):
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending:
-        remove_files(pending)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """The record of every import made through the admin or a command, and the queue of imports that publish,
+    which another reviewer approves or rejects here as one decision after reading the dry run's report."""
+
+    change_form_template = "admin/reports/importbatch/change_form.html"
+    list_display = ["__str__", "status", "state", "created_by", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status", "state"]
+    list_select_related = ["created_by", "decided_by"]
+    fields = ["format", "state", "status", "created_by", "created_at", "decided_by", "decided_at"]
+    fields += ["comment", "override_reason", "file_list", "report", "outcome"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("files")
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("reports.review_incident")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("reports.review_incident")
+
+    def has_add_permission(self, request):
+        return False  # uploads go through the incidents' import page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what was imported stays
+
+    @admin.display(description=_("files"))
+    def file_list(self, batch):
+        return ", ".join(f"{file.name} ({file.size:,} bytes)" for file in batch.files.all())
+
+    def get_urls(self):
+        decide_view = self.admin_site.admin_view(self.decide_view)
+        return [path("<int:pk>/decide/", decide_view, name="reports_importbatch_decide"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        batch = self.get_object(request, object_id)
+        if batch is not None and batch.status == ImportStatus.AWAITING_APPROVAL:
+            refusal = four_eyes_refusal(request.user, {batch.created_by_id})
+            extra_context = {
+                **(extra_context or {}),
+                "decision_form": ImportDecisionForm() if request.user.is_superuser or not refusal else None,
+                "refusal": refusal,
+                "override": request.user.is_superuser,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, pk):
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        form = ImportDecisionForm(request.POST)
+        if form.is_valid():
+            comment, override = form.cleaned_data["comment"], form.cleaned_data["override_reason"]
+            try:
+                if "approve" in request.POST and batch_size(batch) > settings.IMPORT_UPLOAD_MAX_BYTES:
+                    raise InvalidTransition(
+                        _(
+                            "This import is too large to run within a web request: approve it with "
+                            "“manage.py decide_import %(number)s --approve --user <you>”."
+                        )
+                        % {"number": batch.pk}
+                    )
+                if "approve" in request.POST:
+                    report = batches.approve(batch, request.user, comment, override)
+                    for line in report.summary_lines():
+                        messages.success(request, line)
+                else:
+                    batches.reject(batch, request.user, comment, override)
+                    messages.success(request, _("Import %(number)s was rejected.") % {"number": batch.pk})
+            except (InvalidTransition, ImportFileError, OSError) as error:
+                messages.error(request, str(error))
+        return redirect("admin:reports_importbatch_change", batch.pk)
 
 
-def remove_files(pending):
-    folders = {Path(path).parent.parent for path in pending["paths"].values()}
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
+def batch_size(batch):
+    return sum(file.size for file in batch.files.all())

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from reports.history import proposed_changes
 from reports.models import Assessment, Grading, IncidentRevision, InvalidTransition, OfficialVerdict, ReviewState
+from reports.models.incidents import with_authors
 from reports.models.review import RevisionState
 
 QUEUE = "queue"
@@ -153,7 +154,8 @@ class DecisionForm(forms.Form):
 def decide(model_admin, request, queryset, decision):
     """The confirmation page of a review action, then the decision on each selected incident: each one is
     decided (or refused by the model's rules) on its own, and the reviewer is told which were skipped and why."""
-    incidents = list(queryset.select_related("created_by", "last_edited_by").with_pending_revision().order_by("code"))
+    incidents = queryset.select_related("created_by", "last_edited_by").with_pending_revision().order_by("code")
+    incidents = with_authors(list(incidents))
     confirmed = "confirm" in request.POST
     form = DecisionForm(request.POST if confirmed else None, decision=decision, user=request.user)
     if confirmed and form.is_valid():

@@ -21,15 +21,24 @@ from reports.models import (
     TallyChange,
 )
 from reports.models.summary import ALL
+from reports.models.vocabulary import LARGEST_COUNT, validate_date_in_range
 
 # The filters the figures' summary can answer (dates only when they cover whole months; as_of from its history).
 SUMMARY_FILTERS = {"country", "governorate", "belligerent", "date_from", "date_to", "as_of"}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class DateInRangeFilter(filters.DateFilter):
+    """A date in the range the tracker handles (a field error otherwise, as in the forms): the figures compute
+    from the day after `date_to` and the months between the dates."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validators=[validate_date_in_range], widget=DATE, **kwargs)
+
+
 class IncidentFilter(filters.FilterSet):
-    date_from = filters.DateFilter(field_name="date_start", lookup_expr="gte", label=_("From"), widget=DATE)
-    date_to = filters.DateFilter(field_name="date_start", lookup_expr="lte", label=_("To"), widget=DATE)
+    date_from = DateInRangeFilter(field_name="date_start", lookup_expr="gte", label=_("From"))
+    date_to = DateInRangeFilter(field_name="date_start", lookup_expr="lte", label=_("To"))
     # Choices are the places of the published incidents, set in __init__ (exact matches: the database can
     # estimate and index them, which a case-insensitive match over a million rows defeats).
     country = filters.ChoiceFilter(label=_("Country"))
@@ -48,8 +57,10 @@ class IncidentFilter(filters.FilterSet):
         field_name="strike_types", to_field_name="slug", queryset=StrikeType.objects.all(), label=_("Strike type")
     )
     q = filters.CharFilter(method="search", label=_("Search"), help_text=_("Code, place, title or summary."))
-    min_killed = filters.NumberFilter(method="killed_at_least", min_value=0, label=_("At least … killed"))
-    as_of = filters.DateFilter(method="known_by", label=_("As known on"), widget=DATE)
+    min_killed = filters.NumberFilter(
+        method="killed_at_least", min_value=0, max_value=LARGEST_COUNT, label=_("At least … killed")
+    )
+    as_of = DateInRangeFilter(method="known_by", label=_("As known on"))
 
     class Meta:
         model = Incident

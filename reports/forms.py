@@ -16,16 +16,30 @@ from reports.models import (
     Source,
     StatementItem,
 )
+from reports.models.vocabulary import validate_date_in_range
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NUMBER_INPUT = forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"})
 
 
-def https_urls(model_field, **kwargs):
-    """Form fields as the model defines them; a link typed without a scheme is taken as https://."""
+def model_form_field(model_field, **kwargs):
+    """Form fields as the model defines them; a link typed without a scheme is taken as https://, and a date
+    must lie in the range the tracker handles (as in the filters and the imports)."""
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"
-    return model_field.formfield(**kwargs)
+    form_field = model_field.formfield(**kwargs)
+    if isinstance(form_field, forms.DateField):
+        form_field.validators.append(validate_date_in_range)
+    return form_field
+
+
+def posted_row_count(text, maximum):
+    """A row set's posted TOTAL_FORMS plus one (the no-JavaScript "add a row" button), at most `maximum`; None
+    for a count that is no plain number, which is left as posted for the formset to report as tampered with."""
+    text = (text or "0").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        return None
+    return min(int(text) + 1, maximum)
 
 
 class IncidentForm(forms.ModelForm):
@@ -34,7 +48,7 @@ class IncidentForm(forms.ModelForm):
 
     class Meta:
         model = Incident
-        formfield_callback = https_urls
+        formfield_callback = model_form_field
         fields = [
             "code",
             "title",
@@ -83,7 +97,7 @@ class AssessmentForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
-        formfield_callback = https_urls
+        formfield_callback = model_form_field
         fields = [
             "assessor",
             "verdict",
@@ -130,7 +144,7 @@ class AssessmentForm(forms.ModelForm):
 class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
-        formfield_callback = https_urls
+        formfield_callback = model_form_field
         fields = ["url", "publisher", "author", "title", "language", "published_on", "archive_url"]
         widgets = {"published_on": DATE_INPUT}
 
@@ -138,7 +152,7 @@ class SourceForm(forms.ModelForm):
 class StatementForm(forms.ModelForm):
     class Meta:
         model = OfficialStatement
-        formfield_callback = https_urls
+        formfield_callback = model_form_field
         fields = [
             "assessor",
             "published_on",
@@ -188,6 +202,7 @@ class StatementItemForm(forms.ModelForm):
 
     class Meta:
         model = StatementItem
+        formfield_callback = model_form_field
         fields = ["role", "description", "incident", "civilians_killed", "strikes", "period_start", "period_end"]
         widgets = {"period_start": DATE_INPUT, "period_end": DATE_INPUT}
 
@@ -237,9 +252,11 @@ class IncidentEntry:
         """The same input with one more empty row in one row set (the no-JavaScript "add a row" button)."""
         if prefix not in cls.FORMSETS:
             return cls(data, instance)
-        data = data.copy()
         total = f"{prefix}-TOTAL_FORMS"
-        data[total] = str(int(data.get(total) or 0) + 1)
+        count = posted_row_count(data.get(total), cls.FORMSETS[prefix].absolute_max)
+        if count is not None:
+            data = data.copy()
+            data[total] = str(count)
         return cls(data, instance)
 
     @classmethod
@@ -306,8 +323,8 @@ class IncidentEntry:
         messages += [str(error) for formset in self.formsets.values() for error in formset.non_form_errors()]
         return "; ".join(messages)
 
-    def likely_duplicates(self):
-        """Existing incidents this new one may duplicate (call after is_valid())."""
+    def likely_duplicates(self, user):
+        """Existing incidents that `user` may see and this new one may duplicate (call after is_valid())."""
         data = self.form.cleaned_data
         belligerents = [
             row["belligerent"]
@@ -317,6 +334,6 @@ class IncidentEntry:
         if not belligerents:
             return Incident.objects.none()
         duplicates = Incident.objects.likely_duplicates(
-            data["date_start"], belligerents, data["place_name"], data["latitude"], data["longitude"]
+            user, data["date_start"], belligerents, data["place_name"], data["latitude"], data["longitude"]
         )
         return duplicates.exclude(pk=self.form.instance.pk) if self.form.instance.pk else duplicates

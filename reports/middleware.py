@@ -1,5 +1,6 @@
-"""Request-level wiring: the request log, the Content-Security-Policy header, the staff idle timeout, a
-friendly 503 page while the database is unreachable, and anonymous reads from the replica (if there is one)."""
+"""Request-level wiring: the request log, the Content-Security-Policy header, no caching of staff pages, the
+staff idle timeout, a friendly 503 page while the database is unreachable, and anonymous reads from the
+replica (if there is one)."""
 
 import logging
 import time
@@ -7,6 +8,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import empty
 
 from reports import db_router, security
@@ -64,6 +66,23 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class StaffPagesNotCachedMiddleware:
+    """Every response under STAFF_PATH (the analysts' pages, reports/urls.py) is private and not stored, as
+    the admin's are, so no shared cache or browser keeps a draft. Keyed on the path, so a new staff view, a
+    redirect to log in, a 403, 404 or 500 cannot forget it."""
+
+    STAFF_PATH = "/work/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith(self.STAFF_PATH):
+            add_never_cache_headers(response)
         return response
 
 

@@ -1,4 +1,4 @@
-"""Who is asking, and the security log: logins, failed logins, logouts and refused requests.
+"""Who is asking, the login lockout, and the security log: logins, failed logins, logouts and refused requests.
 
 Every line goes to the `reports.security` logger (JSON on stdout in production), with the client address as
 `client_ip` gives it, so a brute-force attempt or a probe for other analysts' drafts is visible in the log.
@@ -7,8 +7,13 @@ Every line goes to the `reports.security` logger (JSON on stdout in production),
 import logging
 import time
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Q, Sum
 from django.dispatch import receiver
 
 log = logging.getLogger("reports.security")
@@ -26,6 +31,37 @@ def client_ip(request):
         if forwarded[-1]:
             return forwarded[-1]
     return request.META.get("REMOTE_ADDR")
+
+
+class LoginLockoutHandler(AxesDatabaseHandler):
+    """django-axes with two limits within the cool-off. One username from one address is locked after
+    AXES_FAILURE_LIMIT failures; one username from any addresses, or one address trying any usernames, after
+    LOGIN_FAILURE_LIMIT_WIDE. So an attacker elsewhere cannot lock the real user out with a few tries, and
+    a slow attack spread over many addresses or usernames is still stopped.
+
+    axes compares one count with one limit, so `get_failures` gives the pair's count, raised to the limit
+    once a wide count reaches its own. AXES_LOCKOUT_PARAMETERS names only the pair: a successful login then
+    clears that pair's failures and nothing else (clearing an address's would let an attacker with an
+    account of their own wipe their failures against others by logging in)."""
+
+    def get_failures(self, request, credentials=None):
+        username, address = get_client_username(request, credentials), request.axes_ip_address
+        counts = (
+            AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
+            .filter(Q(username=username) | Q(ip_address=address))
+            .aggregate(
+                pair=failures_of(username=username, ip_address=address),
+                username=failures_of(username=username),
+                address=failures_of(ip_address=address),
+            )
+        )
+        if max(counts["username"], counts["address"]) >= settings.LOGIN_FAILURE_LIMIT_WIDE:
+            return max(counts["pair"], get_failure_limit(request, credentials))
+        return counts["pair"]
+
+
+def failures_of(**match):
+    return Sum("failures_since_start", filter=Q(**match), default=0)
 
 
 def request_facts(request):

@@ -30,6 +30,11 @@ def make_user(username, role):
     return user
 
 
+def import_approver():
+    """The second reviewer whose approval lets an import publish (reports.importing.batches)."""
+    return make_user("ivo-approver", "reviewer")
+
+
 def official_assessor():
     """CJTF-OIR, created by the reference-data migration."""
     return Assessor.objects.get(slug="cjtf-oir")

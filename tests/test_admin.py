@@ -138,6 +138,9 @@ def test_admin_saves_a_valid_incident_attributed_to_its_author(client, analyst):
         ({"date_start": "2999-01-01"}, "This date is in the future."),
         ({"assessments-0-verdict": "fair"}, "CJTF-OIR is official"),
         ({"sources-0-url": "not a link"}, "Enter a valid URL."),
+        ({"date_start": "0001-01-01"}, "Enter a date between 1900-01-01 and 2100-12-31."),
+        ({"assessments-0-assessed_on": "9999-12-31"}, "Enter a date between 1900-01-01 and 2100-12-31."),
+        ({"sources-0-url": "javascript:alert(1)"}, "Enter a valid URL."),
         ({"code": ""}, "This field is required."),
     ],
 )

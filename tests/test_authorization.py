@@ -1,4 +1,4 @@
-"""Every URL of the project × every role gives the expected status.
+"""Every URL of the project × every role gives the expected status, and every staff response is not cached.
 
 The URLs come from the resolver itself, so a new URL without a row in EXPECTED fails this test. Object URLs
 point at analyst Anna's draft (or the records attached to it): Omar, another analyst, must not reach it by
@@ -11,7 +11,9 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from reports.middleware import StaffPagesNotCachedMiddleware
 from reports.models import Assessor, Belligerent, ReviewState, StrikeType
+from reports.models.imports import ImportBatch
 from tests.factories import make_assessment, make_incident, make_source, make_statement, make_user
 
 pytestmark = pytest.mark.django_db
@@ -83,12 +85,20 @@ EXPECTED = {
     "admin:reports_source_delete": (LOGIN, 403, 403, 403, 403),
     "admin:reports_source_change": (LOGIN, 200, 302, 200, 200),
     "admin/reports/source/<path:object_id>/": (LOGIN, 302, 302, 302, 302),
-    "admin:reports_officialstatement_simple_history": (LOGIN, 200, 200, 200, 200),
+    "admin:reports_officialstatement_simple_history": (LOGIN, 200, 404, 200, 200),
     "admin:reports_officialstatement_changelist": (LOGIN, 200, 200, 200, 200),
     "admin:reports_officialstatement_add": (LOGIN, 200, 200, 200, 200),
-    "admin:reports_officialstatement_history": (LOGIN, 200, 200, 200, 200),
+    "admin:reports_officialstatement_history": (LOGIN, 200, 404, 200, 200),
     "admin:reports_officialstatement_delete": (LOGIN, 403, 403, 200, 200),
-    "admin:reports_officialstatement_change": (LOGIN, 200, 200, 200, 200),
+    "admin:reports_officialstatement_change": (LOGIN, 200, 302, 200, 200),
+    "admin:reports_officialstatement_retract": (LOGIN, 403, 403, 403, 403),  # POST only
+    "admin:reports_importbatch_changelist": (LOGIN, 403, 403, 200, 200),
+    "admin:reports_importbatch_add": (LOGIN, 403, 403, 403, 403),
+    "admin:reports_importbatch_history": (LOGIN, 403, 403, 200, 200),
+    "admin:reports_importbatch_delete": (LOGIN, 403, 403, 403, 403),
+    "admin:reports_importbatch_change": (LOGIN, 403, 403, 200, 200),
+    "admin:reports_importbatch_decide": (LOGIN, 403, 403, 403, 403),  # POST only
+    "admin/reports/importbatch/<path:object_id>/": (LOGIN, 302, 302, 302, 302),
     "admin/reports/officialstatement/<path:object_id>/": (LOGIN, 302, 302, 302, 302),
     "admin:reports_assessor_changelist": (LOGIN, 200, 200, 200, 200),
     "admin:reports_assessor_add": (LOGIN, 403, 403, 200, 200),
@@ -168,6 +178,7 @@ class World:
             "accessattempt": AccessAttempt.objects.create(username="x", ip_address="192.0.2.1", failures_since_start=1),
             "accesslog": AccessLog.objects.create(username="x", ip_address="192.0.2.1"),
             "accessfailurelog": AccessFailureLog.objects.create(username="x", ip_address="192.0.2.1"),
+            "importbatch": ImportBatch.objects.create(format="project", state="published", created_by=anna),
         }
 
     def object_id(self, model):
@@ -220,6 +231,45 @@ def test_every_url_gives_each_role_the_expected_status(client, role):
     column = ROLES.index(role)
     expected = {key: row[column] for key, row in EXPECTED.items()}
     assert actual == expected
+
+
+STAFF_PATH = StaffPagesNotCachedMiddleware.STAFF_PATH
+
+
+def cache_directives(response):
+    return {part.strip() for part in response.get("Cache-Control", "").split(",")}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_staff_response_is_private_and_never_stored(client, role):
+    """Whatever the answer: the page, a redirect to log in or after a save, 404, 405 (403, 500 and the idle
+    timeout: test_security.py)."""
+    world = World()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    urls = [world.url(route, name) for route, name in patterns() if ("/" + route).startswith(STAFF_PATH)]
+    assert len(urls) >= 7
+    for url in [*urls, STAFF_PATH + "no-such-page/"]:
+        for method in (client.get, client.post):
+            response = method(url)
+            directives = cache_directives(response)
+            assert {"private", "no-store"} <= directives, (method.__name__, url, response.status_code)
+
+
+def views(resolvers=None, prefix=""):
+    """(route, view) for every URL pattern the project serves."""
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from views(entry.url_patterns, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def test_every_staff_view_is_under_the_staff_path():
+    """What keeps the staff pages out of caches is keyed on STAFF_PATH: a staff view elsewhere would escape it."""
+    staff_routes = [route for route, view in views() if view.__module__ == "reports.views.entry"]
+    assert len(staff_routes) >= 7
+    assert [route for route in staff_routes if not ("/" + route).startswith(STAFF_PATH)] == []
 
 
 def test_another_analyst_cannot_change_a_draft_by_its_id(client):

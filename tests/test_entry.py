@@ -142,7 +142,7 @@ def test_the_form_has_no_date_filled_in_and_starts_as_a_draft(client, analyst):
         ({"longitude": "999.5"}, "Ensure this value is less than or equal to 180."),
         ({"latitude": "", "longitude": "43.1"}, "Give both latitude and longitude, or neither."),
         ({"sources-0-url": "javascript:alert(1)"}, "Enter a valid URL."),
-        ({"date_start": "2999-03-17"}, "This date is in the future."),
+        ({"date_start": "2099-03-17"}, "This date is in the future."),  # (2999 is past the last date taken)
         ({"date_start": "17/03/2017x"}, "Enter a valid date."),
         ({"assessments-0-verdict": "confirmed"}, "CJTF-OIR is official"),
         ({"assessments-1-duplicate_of_code": "NOPE-1"}, "No published incident has the code NOPE-1."),
@@ -214,6 +214,37 @@ def test_a_likely_duplicate_is_flagged_with_a_link_and_can_still_be_saved(client
     assert not Incident.objects.filter(code="IQ-MOSUL-0317").exists()
     assert client.post(CREATE, west_mosul_form(not_a_duplicate="1")).status_code == 302
     assert Incident.objects.filter(code="IQ-MOSUL-0317").exists()
+
+
+def near_west_mosul(code, **fields):
+    return make_incident(
+        code=code, date_start="2017-03-18", place_name="Jadida", latitude=36.36, longitude=43.1, **fields
+    )
+
+
+def test_the_warning_names_other_analysts_unpublished_incidents_only_to_reviewers(
+    client, analyst, other_analyst, reviewer
+):
+    near_west_mosul("OMAR-DRAFT", review_state=ReviewState.DRAFT, created_by=other_analyst)
+    near_west_mosul("OMAR-PENDING", review_state=ReviewState.PENDING, created_by=other_analyst)
+    as_reviewer = login(client, reviewer).post(CREATE, west_mosul_form()).content.decode()
+    assert "OMAR-DRAFT" in as_reviewer and "OMAR-PENDING" in as_reviewer
+    assert login(client, analyst).post(CREATE, west_mosul_form()).status_code == 302  # no warning: saved at once
+    near_west_mosul("CS1548")  # published: now the analyst is warned, of that one alone
+    page = client.post(CREATE, west_mosul_form(code="IQ-MOSUL-0317B")).content.decode()
+    assert "CS1548" in page
+    assert "OMAR-" not in page
+
+
+@pytest.mark.parametrize("role", ["analyst", "reviewer"])
+def test_the_warning_names_published_incidents_and_ones_own_drafts(client, analyst, reviewer, role):
+    user = {"analyst": analyst, "reviewer": reviewer}[role]
+    published = near_west_mosul("CS1548")
+    own = near_west_mosul("MY-DRAFT", review_state=ReviewState.DRAFT, created_by=user)
+    page = login(client, user).post(CREATE, west_mosul_form()).content.decode()
+    assert "This may be an incident already recorded" in page
+    for incident in (published, own):
+        assert reverse("reports:incident_detail", args=[incident.pk]) in page
 
 
 @pytest.mark.parametrize(

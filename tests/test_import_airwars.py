@@ -15,7 +15,7 @@ from reports.importing import airwars
 from reports.importing.report import ImportReport
 from reports.importing.writer import Options, run_import
 from reports.models import Assessment, Assessor, Incident, OfficialVerdict, ReviewState, Source
-from tests.factories import make_statement
+from tests.factories import import_approver, make_statement
 from tests.shared_data import shared_data
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +26,9 @@ def import_files(paths, user, state=ReviewState.PUBLISHED, dry_run=False):
     report = ImportReport(dry_run=dry_run)
     files = [open(path, encoding="utf-8", newline="") for path in paths]  # noqa: SIM115
     try:
-        run_import(
-            lambda: airwars.read(*files, report=report), Options(user, state, "Imported", dry_run=dry_run), report
-        )
+        approver = import_approver() if state == ReviewState.PUBLISHED else None
+        options = Options(user, state, "Imported", dry_run=dry_run, approved_by=approver)
+        run_import(lambda: airwars.read(*files, report=report, user=user), options, report)
     finally:
         for file in files:
             file.close()

@@ -15,7 +15,7 @@ from reports.importing import mapping, project_csv
 from reports.importing.report import ImportFileError, ImportReport
 from reports.importing.writer import Options, run_import
 from reports.models import Assessment, Incident, OfficialVerdict, ReviewState
-from tests.factories import make_assessment, make_incident, make_user, official_assessor
+from tests.factories import import_approver, make_assessment, make_incident, make_user, official_assessor
 from tests.shared_data import REPOSITORY, shared_data
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,8 @@ def import_text(text, user, state=ReviewState.PUBLISHED, dry_run=False):
     report = ImportReport(dry_run=dry_run)
     file = io.StringIO(text)
     file.name = "incidents.csv"
-    options = Options(user, state, "Imported from incidents.csv", match_on="code", dry_run=dry_run)
+    approver = import_approver() if state == ReviewState.PUBLISHED else None
+    options = Options(user, state, "Imported from incidents.csv", "code", dry_run, approved_by=approver)
     run_import(lambda: project_csv.read(file, report), options, report)
     return report
 
@@ -141,7 +142,7 @@ def test_the_command_prints_counts_and_rows_per_second(importer, tmp_path):
     path = tmp_path / "incidents.csv"
     path.write_text(csv_text([incident_row("CMD-1"), incident_row("CMD-2", date_start="")]), encoding="utf-8")
     out = io.StringIO()
-    call_command("import_csv", str(path), user=importer.username, state="published", stdout=out, stderr=io.StringIO())
+    call_command("import_csv", str(path), user=importer.username, stdout=out, stderr=io.StringIO())
     text = out.getvalue()
     assert "incidents.csv row 3 [CMD-2]: missing date (skipped)" in text
     assert "incidents: 1 created, 0 updated, 0 unchanged, 0 conflicts, 1 skipped" in text
@@ -159,8 +160,8 @@ def test_the_tbij_mapping_example_imports_every_strike_with_the_files_counts(imp
     spec = mapping.Mapping(json.loads(TBIJ_MAPPING.read_text(encoding="utf-8")))
     report = ImportReport()
     with open(path, encoding="utf-8", newline="") as file:
-        options = Options(importer, ReviewState.PUBLISHED, "Imported", match_on="external_id")
-        run_import(lambda: spec.read(file, report), options, report)
+        options = Options(importer, ReviewState.PUBLISHED, "Imported", approved_by=import_approver())
+        run_import(lambda: spec.read(file, report, importer), options, report)
     rows = tbij_rows(path)
 
     def total(column):
@@ -179,7 +180,7 @@ def test_the_tbij_mapping_example_imports_every_strike_with_the_files_counts(imp
     assert all("impossible coordinate" in problem.reason for problem in report.problems)
     again = ImportReport()
     with open(path, encoding="utf-8", newline="") as file:
-        run_import(lambda: spec.read(file, again), options, again)
+        run_import(lambda: spec.read(file, again, importer), options, again)
     assert again.counts["incidents"]["unchanged"] == len(rows)
 
 
@@ -199,12 +200,15 @@ def test_a_crash_midway_leaves_the_database_as_it_was(importer, monkeypatch):
     assert not Incident.history.exists() and not Assessment.objects.exists()
 
 
-def test_only_a_reviewer_updates_a_published_incident_by_import(importer, analyst):
+def test_a_published_incident_changes_by_import_only_once_a_second_reviewer_approved_it(importer, analyst):
     import_text(csv_text([incident_row("PUB1", title="As reviewed", killed_min="2", killed_max="2")]), importer)
     changed = csv_text([incident_row("PUB1", title="Changed by upload", killed_min="40", killed_max="40")])
-    report = import_text(changed, analyst, state=ReviewState.PENDING)
-    assert report.counts["incidents"]["skipped"] == 1
-    assert any("only a reviewer" in problem.reason for problem in report.problems)
+    for user in (analyst, importer):
+        report = import_text(changed, user, state=ReviewState.PENDING)
+        assert report.counts["incidents"]["skipped"] == 1
+        assert any("approved by a second reviewer" in problem.reason for problem in report.problems)
+    with pytest.raises(ImportFileError, match="approved by a second reviewer"):
+        run_import(lambda: [], Options(importer, ReviewState.PUBLISHED), ImportReport())
     published = Incident.objects.get(code="PUB1")
     assert published.title == "As reviewed"
     assert list(published.assessments.values_list("killed_max", flat=True)) == [2]

@@ -2,6 +2,7 @@
 X-Forwarded-For does not dodge, sessions rotated and ended, the staff idle timeout, password rules, the
 security and request logs, /healthz and the 503 page while the database is unreachable."""
 
+import itertools
 import json
 import logging
 import re
@@ -97,6 +98,26 @@ def test_production_defaults_secure_the_cookies():
     assert production.SESSION_COOKIE_SAMESITE == production.CSRF_COOKIE_SAMESITE == "Lax"
 
 
+def test_staff_errors_and_redirects_are_not_cached_either(client, analyst, reader, settings):
+    """The page of every staff URL is tested in test_authorization.py; here, the answers made elsewhere."""
+    client.force_login(reader)
+    responses = [client.get(reverse("reports:my_work"))]  # no role: 403
+    client.force_login(analyst)
+    client.raise_request_exception = False
+    with mock.patch("reports.views.entry.render", side_effect=ValueError("boom")):
+        responses.append(client.get(reverse("reports:my_work")))  # 500
+    with mock.patch("reports.views.entry.render", side_effect=OperationalError("server closed")):
+        responses.append(client.get(reverse("reports:my_work")))  # 503
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - settings.STAFF_IDLE_TIMEOUT - 5
+    session.save()
+    responses.append(client.get(reverse("reports:my_work")))  # idle: logged out, sent to log in
+    assert [response.status_code for response in responses] == [403, 500, 503, 302]
+    for response in responses:
+        assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
+    assert "no-store" not in client.get(reverse("reports:home")).get("Cache-Control", "")  # public: cacheable
+
+
 INLINE = [
     (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I), "inline <script>"),
     (re.compile(r"<style", re.I), "<style> element"),
@@ -152,45 +173,64 @@ def test_repeated_failures_lock_the_login_even_with_the_right_password(client, a
     assert "wrong-password" not in caplog.text
 
 
-def test_a_forged_x_forwarded_for_does_not_dodge_the_lockout(client, analyst, other_analyst):
+def right_password(username, address, forwarded_for=None):
+    """The real user logging in, from a browser of their own."""
+    headers = {"REMOTE_ADDR": address}
+    if forwarded_for:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return Client().post(LOGIN, {"username": username, "password": PASSWORD}, **headers)
+
+
+def test_an_attacker_elsewhere_does_not_lock_the_user_out(client, analyst, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        failed_login(client, analyst.username, "203.0.113.7")
+    assert right_password(analyst.username, "203.0.113.7").status_code == 429  # the attacker's address: locked
+    assert right_password(analyst.username, "198.51.100.4").status_code == 302  # the user's own: not
+
+
+def test_logging_in_to_ones_own_account_does_not_clear_failures_against_another(client, analyst, other_analyst):
+    for _ in range(4):
+        failed_login(client, analyst.username, "203.0.113.7")
+    assert right_password(other_analyst.username, "203.0.113.7").status_code == 302
+    assert failed_login(client, analyst.username, "203.0.113.7").status_code == 429
+
+
+def test_a_forged_x_forwarded_for_does_not_dodge_the_lockout(client, analyst):
     for attempt in range(5):
-        failed_login(client, f"nobody-{attempt}", "203.0.113.8", forwarded_for=f"198.51.100.{attempt}")
-    # A different username and yet another forged address: still the same client, still locked.
-    response = client.post(
-        LOGIN,
-        {"username": other_analyst.username, "password": PASSWORD},
-        REMOTE_ADDR="203.0.113.8",
-        HTTP_X_FORWARDED_FOR="198.51.100.99",
-    )
-    assert response.status_code == 429
+        failed_login(client, analyst.username, "203.0.113.8", forwarded_for=f"198.51.100.{attempt}")
+    # Yet another forged address: still the same client, still locked.
+    assert right_password(analyst.username, "203.0.113.8", forwarded_for="198.51.100.99").status_code == 429
 
 
 def test_behind_our_proxy_only_the_address_it_appended_counts(client, analyst, settings):
     settings.BEHIND_PROXY = True
     for attempt in range(5):
         # The client forges the left part; the proxy (REMOTE_ADDR 10.0.0.1) appends the real address.
-        failed_login(client, f"nobody-{attempt}", "10.0.0.1", forwarded_for=f"198.51.100.{attempt}, 203.0.113.9")
-    blocked = client.post(
-        LOGIN,
-        {"username": analyst.username, "password": PASSWORD},
-        REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="198.51.100.200, 203.0.113.9",
-    )
-    assert blocked.status_code == 429
-    other_client = client.post(
-        LOGIN,
-        {"username": analyst.username, "password": PASSWORD},
-        REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="203.0.113.10",
-    )
-    assert other_client.status_code == 302
+        failed_login(client, analyst.username, "10.0.0.1", forwarded_for=f"198.51.100.{attempt}, 203.0.113.9")
+    assert right_password(analyst.username, "10.0.0.1", forwarded_for="198.51.100.200, 203.0.113.9").status_code == 429
+    assert right_password(analyst.username, "10.0.0.1", forwarded_for="203.0.113.10").status_code == 302
 
 
-def test_a_username_under_attack_from_many_addresses_is_locked(client, analyst):
-    for attempt in range(5):
-        failed_login(client, analyst.username, f"203.0.113.{20 + attempt}")
-    response = client.post(LOGIN, {"username": analyst.username, "password": PASSWORD}, REMOTE_ADDR="203.0.113.99")
-    assert response.status_code == 429
+def test_a_username_under_attack_from_many_addresses_is_locked_at_the_higher_limit(
+    client, analyst, other_analyst, settings
+):
+    assert settings.LOGIN_FAILURE_LIMIT_WIDE >= 10 * settings.AXES_FAILURE_LIMIT
+    addresses = (f"203.0.{number // 200}.{number % 200 + 1}" for number in itertools.count())
+    for _ in range(settings.LOGIN_FAILURE_LIMIT_WIDE - 1):
+        failed_login(client, analyst.username, next(addresses))
+    assert right_password(analyst.username, "198.51.100.4").status_code == 302
+    failed_login(client, analyst.username, next(addresses))
+    assert right_password(analyst.username, "198.51.100.4").status_code == 429  # from anywhere now
+    assert right_password(other_analyst.username, "203.0.0.1").status_code == 302  # the addresses are not locked
+
+
+def test_one_address_trying_many_usernames_is_locked_at_the_higher_limit(client, analyst, settings):
+    for attempt in range(settings.LOGIN_FAILURE_LIMIT_WIDE - 1):
+        failed_login(client, f"nobody-{attempt}", "203.0.113.8", forwarded_for=f"198.51.100.{attempt}")
+    assert right_password(analyst.username, "203.0.113.8").status_code == 302
+    failed_login(client, "nobody-else", "203.0.113.8")
+    assert right_password(analyst.username, "203.0.113.8", forwarded_for="198.51.100.99").status_code == 429
+    assert right_password(analyst.username, "203.0.113.20").status_code == 302  # the username is not locked
 
 
 def test_logins_logouts_and_refusals_are_logged(client, analyst, caplog):

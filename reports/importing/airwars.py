@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from django.utils import timezone
 from django.utils.text import slugify
 
+from reports.importing import reference
 from reports.importing.values import BadValue, convert, parse_count, parse_date, read_csv
 from reports.importing.writer import Part, Record, valid_point
 from reports.models import (
@@ -123,9 +124,11 @@ MONITOR_COUNTS = {
 }  # fmt: skip
 
 
-def read(incidents_file, assessments_file=None, sources_file=None, report=None):
-    """Records for the writer, from open files (names are taken from their `name` for the report)."""
-    reader = AirwarsReader(report)
+def read(incidents_file, assessments_file=None, sources_file=None, report=None, user=None):
+    """Records for the writer, from open files (names are taken from their `name` for the report). Belligerents
+    and official assessors the tracker lacks are created only if `user`, the importing user, may add them
+    (reference.may_create); otherwise the import stops, saying which."""
+    reader = AirwarsReader(report, user)
     records = reader.incidents(incidents_file)
     if assessments_file is not None:
         reader.assessments(assessments_file, records)
@@ -146,8 +149,8 @@ def governorate(row):
 
 
 class AirwarsReader:
-    def __init__(self, report):
-        self.report = report
+    def __init__(self, report, user=None):
+        self.report, self.user = report, user
         self.monitor = Assessor.objects.get(slug=MONITOR)
         self.strike_types = {name.lower(): slug for name, slug in StrikeType.objects.values_list("name", "slug")}
         self.official_assessors = {}
@@ -294,10 +297,11 @@ class AirwarsReader:
     def ensure_belligerents(self):
         """The belligerents Airwars names that the reference table lacks, created (and listed in the report)."""
         existing = set(Belligerent.objects.values_list("slug", flat=True))
-        for slug, label in NEW_BELLIGERENTS.items():
-            if slug not in existing:
-                Belligerent.objects.create(slug=slug, name=label)
-                self.report.reference_rows.append(f"belligerent {label}")
+        missing = {slug: label for slug, label in NEW_BELLIGERENTS.items() if slug not in existing}
+        reference.check_may_create(self.user, Belligerent, list(missing.values()), "Airwars' files")
+        for slug, label in missing.items():
+            reference.create(self.user, Belligerent, "Airwars' files", slug=slug, name=label)
+            self.report.reference_rows.append(f"belligerent {label}")
 
     def official_assessor(self, slug):
         """The assessor that speaks for the belligerent: an existing official one, else one created for it."""
@@ -305,7 +309,10 @@ class AirwarsReader:
             belligerent = Belligerent.objects.get(slug=slug)
             assessor = Assessor.objects.filter(kind=AssessorKind.OFFICIAL, speaks_for=belligerent).first()
             if assessor is None:
-                assessor = Assessor.objects.create(
+                assessor = reference.create(
+                    self.user,
+                    Assessor,
+                    "Airwars' verdicts",
                     name=f"{belligerent.name} (official)",
                     slug=slugify(f"{slug}-official")[:50],
                     kind=AssessorKind.OFFICIAL,

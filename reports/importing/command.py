@@ -1,22 +1,22 @@
-"""What the import commands share: options, the user, the transaction, progress and the report's printing."""
+"""What the import commands share: options, the user, the transaction, progress and the report's printing.
+An import that publishes is not run: it is held, with its dry run's report, for a second reviewer to approve
+(`decide_import`, or the admin's Imports list)."""
 
-import contextlib
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from reports.importing import batches, formats
 from reports.importing.report import ImportFileError, ImportReport
 from reports.importing.writer import Options, run_import
-from reports.models import ReviewState
+from reports.models import InvalidTransition, ReviewState
 
 STATES = [ReviewState.PENDING, ReviewState.PUBLISHED, ReviewState.DRAFT]
 SHOWN_PROBLEMS = 200
 
 
 class ImportCommand(BaseCommand):
-    change_reason_file = "file"  # the option naming the file the history's change reason cites
-
     def add_arguments(self, parser):
         self.add_format_arguments(parser)
         parser.add_argument("--user", required=True, help="the importing user: new records are attributed to them")
@@ -24,7 +24,8 @@ class ImportCommand(BaseCommand):
             "--state",
             choices=STATES,
             default=ReviewState.PENDING,
-            help="review state of new incidents (default: pending; published for trusted monitor data)",
+            help="review state of new incidents (default: pending). published: held, with the dry run's report, "
+            "until another reviewer approves the import (decide_import)",
         )
         parser.add_argument("--dry-run", action="store_true", help="the full report, nothing written")
         parser.add_argument(
@@ -35,29 +36,40 @@ class ImportCommand(BaseCommand):
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(f"No user named {options['user']!r} (create one with manage.py create_user).")
-        report = ImportReport(dry_run=options["dry_run"], progress=lambda message: self.stderr.write(message))
-        reason = f"Imported from {Path(options[self.change_reason_file]).name}"
-        settings = Options(user, options["state"], reason, self.match_on(options), options["dry_run"])
+        format_name, paths = self.files(options)
         try:
-            run_import(lambda: self.read(options, report), settings, report)
-        except ImportFileError as error:
+            if options["state"] == ReviewState.PUBLISHED and not options["dry_run"]:
+                return self.hold(format_name, paths, user, options)
+            report = ImportReport(dry_run=options["dry_run"], progress=self.stderr.write)
+            reason = f"Imported from {Path(paths['file']).name}"
+            settings = Options(user, options["state"], reason, formats.MATCH_ON[format_name], options["dry_run"])
+            run_import(formats.reader(format_name, paths, report, user=user), settings, report)
+        except (ImportFileError, InvalidTransition) as error:
             raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(f"Cannot open {error.filename}: {error.strerror}.") from None
         except KeyboardInterrupt:
             raise CommandError("Interrupted: nothing was written.") from None
         self.print_report(report, options["all_problems"])
 
-    def match_on(self, options):
-        """How stored incidents are found: by external identifier, or by code for the project's own format."""
-        return "external_id"
+    def hold(self, format_name, paths, user, options):
+        """An import that publishes: its dry run, then held for a second reviewer."""
+        if not user.has_perm("reports.review_incident"):
+            raise CommandError("Only reviewers import records as published.")
+        batch = batches.hold(format_name, ReviewState.PUBLISHED, user, batches.files_on_disk(paths))
+        report = batches.dry_run(batch, progress=self.stderr.write)
+        self.print_report(report, options["all_problems"])
+        batches.confirm(batch, user)
+        self.stdout.write(
+            self.style.WARNING(
+                f"Nothing is published yet: import {batch.pk} awaits another reviewer's approval "
+                f"(manage.py decide_import {batch.pk} --approve --user <reviewer>, or the admin's Imports list)."
+            )
+        )
 
-    @contextlib.contextmanager
-    def opened(self, path):
-        try:
-            file = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
-        except OSError as error:
-            raise CommandError(f"Cannot open {path}: {error.strerror}.") from None
-        with file:
-            yield file
+    def files(self, options):
+        """(format, {role: path}) of the files named on the command line."""
+        raise NotImplementedError
 
     def print_report(self, report, all_problems):
         problems = report.sorted_problems()

@@ -77,3 +77,11 @@ class ImportReport:
         if self.dry_run:
             lines.append("dry run: nothing was written")
         return lines
+
+    def text(self, problems_shown=500):
+        """The report as the import's record keeps it: the summary, then the first problems."""
+        problems = self.sorted_problems()
+        lines = [*self.summary_lines(), *map(str, problems[:problems_shown])]
+        if len(problems) > problems_shown:
+            lines.append(f"… and {len(problems) - problems_shown:,} more problems")
+        return "\n".join(lines)

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import models
 
 from reports.importing.report import ImportFileError
+from reports.models.vocabulary import FIRST_DATE, LARGEST_COUNT, LAST_DATE
 
 TRUE_WORDS = {"1", "yes", "y", "true"}
 FALSE_WORDS = {"0", "no", "n", "false"}
@@ -21,6 +22,8 @@ def convert(field, text, date_format=None):
     """`text` (already stripped; "" is unknown) as the value `field` stores. Choices are checked."""
     if text == "":
         return None if field.null or not isinstance(field, models.CharField | models.TextField) else ""
+    if "\x00" in text:
+        raise BadValue(f"{field.name} holds a NUL character")  # PostgreSQL stores no text with one
     if isinstance(field, models.DateField):
         return parse_date(text, date_format)
     if isinstance(field, models.DecimalField):
@@ -39,17 +42,24 @@ def convert(field, text, date_format=None):
 def parse_date(text, date_format=None):
     try:
         if date_format:
-            return datetime.datetime.strptime(text, date_format).date()
-        return datetime.date.fromisoformat(text)
+            date = datetime.datetime.strptime(text, date_format).date()
+        else:
+            date = datetime.date.fromisoformat(text)
     except ValueError:
         raise BadValue(f"unreadable date {text!r}") from None
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise BadValue(f"date {date} outside {FIRST_DATE} to {LAST_DATE}")
+    return date
 
 
 def parse_decimal(text, places=6):
     try:
-        return Decimal(text).quantize(Decimal(1).scaleb(-places))
+        number = Decimal(text).quantize(Decimal(1).scaleb(-places))
     except InvalidOperation:
         raise BadValue(f"unreadable number {text!r}") from None
+    if not number.is_finite():
+        raise BadValue(f"unreadable number {text!r}")
+    return number
 
 
 def parse_count(text):
@@ -59,6 +69,8 @@ def parse_count(text):
         raise BadValue(f"unreadable count {text!r}") from None
     if number < 0:
         raise BadValue(f"negative count {number}")
+    if number > LARGEST_COUNT:
+        raise BadValue(f"count {number} too large")
     return number
 
 

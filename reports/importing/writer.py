@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from reports.importing.report import ImportFileError
 from reports.iterables import batched
 from reports.models import (
     COUNT_RANGES,
@@ -41,6 +42,7 @@ from reports.models.assessments import REVISED_IS_A_MONITORS, count_range_errors
 from reports.models.incidents import EDITABLE_STATES
 from reports.models.snapshot import figures_recounted_once
 from reports.models.summary import analyze
+from reports.models.vocabulary import is_web_link
 
 CODE_FIELD = Incident._meta.get_field("code")
 
@@ -86,6 +88,9 @@ class Options:
     reason: str = "Imported"
     match_on: str = "external_id"  # or "code"
     dry_run: bool = False
+    # The second reviewer who approved the import (reports.importing.batches): only then may it publish
+    # incidents or change published ones. Nothing becomes public on the importer's word alone.
+    approved_by: object = None
 
 
 def digest(values):
@@ -129,6 +134,7 @@ def check_incident(record, report):
         return refuse(report, record, label, f"date {fields['date_start']} is in the future")
     if not fields.get("country"):
         return refuse(report, record, label, "missing country")
+    check_links(record, report, label, ["external_url"])
     if fields.get("date_end") and fields["date_end"] < fields["date_start"]:
         reason = f"end date {fields['date_end']} before the date {fields['date_start']}: end date left out"
         report.problem(record.file, record.row, label, reason, skipped=False)
@@ -155,6 +161,17 @@ def check_code(record, report):
         report.problem(record.file, record.row, record.label, reason, skipped=False)
         record.fields["code"] = usable
     return True
+
+
+def check_links(where, report, label, names):
+    """Links readers follow and downloads carry are http(s) addresses (the models' validate_web_link); any other
+    (javascript:, data:, a bare name) is left out, and said so."""
+    for name in names:
+        link = where.fields.get(name)
+        if link and not is_web_link(link):
+            reason = f"{name} {link[:100]!r} is not an http(s) address: left out"
+            report.problem(where.file, where.row, label, reason, skipped=False)
+            where.fields[name] = ""
 
 
 def valid_point(latitude, longitude):
@@ -185,6 +202,7 @@ def check_assessment(part, assessor, report, label):
         reason = f"{assessor}: min > max for {name} ({counts[name + '_min']} > {counts[name + '_max']}): left out"
         report.problem(part.file, part.row, label, reason, skipped=False)
         fields[f"{name}_min"] = fields[f"{name}_max"] = None
+    check_links(part, report, label, ["source_url", "strike_report_url"])
     if fields.get("non_credible_reason") and fields["verdict"] != OfficialVerdict.NON_CREDIBLE:
         fields["non_credible_reason"] = ""
     return True
@@ -195,6 +213,7 @@ COUNT_FIELDS = [f"{name}_{end}" for name in COUNT_RANGES for end in ("min", "max
 
 def check_source(part, report, label):
     fields = part.fields
+    check_links(part, report, label, ["url", "archive_url"])
     if not (fields.get("url") or fields.get("publisher") or fields.get("title")):
         return refuse(report, part, label, "source without a link, publisher or title")
     if fields.get("published_on") and fields["published_on"] > timezone.localdate():
@@ -207,10 +226,18 @@ def check_source(part, report, label):
 # --- Writing ------------------------------------------------------------------------------------------------
 
 
+PUBLISHED_NEEDS_APPROVAL = (
+    "matches a published incident: an import that changes published records must be approved by a second "
+    "reviewer (import it with the state 'published')"
+)
+
+
 def run_import(read, options, report):
     """Read the records (`read()`: a format's parser, which may create reference rows) and write them, all in one
     transaction: an error or an interrupt leaves the database as it was, and a dry run is rolled back at the end,
     so its report is the full one."""
+    if options.state == ReviewState.PUBLISHED and options.approved_by is None and not options.dry_run:
+        raise ImportFileError("An import that publishes must be approved by a second reviewer first.")
     with transaction.atomic():
         with figures_recounted_once():  # the figures' lock before any row: see figures_recounted_once
             Writer(options, report).run(read())
@@ -301,15 +328,22 @@ class Writer:
         return stored
 
     def within_rights(self, records, stored):
-        """The records the importing user may write. Reviewers may update any matched incident (the file is
-        the source, and each change is in the history); anyone else only creates incidents and updates their
-        own drafts: a published record changes through a reviewed revision, never through an upload."""
-        if self.options.user.has_perm("reports.review_incident"):
-            return records
+        """The records the importing user may write. A published incident changes only through an import that
+        publishes, which runs only once a second reviewer approved it (run_import). Otherwise reviewers may
+        update any matched incident not yet decided (the file is the source, each change is in the history,
+        and makes them one of its authors); anyone else only creates incidents and updates their own drafts."""
+        options = self.options
+        reviewer = options.user.has_perm("reports.review_incident")
         allowed = []
         for record in records:
             old = stored.get(record.key)
-            if old is None or (old["created_by_id"] == self.options.user.pk and old["review_state"] in EDITABLE_STATES):
+            if old is None:
+                allowed.append(record)
+            elif old["review_state"] == ReviewState.PUBLISHED and options.state != ReviewState.PUBLISHED:
+                refuse(self.report, record, record.label, PUBLISHED_NEEDS_APPROVAL)
+            elif old["review_state"] in (ReviewState.REJECTED, ReviewState.RETRACTED):
+                refuse(self.report, record, record.label, f"matches a {old['review_state']} incident")
+            elif reviewer or (old["created_by_id"] == options.user.pk and old["review_state"] in EDITABLE_STATES):
                 allowed.append(record)
             else:
                 refuse(self.report, record, record.label, "matches an incident only a reviewer may update by import")
@@ -369,7 +403,7 @@ class Writer:
                 import_digest=digest(incident_values(record)),
             )
             if options.state == ReviewState.PUBLISHED:
-                incident.published_at, incident.published_by = self.now, options.user
+                incident.published_at, incident.published_by = self.now, options.approved_by
             incidents.append(incident)
         for done, batch in enumerate(batched(incidents, BATCH), start=1):
             bulk_create_with_history(batch, Incident, batch_size=BATCH, **self.history)

@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -13,9 +13,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reports.models.reference import Assessor
-from reports.models.review import InvalidTransition
+from reports.models.review import (
+    InvalidTransition,
+    ReviewDecision,
+    check_decision,
+    check_override,
+    content_writers,
+    four_eyes_refusal,
+)
 from reports.models.vocabulary import (
     PERIOD_PRECISIONS,
+    RECORD_DATE,
     AssessorKind,
     DatePrecision,
     Dating,
@@ -25,7 +33,7 @@ from reports.models.vocabulary import (
     ReviewState,
     StatementItemRole,
     attributed_user,
-    validate_not_future,
+    validate_web_link,
 )
 
 # Each pair is a (min, max) range of people; null means unknown, which is not the same as zero.
@@ -149,9 +157,11 @@ class Assessment(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        # the public record: offering other incidents would tell any analyst which codes drafts use
+        limit_choices_to={"review_state": ReviewState.PUBLISHED},
     )
     assessed_on = models.DateField(
-        _("assessed on"), validators=[validate_not_future], help_text=_("When the assessor said this.")
+        _("assessed on"), validators=RECORD_DATE, help_text=_("When the assessor said this.")
     )
     dating = models.CharField(_("what the date says"), max_length=10, choices=Dating.choices, default=Dating.STATED)
     # The date the figures count it from: `assessed_on`, or FROM_THE_START for a revised one. Derived, like
@@ -174,9 +184,11 @@ class Assessment(models.Model):
     combatants_killed_min = count_field(_("combatants killed (min)"))
     combatants_killed_max = count_field(_("combatants killed (max)"))
 
-    source_url = models.URLField(_("source link"), max_length=1000, blank=True)
+    source_url = models.URLField(_("source link"), max_length=1000, blank=True, validators=[validate_web_link])
     quote = models.TextField(_("assessor's words"), blank=True, help_text=_("The statement, quoted."))
-    strike_report_url = models.URLField(_("strike report link"), max_length=1000, blank=True)
+    strike_report_url = models.URLField(
+        _("strike report link"), max_length=1000, blank=True, validators=[validate_web_link]
+    )
     location_description = models.TextField(
         _("assessor's location"), blank=True, help_text=_("Where the assessor places the strike (e.g. MGRS).")
     )
@@ -240,6 +252,8 @@ class Assessment(models.Model):
             errors["dating"] = REVISED_IS_A_MONITORS
         if self.duplicate_of_id and self.duplicate_of_id == self.incident_id:
             errors["duplicate_of"] = _("An incident cannot duplicate itself.")
+        elif self.duplicate_of_id and self.duplicate_of.review_state != ReviewState.PUBLISHED:
+            errors["duplicate_of"] = _("Name a published incident.")
         if errors:
             raise ValidationError(errors)
 
@@ -266,10 +280,14 @@ class Assessment(models.Model):
         return self.range_display("injured")
 
 
+# What a statement's review changes, not its content (see OfficialStatement.authors).
+STATEMENT_BOOKKEEPING = {"id", "created_by", "created_at", "approved_by", "approved_at", "retracted_by", "retracted_at"}
+
+
 class StatementQuerySet(models.QuerySet):
     def approved(self):
-        """What readers may see."""
-        return self.filter(approved_at__isnull=False)
+        """What readers may see: approved by a second person, and not retracted since."""
+        return self.filter(approved_at__isnull=False, retracted_at__isnull=True)
 
 
 class OfficialStatement(models.Model):
@@ -285,7 +303,7 @@ class OfficialStatement(models.Model):
         limit_choices_to={"kind": AssessorKind.OFFICIAL},
         related_name="statements",
     )
-    published_on = models.DateField(_("published on"), validators=[validate_not_future])
+    published_on = models.DateField(_("published on"), validators=RECORD_DATE)
     title = models.CharField(_("title"), max_length=255, blank=True)
     countries = models.CharField(
         _("countries covered"),
@@ -293,7 +311,7 @@ class OfficialStatement(models.Model):
         blank=True,
         help_text=_("As incidents name them, separated by semicolons (“Iraq; Syria”). Empty: not stated."),
     )
-    period_start = models.DateField(_("counting since"), null=True, blank=True)
+    period_start = models.DateField(_("counting since"), null=True, blank=True, validators=RECORD_DATE)
     period_start_precision = models.CharField(
         _("counting since: precision"),
         max_length=10,
@@ -302,14 +320,18 @@ class OfficialStatement(models.Model):
         help_text=_("“August 2014” is the first day of the month, with the precision Month."),
     )
     period_end = models.DateField(
-        _("counting to"), null=True, blank=True, help_text=_("Empty: to the day it was published.")
+        _("counting to"),
+        null=True,
+        blank=True,
+        validators=RECORD_DATE,
+        help_text=_("Empty: to the day it was published."),
     )
     civilians_killed = count_field(_("civilians killed to date"))
     reports_received = count_field(_("reports received"))
     reports_credible = count_field(_("reports assessed credible"))
     reports_non_credible = count_field(_("reports assessed non-credible"))
     reports_under_review = count_field(_("reports still under review"))
-    url = models.URLField(_("link"), max_length=1000, blank=True)
+    url = models.URLField(_("link"), max_length=1000, blank=True, validators=[validate_web_link])
     quote = models.TextField(_("statement's words"), blank=True)
     caveats = models.TextField(
         _("caveats"), blank=True, help_text=_("What the statement says it leaves out or qualifies, shown to readers.")
@@ -323,6 +345,9 @@ class OfficialStatement(models.Model):
     # A statement counts on public pages once a second person approved it, like an incident.
     approved_by = attributed_user(_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    # Once public, a statement is never deleted: it is retracted (with the reason in its decisions).
+    retracted_by = attributed_user(_("retracted by"))
+    retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True, editable=False)
 
     objects = StatementQuerySet.as_manager()
     history = HistoricalRecords()
@@ -386,25 +411,64 @@ class OfficialStatement(models.Model):
     def counted_to(self):
         return self.period_end or self.published_on
 
+    @property
+    def review_state(self):
+        if self.retracted_at is not None:
+            return ReviewState.RETRACTED
+        return ReviewState.PENDING if self.approved_at is None else ReviewState.PUBLISHED
+
     def editable_by(self, user):
         """An approved statement is public: a new statement corrects it, not an edit. Until then its author or a
-        reviewer may fix it (and its details)."""
+        reviewer may fix it (and its details), and whoever does becomes one of its authors."""
         if self.approved_at is not None:
             return False
         return user.has_perm("reports.review_incident") or self.created_by_id == user.pk
 
-    def approve(self, by):
-        """Make the statement public. Reviewers only, and never their own entry (the four-eyes rule); the
-        approval is in the statement's history with who and when."""
-        if not by.has_perm("reports.review_incident"):
-            raise InvalidTransition(_("Only reviewers can make review decisions."))
-        if self.approved_at is not None:
-            raise InvalidTransition(_("It is approved already."))
-        if self.created_by_id == by.pk:
-            raise InvalidTransition(_("You entered it: another reviewer must approve it."))
-        self.approved_by, self.approved_at = by, timezone.now()
-        self._history_user, self._change_reason = by, "Approved"
-        self.save(update_fields=["approved_by", "approved_at"])
+    def authors(self):
+        """Who wrote the statement, by any path: its creator, and everyone whose change to it or to its details
+        is in the history (see reports.models.incidents.content_writers)."""
+        history = self.history.all()
+        writers = {user for _id, user in content_writers(OfficialStatement, history, "id", STATEMENT_BOOKKEEPING)}
+        items = StatementItem.history.filter(statement_id=self.pk, history_user__isnull=False)
+        return writers | set(items.values_list("history_user_id", flat=True)) | ({self.created_by_id} - {None})
+
+    def review_refusal(self, by):
+        """Why `by` may not decide on this statement without an override: the four-eyes rule."""
+        return four_eyes_refusal(by, self.authors())
+
+    def approve(self, by, comment="", override_reason=""):
+        """Make the statement public: a reviewer who wrote no part of it (the four-eyes rule; an admin may
+        override with a reason). Recorded as a review decision, in the statement's history too."""
+        self._decide(by, ReviewState.PUBLISHED, ReviewState.PENDING, comment, override_reason)
+
+    def retract(self, by, reason, override_reason=""):
+        """Take a public statement off the public pages, saying why. Nobody deletes a public statement."""
+        self._decide(by, ReviewState.RETRACTED, ReviewState.PUBLISHED, reason, override_reason, _("Say why."))
+
+    def _decide(self, by, to_state, from_state, comment, override_reason, comment_missing=None):
+        check_decision(by, comment if comment_missing else None, comment_missing or "")
+        override = check_override(by, self.review_refusal(by), override_reason)
+        with transaction.atomic():
+            locked = OfficialStatement.objects.select_for_update().get(pk=self.pk)
+            if locked.review_state != from_state:
+                raise InvalidTransition(
+                    _("It is %(state)s, not awaiting this decision.")
+                    % {"state": ReviewState(locked.review_state).label.lower()}
+                )
+            ReviewDecision.objects.create(
+                statement=self,
+                from_state=from_state,
+                to_state=to_state,
+                decided_by=by,
+                comment=comment,
+                override_reason=override,
+            )
+            if to_state == ReviewState.PUBLISHED:
+                self.approved_by, self.approved_at = by, timezone.now()
+            else:
+                self.retracted_by, self.retracted_at = by, timezone.now()
+            self._history_user, self._change_reason = by, ReviewState(to_state).label
+            self.save(update_fields=["approved_by", "approved_at", "retracted_by", "retracted_at"])
 
     def clean(self):
         # One spelling of the countries, whatever was typed: sorted, each once, "; " between.
@@ -442,8 +506,8 @@ class StatementItem(models.Model):
     )
     civilians_killed = count_field(_("civilians killed"))
     strikes = count_field(_("strikes"))
-    period_start = models.DateField(_("from"), null=True, blank=True)
-    period_end = models.DateField(_("to"), null=True, blank=True)
+    period_start = models.DateField(_("from"), null=True, blank=True, validators=RECORD_DATE)
+    period_end = models.DateField(_("to"), null=True, blank=True, validators=RECORD_DATE)
 
     history = HistoricalRecords()
 

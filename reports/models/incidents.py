@@ -23,9 +23,11 @@ from reports.models.review import (
     RevisionState,
     check_decision,
     check_override,
+    content_writers,
     four_eyes_refusal,
 )
 from reports.models.vocabulary import (
+    RECORD_DATE,
     BelligerentRole,
     DatePrecision,
     Grading,
@@ -33,7 +35,7 @@ from reports.models.vocabulary import (
     ReviewState,
     StrikeStatus,
     attributed_user,
-    validate_not_future,
+    validate_web_link,
 )
 
 
@@ -57,9 +59,10 @@ class IncidentQuerySet(models.QuerySet):
             return self.filter(Q(review_state=ReviewState.PUBLISHED) | Q(created_by=user.pk))
         return self.none()
 
-    def likely_duplicates(self, date, belligerents, place_name="", latitude=None, longitude=None):
-        """Incidents that may be the same event: within a day of `date`, sharing a belligerent, and at the same
-        place name or within about DUPLICATE_RADIUS_KM (a box around the point, which indexes can serve)."""
+    def likely_duplicates(self, user, date, belligerents, place_name="", latitude=None, longitude=None):
+        """Incidents that `user` may see (visible_to: an analyst is not shown others' drafts) and that may be
+        the same event: within a day of `date`, sharing a belligerent, and at the same place name or within
+        about DUPLICATE_RADIUS_KM (a box around the point, which indexes can serve)."""
         near = Q(place_name__iexact=place_name.strip()) if place_name.strip() else Q(pk__in=[])
         if latitude is not None and longitude is not None:
             lat, lon = float(latitude), float(longitude)
@@ -70,7 +73,8 @@ class IncidentQuerySet(models.QuerySet):
             )
         day = datetime.timedelta(days=1)
         return (
-            self.filter(near, date_start__range=(date - day, date + day), belligerents__in=belligerents)
+            self.visible_to(user)
+            .filter(near, date_start__range=(date - day, date + day), belligerents__in=belligerents)
             .exclude(review_state=ReviewState.REJECTED)
             .distinct()
             .order_by("date_start", "code")
@@ -114,9 +118,9 @@ class Incident(models.Model):
     title = models.CharField(_("title"), max_length=255, blank=True)
     summary = models.TextField(_("summary"), blank=True)
 
-    date_start = models.DateField(_("date"), validators=[validate_not_future])
+    date_start = models.DateField(_("date"), validators=RECORD_DATE)
     date_end = models.DateField(
-        _("end date"), null=True, blank=True, validators=[validate_not_future], help_text=_("For a date range.")
+        _("end date"), null=True, blank=True, validators=RECORD_DATE, help_text=_("For a date range.")
     )
     date_precision = models.CharField(
         _("date precision"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
@@ -164,12 +168,12 @@ class Incident(models.Model):
     civilian_harm_reported = models.BooleanField(_("civilian harm reported"), null=True, blank=True)
     cause_of_harm = models.CharField(_("cause of injury or death"), max_length=255, blank=True)
     infrastructure = models.CharField(_("infrastructure hit"), max_length=255, blank=True)
-    first_reported_on = models.DateField(_("first reported on"), null=True, blank=True)
+    first_reported_on = models.DateField(_("first reported on"), null=True, blank=True, validators=RECORD_DATE)
 
     external_id = models.CharField(
         _("external identifier"), max_length=100, blank=True, help_text=_("The record's id in an imported source.")
     )
-    external_url = models.URLField(_("external record"), max_length=1000, blank=True)
+    external_url = models.URLField(_("external record"), max_length=1000, blank=True, validators=[validate_web_link])
     external_data = models.JSONField(
         _("other imported values"),
         default=dict,
@@ -377,8 +381,11 @@ class Incident(models.Model):
         return four_eyes_refusal(by, revision.authors() if revision else self.authors())
 
     def authors(self):
-        """Who wrote this incident as it stands: its creator and its last editor."""
-        return {self.created_by_id, self.last_edited_by_id} - {None}
+        """Who wrote this incident as it stands, by any path (see incident_authors): its creator, and everyone
+        who created, changed or deleted its content or any of its rows. Lists set `_authors` for many at once."""
+        if not hasattr(self, "_authors"):
+            self._authors = incident_authors([self.pk])[self.pk]
+        return self._authors | ({self.created_by_id, self.last_edited_by_id} - {None})
 
     def _check_reviewer(self, by, override_reason="", comment=None, comment_missing=""):
         """Raise InvalidTransition unless `by` may decide here; return the override reason that was needed."""
@@ -481,14 +488,14 @@ class Source(models.Model):
     """A report cited by an incident: a news article, a post, a monitor's page."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="sources")
-    url = models.URLField(_("link"), max_length=2000, blank=True)
-    archive_url = models.URLField(_("archived copy"), max_length=2000, blank=True)
+    url = models.URLField(_("link"), max_length=2000, blank=True, validators=[validate_web_link])
+    archive_url = models.URLField(_("archived copy"), max_length=2000, blank=True, validators=[validate_web_link])
     publisher = models.CharField(_("publisher"), max_length=255, blank=True)
     author = models.CharField(_("author"), max_length=255, blank=True)
     title = models.CharField(_("title"), max_length=500, blank=True)
     language = models.CharField(_("language"), max_length=50, blank=True)
     platform = models.CharField(_("platform"), max_length=50, blank=True, help_text=_("Twitter, Facebook, …"))
-    published_on = models.DateField(_("published on"), null=True, blank=True, validators=[validate_not_future])
+    published_on = models.DateField(_("published on"), null=True, blank=True, validators=RECORD_DATE)
     media_count = models.PositiveIntegerField(_("media items"), null=True, blank=True)
     has_video = models.BooleanField(_("has video"), default=False)
     external_id = models.CharField(_("external identifier"), max_length=100, blank=True)
@@ -510,3 +517,50 @@ class Source(models.Model):
     def clean(self):
         if not (self.url or self.publisher or self.title):
             raise ValidationError(_("Give at least a link, a publisher or a title."))
+
+
+# --- Authors: the four-eyes rule's one definition -----------------------------------------------------------
+# Every path that writes an incident's content (the analysts' pages, the admin and its inlines, imports,
+# commands) leaves history rows attributed to a user: authorship is read from them, not kept by each path, so a
+# path added later cannot forget it. A row counts when it created, deleted or changed content; a review move,
+# which changes only the review bookkeeping, does not make the reviewer an author.
+
+REVIEW_BOOKKEEPING = {
+    *["id", "review_state", "version", "created_at", "created_by", "last_edited_by", "updated_at"],
+    *["submitted_at", "submitted_by", "published_at", "published_by", "import_digest"],
+}
+INCIDENT_PARTS = [IncidentBelligerent, Assessment, Source]
+
+
+def incident_authors(incident_ids):
+    """{incident id: the ids of the users who wrote its content}, in a fixed number of queries."""
+    authors = {incident_id: set() for incident_id in incident_ids}
+    for model in INCIDENT_PARTS:
+        rows = model.history.filter(incident_id__in=authors, history_user__isnull=False)
+        for incident_id, user_id in rows.values_list("incident_id", "history_user_id").distinct():
+            authors[incident_id].add(user_id)
+    history = Incident.history.filter(id__in=authors)
+    for incident_id, user_id in content_writers(
+        Incident, history, "id", REVIEW_BOOKKEEPING, strike_type_links(history)
+    ):
+        authors[incident_id].add(user_id)
+    return authors
+
+
+def with_authors(incidents):
+    """`incidents` (a list) with their authors read at once: for pages that apply the four-eyes rule to many."""
+    authors = incident_authors([incident.pk for incident in incidents])
+    for incident in incidents:
+        incident._authors = authors[incident.pk]
+    return incidents
+
+
+def strike_type_links(history):
+    """{history id: the strike types simple-history kept with that history row of an incident}."""
+    through = Incident.history.model.historicalincident_strike_types_set.rel.related_model
+    links = {}
+    for history_id, strike_type in through.objects.filter(history__in=history).values_list(
+        "history_id", "striketype_id"
+    ):
+        links.setdefault(history_id, set()).add(strike_type)
+    return {history_id: frozenset(types) for history_id, types in links.items()}

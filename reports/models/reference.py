@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reports.models.vocabulary import AssessorKind
+from reports.models.vocabulary import AssessorKind, validate_web_link
 
 
 class Belligerent(models.Model):
@@ -35,7 +35,7 @@ class Assessor(models.Model):
         related_name="official_assessors",
         help_text=_("For an official assessor: the belligerents whose reporting it is."),
     )
-    url = models.URLField(_("website"), blank=True)
+    url = models.URLField(_("website"), blank=True, validators=[validate_web_link])
 
     class Meta:
         ordering = ["kind", "name"]

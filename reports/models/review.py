@@ -49,10 +49,45 @@ def check_override(by, refusal, override_reason):
     raise InvalidTransition(refusal)
 
 
-class ReviewDecision(models.Model):
-    """One step of an incident's review: who moved it from which state to which, when, and why."""
+# --- Authors: every path that writes content (the analysts' pages, the admin and its inlines, imports, commands)
+# leaves history rows attributed to a user, so authorship is read from them rather than kept by each path: a
+# path added later cannot forget it.
 
-    incident = models.ForeignKey("reports.Incident", on_delete=models.CASCADE, related_name="decisions")
+
+def content_writers(model, history, key, bookkeeping, links=None):
+    """(record id, user id) of each history row of `model` that created, deleted or changed content: a row
+    whose fields other than `bookkeeping`, or whose `links` ({history id: many-to-many links}), differ from
+    the record's previous row."""
+    fields = [f.attname for f in model._meta.concrete_fields if f.name not in bookkeeping and f.attname != key]
+    columns = [key, "history_id", "history_type", "history_user_id", *fields]
+    previous = {}
+    for row in history.order_by(key, "history_date", "history_id").values(*columns):
+        content = (tuple(row[name] for name in fields), (links or {}).get(row["history_id"], frozenset()))
+        before = previous.get(row[key])
+        previous[row[key]] = content
+        if row["history_user_id"] is not None and (row["history_type"] != "~" or content != before):
+            yield row[key], row["history_user_id"]
+
+
+class ReviewDecisionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reviewers see every decision. Others do not see those on another person's proposed change: their
+        comments discuss a change that only its author and the reviewers may read."""
+        if user.has_perm("reports.review_incident"):
+            return self
+        return self.filter(Q(revision__isnull=True) | Q(revision__created_by=user.pk))
+
+
+class ReviewDecision(models.Model):
+    """One step of the review of an incident or of an official statement: who moved it from which state to
+    which, when, and why."""
+
+    incident = models.ForeignKey(
+        "reports.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="decisions"
+    )
+    statement = models.ForeignKey(
+        "reports.OfficialStatement", on_delete=models.CASCADE, null=True, blank=True, related_name="decisions"
+    )
     revision = models.ForeignKey(
         "reports.IncidentRevision", on_delete=models.CASCADE, null=True, blank=True, related_name="decisions"
     )
@@ -67,12 +102,22 @@ class ReviewDecision(models.Model):
         _("four-eyes override"), blank=True, help_text=_("Why an admin decided on their own work.")
     )
 
+    objects = ReviewDecisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["decided_at", "id"]
         indexes = [models.Index(fields=["incident", "decided_at"], name="decision_incident_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(incident__isnull=False, statement__isnull=True)
+                | Q(incident__isnull=True, statement__isnull=False),
+                name="decision_on_one_record",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.incident_id}: {self.from_state} → {self.to_state} by {self.decided_by}"
+        record = self.incident_id or f"statement {self.statement_id}"
+        return f"{record}: {self.from_state} → {self.to_state} by {self.decided_by}"
 
 
 class RevisionState(models.TextChoices):
@@ -120,6 +165,10 @@ class IncidentRevision(models.Model):
 
     def authors(self):
         return {self.created_by_id}
+
+    def readable_by(self, user):
+        """A proposed change is read by its author and the reviewers, not by other analysts."""
+        return self.created_by_id == user.pk or user.has_perm("reports.review_incident")
 
     # --- Review decisions (called through Incident.approve / request_changes / reject) ---
 

@@ -1,5 +1,8 @@
 """The domain's vocabulary (DOMAIN.md: Airwars, CJTF-OIR, UCDP), as short stable values."""
 
+import datetime
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +13,45 @@ from django.utils.translation import gettext_lazy as _
 def validate_not_future(value):
     if value and value > timezone.localdate():
         raise ValidationError(_("This date is in the future."), code="future_date")
+
+
+# The dates the tracker takes in, on every path (forms, filters, imports). The figures compute from a date the
+# day after, its month and year, and the months between two dates, which the calendar's own ends (years 1 and
+# 9999) do not allow; these bounds leave room for any record of modern conflict, and catch 0217 for 2017.
+FIRST_DATE = datetime.date(1900, 1, 1)
+LAST_DATE = datetime.date(2100, 12, 31)
+
+
+def validate_date_in_range(value):
+    if value and not FIRST_DATE <= value <= LAST_DATE:
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s."),
+            code="date_out_of_range",
+            params={"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
+        )
+
+
+LARGEST_COUNT = 2_147_483_647  # the largest integer every database stores in a count's column
+
+# A record's dates (an incident's, an assessment's, a statement's): in range, and not in the future.
+RECORD_DATE = [validate_date_in_range, validate_not_future]
+
+WEB_SCHEMES = ("http", "https")
+
+
+def is_web_link(value):
+    """Whether a link is an http(s) address, as a browser reads it: it drops leading spaces and control
+    characters and every tab or newline, so "java<tab>script:" is still javascript:."""
+    try:
+        return urlsplit(value.strip()).scheme.lower() in WEB_SCHEMES
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+
+
+def validate_web_link(value):
+    """Links are followed by readers and go out in downloads: http(s) only, never javascript:, data: or file:."""
+    if value and not is_web_link(value):
+        raise ValidationError(_("Enter a web address starting with http:// or https://."), code="url_scheme")
 
 
 # --- Vocabulary ---------------------------------------------------------------------------------------

@@ -13,7 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reports.forms import MAX_ITEMS, AssessmentForm, IncidentEntry, StatementForm, StatementItemFormSet
+from reports.forms import (
+    MAX_ITEMS,
+    AssessmentForm,
+    IncidentEntry,
+    StatementForm,
+    StatementItemFormSet,
+    posted_row_count,
+)
 from reports.history import change_log, changes_since
 from reports.models import (
     EditConflict,
@@ -71,7 +78,7 @@ def incident_create(request):
         entry = IncidentEntry.with_added_row(request.POST, request.POST["add_row"])
         return render_entry(request, entry, show_errors=False)
     if request.method == "POST" and entry.is_valid():
-        duplicates = list(entry.likely_duplicates()[:10])
+        duplicates = list(entry.likely_duplicates(request.user)[:10])
         if not duplicates or request.POST.get("not_a_duplicate"):
             incident = entry.save(by=request.user)
             messages.success(request, _("Saved %(code)s as a draft.") % {"code": incident.code})
@@ -170,7 +177,7 @@ def incident_detail(request, pk):
             "assessed_on", "id"
         ),
         "sources": incident.sources.all(),
-        "decisions": incident.decisions.select_related("decided_by", "revision__created_by"),
+        "decisions": incident.decisions.visible_to(request.user).select_related("decided_by", "revision__created_by"),
         "revision": incident.open_revision(),
         "history": change_log(incident),
         "can_edit": incident.can_edit(request.user),
@@ -225,9 +232,10 @@ def propose_new_assessment(request, incident, form):
 def statement_create(request):
     data = request.POST or None
     if data is not None and request.POST.get("add_row") == "items":  # the no-JavaScript "add a row" button
+        count = posted_row_count(request.POST.get("items-TOTAL_FORMS"), MAX_ITEMS)
         data = request.POST.copy()
-        total = data.get("items-TOTAL_FORMS", "")
-        data["items-TOTAL_FORMS"] = str(min(int(total) if total.isdigit() else 0, MAX_ITEMS - 1) + 1)
+        if count is not None:
+            data["items-TOTAL_FORMS"] = str(count)
     form = StatementForm(data)
     # (a post without the details' rows at all, from a client other than the form, records none)
     items_posted = data is not None and "items-TOTAL_FORMS" in data
