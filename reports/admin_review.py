@@ -117,9 +117,9 @@ class Decision:
     comment_label: str
     comment_required: bool
 
-    def make(self, incident, by, comment, override_reason, change_seen=None):
+    def make(self, incident, by, comment, override_reason, seen=None):
         if self.name == "approve":
-            return incident.approve(by, comment, override_reason=override_reason, change_seen=change_seen)
+            return incident.approve(by, comment, override_reason=override_reason, seen=seen)
         return getattr(incident, self.name)(by, comment, override_reason=override_reason)
 
 
@@ -192,7 +192,7 @@ def report_outcome(model_admin, request, decision, incidents, data):
     done, skipped = [], []
     for incident in incidents:
         try:
-            seen = request.POST.get(f"change_seen_{incident.pk}")
+            seen = request.POST.get(f"seen_{incident.pk}")
             decision.make(incident, request.user, data["comment"], data.get("override_reason", ""), seen)
         except InvalidTransition as refused:
             skipped.append(f"{incident.code}: {refused}")

@@ -298,7 +298,7 @@ def test_a_change_is_approved_only_as_the_reviewer_saw_it(client, analyst, revie
 
     data["title"] = ["Something else"]  # the proposer edits the change meanwhile
     incident.propose_revision(data, incident.version, by=analyst)
-    response = act(client, "approve_selected", [incident], comment="", **{f"change_seen_{incident.pk}": seen})
+    response = act(client, "approve_selected", [incident], comment="", **{f"seen_{incident.pk}": seen})
     assert "edited after you looked at it" in messages_of(response)[-1]
     assert Incident.objects.get(pk=incident.pk).title == "Old title"
 

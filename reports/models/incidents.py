@@ -21,8 +21,7 @@ from reports.models.review import (
     InvalidTransition,
     ReviewDecision,
     RevisionState,
-    check_decision,
-    check_override,
+    check_reviewer,
     content_writers,
     four_eyes_refusal,
 )
@@ -43,13 +42,6 @@ class IncidentQuerySet(models.QuerySet):
     def published(self):
         """What readers may see. Every public page, export and tally starts here."""
         return self.filter(review_state=ReviewState.PUBLISHED)
-
-    def in_period(self, start=None, end=None):
-        if start:
-            self = self.filter(date_start__gte=start)
-        if end:
-            self = self.filter(date_start__lte=end)
-        return self
 
     def visible_to(self, user):
         """Staff pages: reviewers see everything; analysts see what is published and what they created."""
@@ -275,9 +267,6 @@ class Incident(models.Model):
 
     # --- Who may do what (checked on the server by every view) ---
 
-    def can_view(self, user):
-        return Incident.objects.visible_to(user).filter(pk=self.pk).exists()
-
     def can_edit(self, user):
         """Drafts and returned incidents: their author or a reviewer. Published incidents: any analyst, as a
         revision for review. Nobody edits an incident while it is pending, rejected or retracted."""
@@ -327,13 +316,13 @@ class Incident(models.Model):
             )
         self._move(ReviewState.PENDING, EDITABLE_STATES, by, comment, submitted_by=by, submitted_at=timezone.now())
 
-    def approve(self, by, comment="", override_reason="", change_seen=None):
-        """Publish a pending incident, or apply a published incident's pending change (`change_seen`: the
-        change's `version_token` as the reviewer saw it, if they were shown one)."""
+    def approve(self, by, comment="", override_reason="", seen=None):
+        """Publish a pending incident, or apply a published incident's pending change (`seen`: the change's
+        `version_token` as the reviewer saw it, if they were shown one)."""
         revision = self.revision_awaiting_review()
         if revision:
-            return revision.approve(by, comment, override_reason, change_seen)
-        override = self._check_reviewer(by, override_reason)
+            return revision.approve(by, comment, override_reason, seen)
+        override = check_reviewer(by, self.authors(), override_reason)
         self._move(
             ReviewState.PUBLISHED,
             [ReviewState.PENDING],
@@ -348,8 +337,8 @@ class Incident(models.Model):
         """Return a pending incident (or a pending change) to its author, saying what to change."""
         revision = self.revision_awaiting_review()
         if revision:
-            return revision.send_back(by, comment, override_reason)
-        override = self._check_reviewer(by, override_reason, comment, _("Say what needs to change."))
+            return revision.request_changes(by, comment, override_reason)
+        override = check_reviewer(by, self.authors(), override_reason, comment, _("Say what needs to change."))
         self._move(ReviewState.CHANGES_REQUESTED, [ReviewState.PENDING], by, comment, override_reason=override)
 
     def reject(self, by, comment, override_reason=""):
@@ -357,12 +346,12 @@ class Incident(models.Model):
         revision = self.revision_awaiting_review()
         if revision:
             return revision.reject(by, comment, override_reason)
-        override = self._check_reviewer(by, override_reason, comment, _("Say why it is rejected."))
+        override = check_reviewer(by, self.authors(), override_reason, comment, _("Say why it is rejected."))
         self._move(ReviewState.REJECTED, [ReviewState.PENDING], by, comment, override_reason=override)
 
     def retract(self, by, reason, override_reason=""):
         """Take a published incident off the public pages and tallies; staff still see it, with the reason."""
-        override = self._check_reviewer(by, override_reason, reason, _("Say why it is retracted."))
+        override = check_reviewer(by, self.authors(), override_reason, reason, _("Say why it is retracted."))
         self._move(ReviewState.RETRACTED, [ReviewState.PUBLISHED], by, reason, override_reason=override)
 
     def awaits(self, decision):
@@ -386,11 +375,6 @@ class Incident(models.Model):
         if not hasattr(self, "_authors"):
             self._authors = incident_authors([self.pk])[self.pk]
         return self._authors | ({self.created_by_id, self.last_edited_by_id} - {None})
-
-    def _check_reviewer(self, by, override_reason="", comment=None, comment_missing=""):
-        """Raise InvalidTransition unless `by` may decide here; return the override reason that was needed."""
-        check_decision(by, comment, comment_missing)
-        return check_override(by, four_eyes_refusal(by, self.authors()), override_reason)
 
     def _move(self, to_state, allowed_from, by, comment, override_reason="", **updates):
         from reports.models.snapshot import PUBLIC_STATES, figures_recounted_once  # (imports this module)
@@ -417,9 +401,6 @@ class Incident(models.Model):
             self._change_reason = f"{ReviewState(current).label} → {ReviewState(to_state).label}"
             self._history_user = by
             self.save(update_fields=["review_state", "updated_at", *updates])
-
-    def latest_decision(self):
-        return self.decisions.select_related("decided_by").last()
 
     # --- Changes to a published incident ---
 

@@ -49,6 +49,14 @@ def check_override(by, refusal, override_reason):
     raise InvalidTransition(refusal)
 
 
+def check_reviewer(by, authors, override_reason="", comment=None, comment_missing=""):
+    """Raise InvalidTransition unless `by` may decide on work whose authors (user ids) are `authors`: a
+    reviewer, saying why when the decision needs it, and not an author (unless an admin overrides it). Returns
+    the override reason that was needed. The one check of every decision on an incident or a proposed change."""
+    check_decision(by, comment, comment_missing)
+    return check_override(by, four_eyes_refusal(by, authors), override_reason)
+
+
 # --- Authors: every path that writes content (the analysts' pages, the admin and its inlines, imports, commands)
 # leaves history rows attributed to a user, so authorship is read from them rather than kept by each path: a
 # path added later cannot forget it.
@@ -159,10 +167,6 @@ class IncidentRevision(models.Model):
     def __str__(self):
         return f"Change to {self.incident} ({self.get_state_display()})"
 
-    @property
-    def is_open(self):
-        return self.state in OPEN_REVISION_STATES
-
     def authors(self):
         return {self.created_by_id}
 
@@ -184,7 +188,7 @@ class IncidentRevision(models.Model):
         from reports.forms import IncidentEntry  # the edit's rules live in the form; imported late (no cycle)
         from reports.models.snapshot import figures_recounted_once  # (imports this module)
 
-        override = self._check(by, override_reason)
+        override = check_reviewer(by, self.authors(), override_reason)
         with figures_recounted_once():
             self._lock_pending()
             self.refresh_from_db(fields=["data", "base_version", "updated_at"])
@@ -208,21 +212,17 @@ class IncidentRevision(models.Model):
                 ) from conflict
             self._decide(RevisionState.APPROVED, ReviewState.PUBLISHED, by, comment, override)
 
-    def send_back(self, by, comment, override_reason=""):
-        override = self._check(by, override_reason, comment, gettext("Say what needs to change."))
+    def request_changes(self, by, comment, override_reason=""):
+        override = check_reviewer(by, self.authors(), override_reason, comment, gettext("Say what needs to change."))
         with transaction.atomic():
             self._lock_pending()
             self._decide(RevisionState.CHANGES_REQUESTED, ReviewState.CHANGES_REQUESTED, by, comment, override)
 
     def reject(self, by, comment, override_reason=""):
-        override = self._check(by, override_reason, comment, gettext("Say why it is rejected."))
+        override = check_reviewer(by, self.authors(), override_reason, comment, gettext("Say why it is rejected."))
         with transaction.atomic():
             self._lock_pending()
             self._decide(RevisionState.REJECTED, ReviewState.REJECTED, by, comment, override)
-
-    def _check(self, by, override_reason, comment=None, comment_missing=""):
-        check_decision(by, comment, comment_missing)
-        return check_override(by, four_eyes_refusal(by, self.authors()), override_reason)
 
     def _lock_pending(self):
         # The incident's row before the change's: the order propose_revision takes them in, so a proposer and a
