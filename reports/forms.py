@@ -1,7 +1,10 @@
 """Analysts' forms. Each lists its fields explicitly; the rules themselves are the models' (`clean()` and
 field validators), so a form, the admin and an import all refuse the same input with the same message."""
 
+import copy
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.forms import inlineformset_factory
 from django.utils.datastructures import MultiValueDict
@@ -16,6 +19,7 @@ from reports.models import (
     Source,
     StatementItem,
 )
+from reports.models.review import assign_values, changeable_fields, empty_change_set, encode_value
 from reports.models.vocabulary import validate_date_in_range
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -91,6 +95,9 @@ class IncidentForm(forms.ModelForm):
 
 
 class AssessmentForm(forms.ModelForm):
+    # A form field that stands for a model field, in a change set (see change_values()).
+    STANDS_FOR = {"duplicate_of_code": "duplicate_of"}
+
     duplicate_of_code = forms.CharField(
         label=_("Duplicate of (incident code)"), required=False, max_length=40, help_text=_("For a duplicate verdict.")
     )
@@ -229,18 +236,49 @@ AssessmentFormSet = inlineformset_factory(
 )
 
 
+def change_values(form, names):
+    """{model field name: value as a change set holds it} of a validated model form's fields `names` (form field
+    names; bookkeeping fields such as the row's id or the incident's version are not values)."""
+    fields = changeable_fields(form._meta.model)
+    values = {}
+    for name in names:
+        model_name = getattr(form, "STANDS_FOR", {}).get(name, name)
+        field = fields.get(model_name)
+        if field is None:
+            continue
+        value = form.cleaned_data[name] if field.many_to_many else getattr(form.instance, field.attname)
+        values[model_name] = encode_value(value)
+    return values
+
+
+def added_row(form):
+    """A validated row form (e.g. one new assessment) as a row a change set adds."""
+    return {"id": None, "fields": change_values(form, form.fields)}
+
+
+def posted_data(form):
+    """The data a browser posts for `form` as shown, as {name: [values]}."""
+    data = {}
+    for bound_field in form:
+        value = bound_field.field.widget.format_value(bound_field.value())
+        values = value if isinstance(value, list) else [value]
+        data[bound_field.html_name] = ["" if item is None else str(item) for item in values]
+    return data
+
+
 class IncidentEntry:
     """The incident form with its belligerents, sources and assessments: validated and saved as one unit.
 
-    `data` is a POST (or a stored revision's copy of one). Rows left empty are ignored; rows ticked for
-    deletion are deleted; the incident's version is checked so that concurrent edits never overwrite each other.
+    `data` is a POST. Rows left empty are ignored; rows ticked for deletion are deleted; the incident's version
+    is checked so that concurrent edits never overwrite each other. A published incident is not saved: what the
+    entry changes waits for review as a change set (change_set()).
     """
 
     FORMSETS = {"belligerents": AttributionFormSet, "sources": SourceFormSet, "assessments": AssessmentFormSet}
 
     def __init__(self, data=None, instance=None):
         if data is not None and not isinstance(data, MultiValueDict):
-            data = MultiValueDict(data)  # a stored revision: {name: [values]}
+            data = MultiValueDict(data)  # {name: [values]}, e.g. from data_for()
         self.form = IncidentForm(data, instance=instance)
         self.formsets = {
             prefix: formset_class(data, instance=self.form.instance, prefix=prefix)
@@ -263,24 +301,76 @@ class IncidentEntry:
     def data_for(cls, incident):
         """The form data a browser would post to save `incident` unchanged, as {name: [values]}."""
         entry = cls(instance=incident)
-        forms_to_post = [entry.form]
+        data = posted_data(entry.form)
         for formset in entry.formsets.values():
-            forms_to_post += [formset.management_form, *formset.forms]
-        data = {}
-        for form in forms_to_post:
-            for bound_field in form:
-                value = bound_field.field.widget.format_value(bound_field.value())
-                values = value if isinstance(value, list) else [value]
-                data[bound_field.html_name] = ["" if item is None else str(item) for item in values]
+            for form in [formset.management_form, *formset.forms]:
+                data.update(posted_data(form))
         return data
 
+    @classmethod
+    def for_revision(cls, revision):
+        """The edit form of a proposed change as its author left it: the incident as the change would leave it,
+        on the version the change was made on, and bound (so that a change that no longer validates says why)."""
+        incident, change_set = revision.incident, revision.change_set
+        data = cls.data_for(incident)
+        data["version"] = [str(revision.base_version)]
+        preview = copy.copy(incident)
+        many = cls._assigned(preview, change_set.get("incident", {}))
+        preview_form = IncidentForm(instance=preview, initial=many)
+        data.update(posted_data(preview_form) | {"version": data["version"]})
+        for prefix, formset_class in cls.FORMSETS.items():
+            rows = list(formset_class(instance=incident, prefix=prefix).get_queryset())
+            index = {row.pk: number for number, row in enumerate(rows)}
+            # New rows take the place of the empty row that follows the stored ones, which moves after them.
+            blank = f"{prefix}-{len(rows)}-"
+            blank_row = {name.removeprefix(blank): values for name, values in data.items() if name.startswith(blank)}
+            total = len(rows)
+            for row_change in change_set.get(prefix, []):
+                number = index.get(row_change.get("id"))
+                if row_change.get("id") is not None and number is None:
+                    continue  # a row deleted since: the reviewer is told (IncidentRevision.problems)
+                if row_change.get("delete"):
+                    data[f"{prefix}-{number}-DELETE"] = ["on"]
+                    continue
+                if number is None:
+                    number, total = total, total + 1
+                    row = formset_class.model(incident=incident)
+                    data.update({f"{prefix}-{number}-{name}": values for name, values in blank_row.items()})
+                else:
+                    row = copy.copy(rows[number])
+                many = cls._assigned(row, row_change.get("fields", {}))
+                data.update(posted_data(formset_class.form(instance=row, initial=many, prefix=f"{prefix}-{number}")))
+            data.update({f"{prefix}-{total}-{name}": values for name, values in blank_row.items()})
+            data[f"{prefix}-TOTAL_FORMS"] = [str(total + 1)]
+        return cls(data, instance=incident)
+
     @staticmethod
-    def append_row(data, prefix, form):
-        """Add the input of a bound row form (e.g. one new assessment) to `data` as the row set's last row."""
-        index = int(data[f"{prefix}-TOTAL_FORMS"][0])
-        for name in form.fields:
-            data[f"{prefix}-{index}-{name}"] = form.data.getlist(name)
-        data[f"{prefix}-TOTAL_FORMS"] = [str(index + 1)]
+    def _assigned(row, values):
+        # The change's values set on `row` in memory, as far as they still read; its many-to-many values.
+        try:
+            return assign_values(row, values)
+        except ValidationError:
+            return {}
+
+    def change_set(self):
+        """What this entry (validated: call is_valid() first) changes in its incident, as a change set (see
+        IncidentRevision): the incident's changed fields, and the rows added, changed or deleted."""
+        change_set = empty_change_set()
+        change_set["incident"] = change_values(self.form, self.form.changed_data)
+        for prefix, formset in self.formsets.items():
+            deleted = formset.deleted_forms
+            for form in formset.forms:
+                row_id = form.instance.pk
+                if form in deleted:
+                    if row_id is not None:
+                        change_set[prefix].append({"id": row_id, "delete": True})
+                elif not form.has_changed():
+                    continue
+                elif row_id is None:
+                    change_set[prefix].append(added_row(form))
+                elif values := change_values(form, form.changed_data):
+                    change_set[prefix].append({"id": row_id, "fields": values})
+        return change_set
 
     def is_valid(self):
         results = [self.form.is_valid(), *(formset.is_valid() for formset in self.formsets.values())]
@@ -310,18 +400,6 @@ class IncidentEntry:
                 row._change_reason, row._history_user = reason, by
                 row.delete()
         return incident
-
-    def error_summary(self):
-        """The errors of an invalid entry in one line, e.g. for a reviewer replaying a stored change."""
-        forms_with_errors = [self.form, *(form for formset in self.formsets.values() for form in formset.forms)]
-        messages = [
-            f"{form.fields[name].label if name in form.fields else ''}: {error}".lstrip(": ")
-            for form in forms_with_errors
-            for name, errors in form.errors.items()
-            for error in errors
-        ]
-        messages += [str(error) for formset in self.formsets.values() for error in formset.non_form_errors()]
-        return "; ".join(messages)
 
     def likely_duplicates(self, user):
         """Existing incidents that `user` may see and this new one may duplicate (call after is_valid())."""

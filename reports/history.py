@@ -4,12 +4,13 @@ delete of the incident, its attributions, assessments and sources (from forms, t
 
 from dataclasses import dataclass, field, replace
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from reports.forms import IncidentEntry
 from reports.models import Assessment, Incident, IncidentBelligerent, Source
+from reports.models.review import decode_values, row_changes
 
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 # What a history row of each model belongs to, and the fields a diff leaves out (bookkeeping, not content).
@@ -132,68 +133,68 @@ def _shown(model, record, name, value):
 
 # --- What a pending change (revision) would change -------------------------------------------------------
 
-FORM_BOOKKEEPING = {"version", "id", "incident", "DELETE"}
-
 
 def proposed_changes(revision):
     """What approving `revision` would change in the incident as it stands, as (changes, problem): field-level
-    changes like change_log()'s, or a description of why the stored change no longer validates."""
-    entry = IncidentEntry(revision.data, instance=revision.incident)
-    if not entry.is_valid():
-        return [], entry.error_summary()
-    rows = [(entry.form, Incident)] + [
-        (form, formset.model) for formset in entry.formsets.values() for form in formset.forms
-    ]
+    changes like change_log()'s, read from its change set, and why it could not be approved as it stands (see
+    IncidentRevision.problems; empty if nothing is known against it)."""
+    incident = revision.incident
     changes = []
-    for form, model in rows:
-        if not form.has_changed():
+    fields = _value_changes(incident, revision.change_set.get("incident", {}))
+    if fields:
+        changes.append(_proposed(revision, Incident, incident, "~", fields))
+    for row in row_changes(incident, revision.change_set):
+        if row.is_gone:
+            continue  # one of the problems
+        if row.delete:
+            changes.append(_proposed(revision, row.model, row.stored, "-", []))
+        elif row.is_new:
+            changes.append(_proposed(revision, row.model, None, "+", _value_changes(row.model(), row.values)))
+        elif fields := _value_changes(row.stored, row.values):
+            changes.append(_proposed(revision, row.model, row.stored, "~", fields))
+    return changes, "; ".join(revision.problems())
+
+
+def _proposed(revision, model, stored, action, fields):
+    return Change(
+        when=revision.updated_at,
+        who=revision.created_by,
+        what=f"{model._meta.verbose_name} {_label(model, stored)}" if stored is not None else model._meta.verbose_name,
+        action=ACTIONS[action],
+        reason=revision.reason,
+        version=None,
+        fields=fields,
+    )
+
+
+def _value_changes(stored, values):
+    """The fields of a change set's `values` that differ from the `stored` row's (for a new row, that are not
+    empty), with their values before and after as a reader would say them. Values that no longer read are left
+    out (IncidentRevision.problems names them)."""
+    model = type(stored)
+    changes = []
+    for name, value in values.items():
+        try:
+            new = decode_values(model, {name: value})[name]
+        except ValidationError:
             continue
-        # Validation has already copied the input onto form.instance: compare with the stored row.
-        instance = model._base_manager.get(pk=form.instance.pk) if form.instance.pk else form.instance
-        if instance.pk is None:
-            action = "+"
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            old = list(getattr(stored, name).all()) if stored.pk else []
+            if {item.pk for item in old} == set(new):
+                continue
+            new = list(field.related_model._base_manager.filter(pk__in=new))
         else:
-            action = "-" if form.cleaned_data.get("DELETE") else "~"
-        changes.append(
-            Change(
-                when=revision.updated_at,
-                who=revision.created_by,
-                what=f"{model._meta.verbose_name} {_label(model, instance)}"
-                if instance.pk
-                else model._meta.verbose_name,
-                action=ACTIONS[action],
-                reason=revision.reason,
-                version=None,
-                fields=[] if action == "-" else _form_changes(form, model, instance),
-            )
-        )
-    return changes, ""
-
-
-def _form_changes(form, model, stored):
-    changes = []
-    is_new = stored.pk is None
-    for name in form.changed_data:
-        if name in FORM_BOOKKEEPING:
+            if stored.pk is not None and getattr(stored, field.attname) == new:
+                continue
+            old = getattr(stored, name) if stored.pk is not None else None
+            if field.is_relation and new is not None:
+                new = field.related_model._base_manager.filter(pk=new).first()
+        if stored.pk is None and new in (None, "", []):
             continue
-        new = form.cleaned_data.get(name)
-        if is_new and new in (None, "", []):
-            continue
-        old = None if is_new else _stored_value(form, stored, name)
-        changes.append(
-            FieldChange(str(form.fields[name].label), _present(model, name, old), _present(model, name, new))
-        )
+        label = capfirst(field.verbose_name)
+        changes.append(FieldChange(str(label), _present(model, name, old), _present(model, name, new)))
     return changes
-
-
-def _stored_value(form, stored, name):
-    try:
-        model_field = stored._meta.get_field(name)
-    except FieldDoesNotExist:
-        return form.initial.get(name)  # a form-only field, e.g. a duplicate's code
-    if model_field.many_to_many:
-        return list(getattr(stored, name).all())
-    return getattr(stored, name)
 
 
 def _present(model, name, value):

@@ -81,6 +81,19 @@ def make_source(incident, **fields):
     return Source.objects.create(incident=incident, **values)
 
 
+def proposed_change(incident, **changes):
+    """The change set the analysts' edit form makes of `incident` with `changes` typed in ({name: value or
+    [values]}, as posted; e.g. `title="New"` or `**{"sources-0-DELETE": "on"}`)."""
+    from reports.forms import IncidentEntry
+
+    incident = Incident.objects.get(pk=incident.pk)  # validating the form changes the instance it edits
+    data = IncidentEntry.data_for(incident)
+    data.update({name: value if isinstance(value, list) else [value] for name, value in changes.items()})
+    entry = IncidentEntry(data, instance=incident)
+    assert entry.is_valid(), [entry.form.errors, *(formset.errors for formset in entry.formsets.values())]
+    return entry.change_set()
+
+
 def make_statement(**fields):
     values = {
         "assessor": official_assessor(),

@@ -19,6 +19,7 @@ from tests.factories import (
     make_incident,
     make_source,
     official_assessor,
+    proposed_change,
     west_mosul_form,
 )
 
@@ -364,7 +365,7 @@ def test_editing_a_published_incident_waits_for_review_and_readers_see_no_change
 
 def test_a_second_analyst_cannot_stack_a_change_on_a_pending_one(client, analyst, other_analyst):
     published = make_incident()
-    published.propose_revision(IncidentEntry.data_for(published), published.version, by=analyst)
+    published.propose_revision(proposed_change(published), published.version, by=analyst)
     response = login(client, other_analyst).post(edit_url(published), edit_form(published, title="Mine"), follow=True)
     assert "change to this incident is awaiting review" in response.content.decode()
     assert IncidentRevision.objects.get().created_by == analyst
@@ -414,10 +415,9 @@ def test_a_new_assessment_on_a_published_incident_waits_for_review(client, analy
     assert login(client, analyst).post(url, official_verdict_change()).status_code == 302
     assert published.assessments.count() == 1
     revision = IncidentRevision.objects.get(incident=published)
-    replay = IncidentEntry(revision.data, instance=published)
-    assert replay.is_valid()
-    new_rows = [f.cleaned_data for f in replay.formsets["assessments"].forms if f.has_changed()]
-    assert [(row["verdict"], row["killed_min"]) for row in new_rows] == [("credible", 105)]
+    new_rows = [row for row in revision.change_set["assessments"] if row["id"] is None]
+    assert [(row["fields"]["verdict"], row["fields"]["killed_min"]) for row in new_rows] == [("credible", 105)]
+    assert revision.problems() == []
 
 
 # --- My work and statements ----------------------------------------------------------------------------

@@ -16,7 +16,14 @@ from reports.exports import CSV_COLUMNS
 from reports.importing import batches
 from reports.models import Incident, InvalidTransition, OfficialStatement, ReviewDecision, ReviewState
 from reports.models.imports import ImportBatch, ImportStatus
-from tests.factories import make_assessment, make_incident, make_source, make_statement, monitor_assessor
+from tests.factories import (
+    make_assessment,
+    make_incident,
+    make_source,
+    make_statement,
+    monitor_assessor,
+    proposed_change,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -349,13 +356,10 @@ def test_analysts_do_not_see_other_analysts_unapproved_statements(client, analys
 
 
 def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, other_analyst, reviewer):
-    from reports.forms import IncidentEntry
-
     incident = make_incident(created_by=analyst)
     make_source(incident)
-    data = IncidentEntry.data_for(incident)
-    data["title"] = ["A secret new title"]
-    revision = incident.propose_revision(data, incident.version, other_analyst, reason="Secret reason")
+    change_set = proposed_change(incident, title="A secret new title")
+    revision = incident.propose_revision(change_set, incident.version, other_analyst, reason="Secret reason")
     pages = [
         reverse("admin:reports_incident_change", args=[incident.pk]),
         reverse("reports:incident_detail", args=[incident.pk]),

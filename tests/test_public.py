@@ -19,6 +19,7 @@ from tests.factories import (
     make_statement,
     monitor_assessor,
     official_assessor,
+    proposed_change,
 )
 
 pytestmark = pytest.mark.django_db
@@ -153,14 +154,12 @@ def test_incident_page_shows_every_assessment_in_time_order_and_its_sources(clie
 
 
 def test_public_change_log_shows_reviewed_changes_without_naming_staff(client, analyst, reviewer):
-    from reports.forms import IncidentEntry
-
     incident = assessed("CS2000", title="Before", official=("credible", 1))
     incident.created_by = analyst
     incident.save()
-    data = IncidentEntry.data_for(incident)
-    data["title"] = ["After"]
-    incident.propose_revision(data, incident.version, by=analyst, reason="internal note")
+    incident.propose_revision(
+        proposed_change(incident, title="After"), incident.version, by=analyst, reason="internal note"
+    )
     incident.approve(reviewer)
     html = client.get("/incidents/CS2000/").content.decode()
     changes = html[html.index("Changes since publication") :]

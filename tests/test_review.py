@@ -3,7 +3,6 @@ override; decisions written with the state change; pending changes to published 
 
 import pytest
 
-from reports.forms import IncidentEntry
 from reports.models import (
     Incident,
     IncidentRevision,
@@ -12,7 +11,7 @@ from reports.models import (
     ReviewState,
     RevisionState,
 )
-from tests.factories import make_assessment, make_incident, make_source
+from tests.factories import make_assessment, make_incident, make_source, proposed_change
 
 pytestmark = pytest.mark.django_db
 
@@ -187,9 +186,9 @@ def test_reviewers_cannot_override(reviewer):
 
 
 def propose(incident, by, **changes):
-    data = IncidentEntry.data_for(incident)
-    data.update({name: [value] for name, value in changes.items()})
-    return incident.propose_revision(data, incident.version, by=by, reason="Better title")
+    return incident.propose_revision(
+        proposed_change(incident, **changes), incident.version, by=by, reason="Better title"
+    )
 
 
 def test_approving_a_change_applies_it_attributed_to_its_author(analyst, other_analyst, reviewer):

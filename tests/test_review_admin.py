@@ -9,9 +9,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.forms import IncidentEntry
 from reports.models import Incident, InvalidTransition, ReviewDecision, ReviewState
-from tests.factories import make_assessment, make_incident, make_source, official_assessor
+from tests.factories import make_assessment, make_incident, make_source, official_assessor, proposed_change
 from tests.test_admin import logged_in, queries_for
 
 pytestmark = pytest.mark.django_db
@@ -55,8 +54,7 @@ def test_reviewers_land_on_the_pending_queue_oldest_first(client, analyst, revie
     make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
     published = make_incident()
     with_change = make_incident()
-    data = IncidentEntry.data_for(with_change)
-    with_change.propose_revision(data, with_change.version, by=analyst)
+    with_change.propose_revision(proposed_change(with_change), with_change.version, by=analyst)
 
     response = logged_in(client, reviewer).get(CHANGELIST)
 
@@ -216,9 +214,8 @@ def test_the_review_panel_shows_assessments_decisions_history_and_a_pending_chan
     make_assessment(incident, official_assessor(), verdict="non_credible", killed_min=0, killed_max=0)
     make_assessment(incident, verdict="confirmed", killed_min=12, killed_max=15)
     incident.approve(reviewer, "Sources check out")
-    data = IncidentEntry.data_for(incident)
-    data["title"] = ["Strike on the old market"]
-    incident.propose_revision(data, Incident.objects.get(pk=incident.pk).version, by=analyst, reason="Place")
+    change_set = proposed_change(incident, title="Strike on the old market")
+    incident.propose_revision(change_set, Incident.objects.get(pk=incident.pk).version, by=analyst, reason="Place")
 
     page = logged_in(client, reviewer).get(reverse("admin:reports_incident_change", args=[incident.pk]))
     html = page.content.decode()
@@ -239,7 +236,7 @@ def test_the_author_sees_the_reviewers_comment_on_my_work(client, analyst, revie
     incident = pending_by(analyst)
     incident.request_changes(reviewer, "Add the second source")
     published = make_incident()
-    published.propose_revision(IncidentEntry.data_for(published), published.version, by=analyst)
+    published.propose_revision(proposed_change(published), published.version, by=analyst)
     published.request_changes(reviewer, "Cite the statement")
     page = logged_in(client, analyst).get(reverse("reports:my_work")).content.decode()
     assert "Add the second source" in page
@@ -287,17 +284,15 @@ def test_history_pages_are_read_only_and_show_only_what_the_user_may_see(client,
 
 def test_a_change_is_approved_only_as_the_reviewer_saw_it(client, analyst, reviewer):
     incident = make_incident(title="Old title")
-    data = IncidentEntry.data_for(incident)
-    data["title"] = ["Harmless fix"]
-    incident.propose_revision(data, incident.version, by=analyst)
+    incident.propose_revision(proposed_change(incident, title="Harmless fix"), incident.version, by=analyst)
     logged_in(client, reviewer)
     confirmation = act(client, "approve_selected", [incident])
     page = confirmation.content.decode()
     assert "Old title</td><td>Harmless fix" in page  # the diff is on the confirmation page
     seen = confirmation.context["rows"][0]["revision"].version_token
 
-    data["title"] = ["Something else"]  # the proposer edits the change meanwhile
-    incident.propose_revision(data, incident.version, by=analyst)
+    # the proposer edits the change meanwhile
+    incident.propose_revision(proposed_change(incident, title="Something else"), incident.version, by=analyst)
     response = act(client, "approve_selected", [incident], comment="", **{f"seen_{incident.pk}": seen})
     assert "edited after you looked at it" in messages_of(response)[-1]
     assert Incident.objects.get(pk=incident.pk).title == "Old title"

@@ -18,7 +18,6 @@ from django.test.utils import CaptureQueriesContext
 from reports import tallies
 from reports.figures import statements
 from reports.filters import IncidentFilter
-from reports.forms import IncidentEntry
 from reports.models import (
     STATED_OPEN_VERDICTS,
     Assessment,
@@ -36,7 +35,14 @@ from reports.models import (
 )
 from reports.models.snapshot import SUMMARY_FORMAT, rebuild_outdated_summary
 from reports.models.summary import ALL, known_on, rebuild
-from tests.factories import make_assessment, make_incident, make_statement, monitor_assessor, official_assessor
+from tests.factories import (
+    make_assessment,
+    make_incident,
+    make_statement,
+    monitor_assessor,
+    official_assessor,
+    proposed_change,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -372,9 +378,8 @@ def test_readers_do_not_wait_for_a_writer_holding_the_figures():
 def test_an_approved_change_recounts_the_figures_once_and_correctly(analyst, reviewer):
     incident = make_incident(date_start=D(2017, 2, 14), country="Syria", governorate="Raqqa")
     make_assessment(incident, monitor_assessor(), verdict="fair", killed_min=5, killed_max=9)
-    data = IncidentEntry.data_for(incident)
-    data.update(governorate=["Aleppo"], date_start=["2017-03-01"])
-    incident.propose_revision(data, incident.version, by=analyst, reason="Moved")
+    change_set = proposed_change(incident, governorate="Aleppo", date_start="2017-03-01")
+    incident.propose_revision(change_set, incident.version, by=analyst, reason="Moved")
     with mock.patch("reports.models.snapshot.summary.refresh", wraps=summary.refresh) as refresh:
         incident.approve(reviewer, "Fine")
     assert refresh.call_count == 1  # however many rows the change saved

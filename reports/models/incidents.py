@@ -24,6 +24,7 @@ from reports.models.review import (
     check_reviewer,
     content_writers,
     four_eyes_refusal,
+    is_change_set,
 )
 from reports.models.vocabulary import (
     RECORD_DATE,
@@ -415,9 +416,11 @@ class Incident(models.Model):
             return next(iter(self.pending_revisions), None)
         return self.revisions.filter(state=RevisionState.PENDING).select_related("created_by").first()
 
-    def propose_revision(self, data, base_version, by, reason=""):
+    def propose_revision(self, change_set, base_version, by, reason=""):
         """Store an edit of this published incident for review (or update the proposer's own open one).
-        `data` is the edit form as submitted ({name: [values]}); `base_version` the version it was made on."""
+        `change_set` says what it changes (see IncidentRevision); `base_version` is the version it was made on."""
+        if not is_change_set(change_set):
+            raise ValueError("A revision stores a change set (see IncidentRevision), not form data.")
         with transaction.atomic():
             Incident.objects.select_for_update().get(pk=self.pk)  # one proposer at a time
             revision = self.open_revision()
@@ -427,7 +430,7 @@ class Incident(models.Model):
                     % {"user": revision.created_by}
                 )
             revision = revision or IncidentRevision(incident=self, created_by=by)
-            revision.data = data
+            revision.change_set = change_set
             revision.base_version = base_version
             revision.reason = reason
             revision.state = RevisionState.PENDING

@@ -4,6 +4,8 @@ Each view checks the permission on the server, fetches through `visible_to(user)
 lets the forms validate, and leaves every rule to the models.
 """
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +21,7 @@ from reports.forms import (
     IncidentEntry,
     StatementForm,
     StatementItemFormSet,
+    added_row,
     posted_row_count,
 )
 from reports.history import change_log, changes_since
@@ -30,7 +33,7 @@ from reports.models import (
     ReviewDecision,
     ReviewState,
 )
-from reports.models.review import OPEN_REVISION_STATES
+from reports.models.review import OPEN_REVISION_STATES, empty_change_set
 
 
 def analyst_required(view):
@@ -99,7 +102,7 @@ def incident_edit(request, pk):
         return redirect("reports:incident_detail", pk=incident.pk)
     if request.method != "POST":
         # Continue one's own pending change, or start from the stored record.
-        entry = IncidentEntry(revision.data if revision else None, instance=incident)
+        entry = IncidentEntry.for_revision(revision) if revision else IncidentEntry(instance=incident)
         return render_entry(request, entry, incident=incident, revision=revision)
     if "add_row" in request.POST:
         entry = IncidentEntry.with_added_row(request.POST, request.POST["add_row"], instance=incident)
@@ -109,8 +112,8 @@ def incident_edit(request, pk):
         return render_entry(request, entry, incident=incident, revision=revision)
     reason = request.POST.get("reason", "").strip()
     if incident.is_published:
-        data = {key: request.POST.getlist(key) for key in request.POST if key not in ("csrfmiddlewaretoken", "reason")}
-        if not propose_change(request, incident, data, entry.form.cleaned_data["version"] or incident.version, reason):
+        base_version = entry.form.cleaned_data["version"] or incident.version
+        if not propose_change(request, incident, entry.change_set(), base_version, reason):
             return render_entry(request, entry, incident=incident)
         return redirect("reports:incident_detail", pk=incident.pk)
     try:
@@ -121,11 +124,11 @@ def incident_edit(request, pk):
     return redirect("reports:incident_detail", pk=incident.pk)
 
 
-def propose_change(request, incident, data, base_version, reason):
+def propose_change(request, incident, change_set, base_version, reason):
     """A published incident is not changed by an edit: the edit waits, as a revision, for a reviewer.
     Returns whether the change was stored (if not, the message says why)."""
     try:
-        incident.propose_revision(data, base_version, by=request.user, reason=reason)
+        incident.propose_revision(change_set, base_version, by=request.user, reason=reason)
     except InvalidTransition as refused:
         messages.error(request, str(refused))
         return False
@@ -221,10 +224,10 @@ def propose_new_assessment(request, incident, form):
     the analyst's own pending change, if there is one)."""
     revision = incident.open_revision()
     own = revision is not None and revision.created_by_id == request.user.pk
-    data = dict(revision.data) if own else IncidentEntry.data_for(incident)
-    IncidentEntry.append_row(data, "assessments", form)
+    change_set = copy.deepcopy(revision.change_set) if own else empty_change_set()
+    change_set["assessments"].append(added_row(form))
     reason = _("New assessment by %(assessor)s") % {"assessor": form.cleaned_data["assessor"]}
-    return propose_change(request, incident, data, revision.base_version if own else incident.version, reason)
+    return propose_change(request, incident, change_set, revision.base_version if own else incident.version, reason)
 
 
 @login_required
