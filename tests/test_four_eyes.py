@@ -5,6 +5,7 @@ second reviewer as one decision."""
 
 import datetime
 import io
+import json
 
 import pytest
 from django.contrib.messages import get_messages
@@ -17,6 +18,7 @@ from reports.importing import batches
 from reports.models import Incident, InvalidTransition, OfficialStatement, ReviewDecision, ReviewState
 from reports.models.imports import ImportBatch, ImportStatus
 from tests.factories import make_assessment, make_incident, make_source, make_statement, monitor_assessor
+from tests.test_statements import statement_form, syria  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -373,3 +375,43 @@ def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, o
     assert (
         "secret title is wrong" in client.get(reverse("reports:incident_detail", args=[incident.pk])).content.decode()
     )
+
+
+def test_a_reviewer_who_changes_a_case_by_a_mapped_import_cannot_approve(tmp_path, analyst, reviewer, second_reviewer):
+    incident = pending_case(analyst)
+    Incident.objects.filter(pk=incident.pk).update(external_id="ext:7")
+    incident.submit(by=analyst)
+    mapping = {
+        "identifier": {"column": "id", "prefix": "ext:"},
+        "code": "code",
+        "incident": {"date_start": "date", "country": "country"},
+        "belligerents": {"value": "us-led-coalition"},
+        "assessment": {
+            "assessor": "airwars",
+            "fields": {"verdict": {"value": "confirmed"}, "assessed_on": "date", "killed_min": "dead"},
+        },
+    }
+    (tmp_path / "mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    (tmp_path / "rows.csv").write_text("id,code,date,country,dead\n7,FE-1,2017-03-17,Iraq,400\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command(
+        "import_csv",
+        str(tmp_path / "rows.csv"),
+        mapping=str(tmp_path / "mapping.json"),
+        user=reviewer.username,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert incident.assessments.filter(killed_min=400).exists(), out.getvalue()
+    assert_writer_cannot_approve_but_another_reviewer_can(incident, reviewer, second_reviewer)
+
+
+@pytest.mark.usefixtures("syria")
+def test_a_reviewer_who_enters_a_statement_on_the_analysts_page_cannot_approve_it(client, reviewer, second_reviewer):
+    client.force_login(reviewer)
+    assert client.post(reverse("reports:statement_create"), statement_form()).status_code == 302
+    statement = OfficialStatement.objects.get()
+    with pytest.raises(InvalidTransition, match="another reviewer must decide"):
+        statement.approve(reviewer)
+    statement.approve(second_reviewer)
+    assert OfficialStatement.objects.approved().get() == statement
