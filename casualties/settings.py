@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "reports.middleware.ContentSecurityPolicyMiddleware",
     "reports.middleware.StaffPagesNotCachedMiddleware",  # outside every layer that may answer a staff URL
+    "reports.middleware.NulInQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

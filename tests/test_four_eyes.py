@@ -415,3 +415,30 @@ def test_a_reviewer_who_enters_a_statement_on_the_analysts_page_cannot_approve_i
         statement.approve(reviewer)
     statement.approve(second_reviewer)
     assert OfficialStatement.objects.approved().get() == statement
+
+
+def test_nobody_runs_another_persons_unconfirmed_dry_run(client, analyst, reviewer):
+    batch = batches.hold("project", ReviewState.PENDING, analyst, {"file": ("a.csv", project_csv("FE-D").encode())})
+    batches.dry_run(batch)
+    client.force_login(reviewer)
+    client.post(reverse("admin:reports_importbatch_decide", args=[batch.pk]), {"approve": "1"})
+    with pytest.raises(InvalidTransition, match="no longer awaiting"):
+        batches.approve(batch, reviewer)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DRY_RUN and not Incident.objects.exists()
+
+
+def test_the_second_reviewer_can_read_the_files_before_deciding(client, analyst, reviewer, second_reviewer):
+    content = project_csv("FE-F", title="<b>Read me</b>").encode()
+    batch = batches.hold("project", ReviewState.PUBLISHED, reviewer, {"file": ("a.csv", content)})
+    batches.confirm(batch, reviewer)
+    url = reverse("admin:reports_importbatch_file", args=[batch.pk, "file"])
+    client.force_login(second_reviewer)
+    assert url in client.get(reverse("admin:reports_importbatch_change", args=[batch.pk])).content.decode()
+    response = client.get(url)
+    assert response.content == content and response["Content-Disposition"].startswith("attachment")
+    client.force_login(analyst)
+    assert client.get(url).status_code == 403
+    batches.approve(batch, second_reviewer)
+    client.force_login(second_reviewer)
+    assert client.get(url).status_code == 404  # decided: its files are not kept

@@ -447,7 +447,6 @@ class OfficialStatement(models.Model):
 
     def _decide(self, by, to_state, from_state, comment, override_reason, comment_missing=None):
         check_decision(by, comment if comment_missing else None, comment_missing or "")
-        override = check_override(by, self.review_refusal(by), override_reason)
         with transaction.atomic():
             locked = OfficialStatement.objects.select_for_update().get(pk=self.pk)
             if locked.review_state != from_state:
@@ -455,6 +454,8 @@ class OfficialStatement(models.Model):
                     _("It is %(state)s, not awaiting this decision.")
                     % {"state": ReviewState(locked.review_state).label.lower()}
                 )
+            # Under the lock: an edit saved while the decision waited for it counts among the authors.
+            override = check_override(by, self.review_refusal(by), override_reason)
             ReviewDecision.objects.create(
                 statement=self,
                 from_state=from_state,

@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import math
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -333,13 +334,12 @@ class Incident(models.Model):
         revision = self.revision_awaiting_review()
         if revision:
             return revision.approve(by, comment, override_reason, change_seen)
-        override = self._check_reviewer(by, override_reason)
         self._move(
             ReviewState.PUBLISHED,
             [ReviewState.PENDING],
             by,
             comment,
-            override_reason=override,
+            check=partial(self._check_reviewer, by, override_reason),
             published_by=by,
             published_at=timezone.now(),
         )
@@ -349,21 +349,21 @@ class Incident(models.Model):
         revision = self.revision_awaiting_review()
         if revision:
             return revision.send_back(by, comment, override_reason)
-        override = self._check_reviewer(by, override_reason, comment, _("Say what needs to change."))
-        self._move(ReviewState.CHANGES_REQUESTED, [ReviewState.PENDING], by, comment, override_reason=override)
+        check = partial(self._check_reviewer, by, override_reason, comment, _("Say what needs to change."))
+        self._move(ReviewState.CHANGES_REQUESTED, [ReviewState.PENDING], by, comment, check=check)
 
     def reject(self, by, comment, override_reason=""):
         """Refuse a pending incident (or a pending change) for good, saying why."""
         revision = self.revision_awaiting_review()
         if revision:
             return revision.reject(by, comment, override_reason)
-        override = self._check_reviewer(by, override_reason, comment, _("Say why it is rejected."))
-        self._move(ReviewState.REJECTED, [ReviewState.PENDING], by, comment, override_reason=override)
+        check = partial(self._check_reviewer, by, override_reason, comment, _("Say why it is rejected."))
+        self._move(ReviewState.REJECTED, [ReviewState.PENDING], by, comment, check=check)
 
     def retract(self, by, reason, override_reason=""):
         """Take a published incident off the public pages and tallies; staff still see it, with the reason."""
-        override = self._check_reviewer(by, override_reason, reason, _("Say why it is retracted."))
-        self._move(ReviewState.RETRACTED, [ReviewState.PUBLISHED], by, reason, override_reason=override)
+        check = partial(self._check_reviewer, by, override_reason, reason, _("Say why it is retracted."))
+        self._move(ReviewState.RETRACTED, [ReviewState.PUBLISHED], by, reason, check=check)
 
     def awaits(self, decision):
         """Whether `decision` ("approve", "request_changes", "reject" or "retract") applies to the incident's
@@ -392,17 +392,22 @@ class Incident(models.Model):
         check_decision(by, comment, comment_missing)
         return check_override(by, four_eyes_refusal(by, self.authors()), override_reason)
 
-    def _move(self, to_state, allowed_from, by, comment, override_reason="", **updates):
+    def _move(self, to_state, allowed_from, by, comment, check=None, **updates):
+        """Move to `to_state` and record the decision. `check` (a reviewer's decision) runs once the row is
+        locked, on the authors as they are then: an edit saved while the decision waited for the lock is seen."""
         from reports.models.snapshot import PUBLIC_STATES, figures_recounted_once  # (imports this module)
 
         public = figures_recounted_once() if to_state in PUBLIC_STATES else contextlib.nullcontext()
         with public, transaction.atomic():
-            current = Incident.objects.select_for_update().get(pk=self.pk).review_state
+            locked = Incident.objects.select_for_update().only("review_state", "last_edited_by").get(pk=self.pk)
+            current, self.last_edited_by_id = locked.review_state, locked.last_edited_by_id
             if current not in allowed_from:
                 raise InvalidTransition(
                     _("A %(state)s incident cannot become %(target)s.")
                     % {"state": ReviewState(current).label.lower(), "target": ReviewState(to_state).label.lower()}
                 )
+            self.__dict__.pop("_authors", None)  # read afresh, under the lock
+            override_reason = check() if check else ""
             ReviewDecision.objects.create(
                 incident=self,
                 from_state=current,
