@@ -5,13 +5,20 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 
-.PHONY: run test check lint bench install audit backup restore
+.PHONY: run test check lint bench install install-dev audit backup restore
 
+# `make run` needs only the runtime set (requirements.txt); the test, lint and audit tools come on top of it
+# (requirements-dev.txt), each set with its own stamp, so a .venv made by `make run` gets them on `make test`.
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version) if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -36,14 +43,14 @@ run: install .env var/secret_key
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Stop with Ctrl-C."
 	$(BIN)/gunicorn casualties.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
-test: install .env var/secret_key
+test: install-dev .env var/secret_key
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-check: install .env var/secret_key lint
+check: install-dev .env var/secret_key lint
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -57,8 +64,8 @@ restore: install .env var/secret_key
 	$(MANAGE) restore $(BACKUP)
 	$(MANAGE) migrate --noinput
 
-audit: install
+audit: install-dev
 	bash .ci/audit
 
-bench: install .env var/secret_key
+bench: install-dev .env var/secret_key
 	$(BIN)/python bench/home_page.py $(BENCH_ARGS)
