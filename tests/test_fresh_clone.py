@@ -63,8 +63,8 @@ def check(result, what):
 
 
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory):
-    """The committed HEAD, cloned; then `make run`'s setup. `before_env` is a command's result before any .env."""
+def bare_clone(tmp_path_factory):
+    """The committed HEAD, cloned, with the running virtualenv as its .venv."""
     if not (GIT and BASH):
         pytest.skip("needs git and bash")
     head = subprocess.run([GIT, "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
@@ -74,17 +74,28 @@ def clone(tmp_path_factory):
     subprocess.run([GIT, "clone", "--quiet", "--shared", "--no-checkout", str(ROOT), str(clone)], check=True)
     subprocess.run([GIT, "-C", str(clone), "checkout", "--quiet", head.stdout.strip()], check=True)
     (clone / ".venv").symlink_to(sys.prefix, target_is_directory=True)
-    clone.before_env = shell(clone, ".venv/bin/python manage.py check")
-    # The steps of `make run` (Makefile) up to the server, without the install (the venv is linked in).
-    check(shell(clone, "make --silent .env var/secret_key"), "make .env var/secret_key")
-    check(shell(clone, ".venv/bin/python manage.py migrate --noinput --verbosity 0"), "migrate")
-    check(shell(clone, ".venv/bin/python manage.py load_demo --if-empty --with-users"), "load_demo")
     return clone
 
 
-def test_without_env_or_environment_a_clone_refuses_to_start(clone):
-    assert clone.before_env.returncode == 1
-    assert REFUSAL in clone.before_env.stderr
+@pytest.fixture(scope="module")
+def before_env(bare_clone):
+    """A command's result in the clone before anything wrote its .env."""
+    return shell(bare_clone, ".venv/bin/python manage.py check")
+
+
+@pytest.fixture(scope="module")
+def clone(bare_clone, before_env):
+    """The clone after the steps of `make run` (Makefile) up to the server, less the install (the venv is
+    linked in)."""
+    check(shell(bare_clone, "make --silent .env var/secret_key"), "make .env var/secret_key")
+    check(shell(bare_clone, ".venv/bin/python manage.py migrate --noinput --verbosity 0"), "migrate")
+    check(shell(bare_clone, ".venv/bin/python manage.py load_demo --if-empty --with-users"), "load_demo")
+    return bare_clone
+
+
+def test_without_env_or_environment_a_clone_refuses_to_start(before_env):
+    assert before_env.returncode == 1
+    assert REFUSAL in before_env.stderr
 
 
 def test_make_writes_a_git_ignored_env_that_the_environment_overrides(clone):
