@@ -27,6 +27,8 @@ def read_env_file(path):
         lines = path.read_text().splitlines()
     except FileNotFoundError:
         return
+    except OSError as error:
+        raise ImproperlyConfigured(f"{path} cannot be read: {error}") from error
     for number, line in enumerate(lines, start=1):
         line = line.strip()
         if not line or line.startswith("#"):
