@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from reports import charts, tallies
-from reports.demo import demo_loaded
+from reports.devdata.demo import demo_loaded
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident
