@@ -36,7 +36,7 @@ from reports.models import (
     StrikeType,
 )
 from reports.models.imports import ImportBatch
-from reports.models.snapshot import SUMMARY_KEYS, summary_keys_in_use
+from reports.models.receivers import SUMMARY_KEYS, summary_keys_in_use
 
 admin.site.register(ImportBatch, ImportBatchAdmin)
 admin.site.site_header = _("Civilian casualty tracker")

@@ -393,7 +393,7 @@ class Incident(models.Model):
         return check_override(by, four_eyes_refusal(by, self.authors()), override_reason)
 
     def _move(self, to_state, allowed_from, by, comment, override_reason="", **updates):
-        from reports.models.snapshot import PUBLIC_STATES, figures_recounted_once  # (imports this module)
+        from reports.models.receivers import PUBLIC_STATES, figures_recounted_once  # (imports this module)
 
         public = figures_recounted_once() if to_state in PUBLIC_STATES else contextlib.nullcontext()
         with public, transaction.atomic():
