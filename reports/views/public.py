@@ -1,5 +1,5 @@
-"""Pages for anonymous readers. They read through `published()` only (the FilterSet starts from it), and every
-figure comes from `reports.tallies`."""
+"""Pages for anonymous readers. They read incidents through `Incident.public` only (the FilterSet starts from
+it), and every figure comes from `reports.tallies`."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -101,9 +101,7 @@ def incident_list(request):
 
 
 def incident_detail(request, code):
-    incident = get_object_or_404(
-        Incident.objects.published().prefetch_related("belligerents", "strike_types"), code=code
-    )
+    incident = get_object_or_404(Incident.public.prefetch_related("belligerents", "strike_types"), code=code)
     context = {
         "incident": incident,
         "assessments": incident.assessments.select_related("assessor").order_by("assessed_on", "id"),
