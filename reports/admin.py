@@ -39,7 +39,7 @@ from reports.models import (
     StrikeType,
 )
 from reports.models.imports import ImportBatch
-from reports.models.snapshot import SUMMARY_KEYS, summary_keys_in_use
+from reports.models.receivers import SUMMARY_KEYS, summary_keys_in_use
 from reports.models.vocabulary import FIRST_DATE, LAST_DATE
 
 admin.site.register(ImportBatch, ImportBatchAdmin)

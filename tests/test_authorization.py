@@ -131,7 +131,7 @@ EXPECTED = {
     "reports:methodology": (200, 200, 200, 200, 200),
     "reports:my_work": (LOGIN, 200, 200, 200, 200),
     "reports:incident_create": (LOGIN, 200, 200, 200, 200),
-    "reports:incident_detail": (LOGIN, 200, 404, 200, 200),
+    "reports:work_incident": (LOGIN, 200, 404, 200, 200),
     "reports:incident_edit": (LOGIN, 200, 404, 200, 200),
     "reports:assessment_create": (LOGIN, 200, 404, 200, 200),
     "reports:statement_create": (LOGIN, 200, 200, 200, 200),

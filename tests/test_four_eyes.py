@@ -360,7 +360,7 @@ def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, o
     revision = incident.propose_revision(data, incident.version, other_analyst, reason="Secret reason")
     pages = [
         reverse("admin:reports_incident_change", args=[incident.pk]),
-        reverse("reports:incident_detail", args=[incident.pk]),
+        reverse("reports:work_incident", args=[incident.pk]),
     ]
     client.force_login(reviewer)
     assert "Secret reason" in client.get(pages[0]).content.decode()
@@ -372,9 +372,7 @@ def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, o
     for url in pages:
         assert "secret title is wrong" not in client.get(url).content.decode(), url
     client.force_login(other_analyst)
-    assert (
-        "secret title is wrong" in client.get(reverse("reports:incident_detail", args=[incident.pk])).content.decode()
-    )
+    assert "secret title is wrong" in client.get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
 
 
 def test_a_reviewer_who_changes_a_case_by_a_mapped_import_cannot_approve(tmp_path, analyst, reviewer, second_reviewer):

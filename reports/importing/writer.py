@@ -40,7 +40,7 @@ from reports.models import (
 )
 from reports.models.assessments import REVISED_IS_A_MONITORS, count_range_errors
 from reports.models.incidents import EDITABLE_STATES
-from reports.models.snapshot import figures_recounted_once
+from reports.models.receivers import figures_recounted_once
 from reports.models.summary import analyze
 from reports.models.vocabulary import is_web_link
 

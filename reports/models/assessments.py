@@ -290,6 +290,14 @@ class StatementQuerySet(models.QuerySet):
         return self.filter(approved_at__isnull=False, retracted_at__isnull=True)
 
 
+class PublicStatementManager(models.Manager.from_queryset(StatementQuerySet)):
+    """`OfficialStatement.public`, the way code for readers reaches statements: approved ones only, whatever
+    is chained after it (like `Incident.public`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().approved()
+
+
 class OfficialStatement(models.Model):
     """A cumulative figure an official assessor published on a date, e.g. CJTF-OIR on 30 April 2017:
     352 civilians killed in Iraq and Syria since August 2014, 42 reports still under review. A record in its own
@@ -350,6 +358,7 @@ class OfficialStatement(models.Model):
     retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True, editable=False)
 
     objects = StatementQuerySet.as_manager()
+    public = PublicStatementManager()  # what readers may see: approved and not retracted
     history = HistoricalRecords()
 
     class Meta:

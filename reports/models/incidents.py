@@ -8,7 +8,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -38,6 +38,10 @@ from reports.models.vocabulary import (
     attributed_user,
     validate_web_link,
 )
+
+# Rare assessments on a view of incidents: past this many, a list of their incidents' ids makes PostgreSQL plan
+# worse than the plain subquery (see IncidentQuerySet.current_assessments_where).
+LISTED = 500
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -97,6 +101,48 @@ class IncidentQuerySet(models.QuerySet):
                 to_attr="current_assessments",
             ),
         )
+
+    # --- Their rows: how code for readers reaches assessments and attributions, from published incidents
+    # (`Incident.public`) rather than from every row of a table.
+
+    def current_assessments(self, as_of=None):
+        """The current assessments of these incidents, as known on `as_of` (default: today)."""
+        return Assessment.objects.current(as_of).filter(incident__in=self)
+
+    def current_assessments_where(self, *conditions, **lookups):
+        """The assessments of these incidents current today and meeting the conditions, for conditions few
+        assessments meet (an assessor's undated verdicts, a monitor's revisions). When they are few (or none),
+        their incidents are listed first and then checked against these, so that a view of a million
+        incidents is never scanned for them; when they are many (Airwars' revisions: one per incident), these
+        incidents are joined as they are."""
+        matching = Assessment.objects.filter(*conditions, superseded_on__isnull=True, **lookups)
+        incident_ids = list(matching.values_list("incident_id", flat=True)[: LISTED + 1])
+        incidents = self.filter(pk__in=incident_ids) if len(incident_ids) <= LISTED else self
+        return matching.filter(incident_id__in=incidents.values("pk"))
+
+    def assessed(self, *conditions, as_of=None, **lookups):
+        """Those of these incidents with a current assessment (as known on `as_of`) meeting the conditions."""
+        matching = Assessment.objects.current(as_of).filter(*conditions, **lookups)
+        return self.filter(pk__in=matching.values("incident_id"))
+
+    def attributions(self):
+        """The attributions of these incidents to belligerents."""
+        return IncidentBelligerent.objects.filter(incident__in=self)
+
+    def attributed_to_any(self, belligerent_ids):
+        """Those of these incidents attributed to any of the belligerents (a correlated EXISTS, the ids
+        written into the query)."""
+        attributed = IncidentBelligerent.objects.filter(incident=OuterRef("pk"), belligerent_id__in=belligerent_ids)
+        return self.filter(Exists(attributed))
+
+
+class PublicIncidentManager(models.Manager.from_queryset(IncidentQuerySet)):
+    """`Incident.public`, the only way code for readers (public pages, exports, figures) reaches incidents:
+    whatever is chained after it, it yields published incidents only, so a forgotten `.published()` cannot
+    show a draft. `Incident.objects`, the default manager, stays the staff's (admin, forms, workflow)."""
+
+    def get_queryset(self):
+        return super().get_queryset().published()
 
 
 DUPLICATE_RADIUS_KM = 5
@@ -201,6 +247,7 @@ class Incident(models.Model):
     )
 
     objects = IncidentQuerySet.as_manager()
+    public = PublicIncidentManager()  # what readers may see: published incidents only
     history = HistoricalRecords(m2m_fields=[strike_types], excluded_fields=["updated_at", "import_digest"])
 
     class Meta:
@@ -395,7 +442,7 @@ class Incident(models.Model):
     def _move(self, to_state, allowed_from, by, comment, check=None, **updates):
         """Move to `to_state` and record the decision. `check` (a reviewer's decision) runs once the row is
         locked, on the authors as they are then: an edit saved while the decision waited for the lock is seen."""
-        from reports.models.snapshot import PUBLIC_STATES, figures_recounted_once  # (imports this module)
+        from reports.models.receivers import PUBLIC_STATES, figures_recounted_once  # (imports this module)
 
         public = figures_recounted_once() if to_state in PUBLIC_STATES else contextlib.nullcontext()
         with public, transaction.atomic():

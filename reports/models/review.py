@@ -182,7 +182,7 @@ class IncidentRevision(models.Model):
         it was made on, attributed to its proposer. Refused if the incident changed since, or if the change was
         edited after the reviewer saw it (`seen`: its version_token then)."""
         from reports.forms import IncidentEntry  # the edit's rules live in the form; imported late (no cycle)
-        from reports.models.snapshot import figures_recounted_once  # (imports this module)
+        from reports.models.receivers import figures_recounted_once  # (imports this module)
 
         override = self._check(by, override_reason)
         with figures_recounted_once():
