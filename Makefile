@@ -5,55 +5,67 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 
-# Local, loopback-only settings for `make run` and `make test`; production sets its own (README).
-export SECRET_KEY_FILE ?= var/secret_key
-export HTTPS ?= off
+.PHONY: run test check lint bench install install-dev audit backup restore
 
-.PHONY: run test check lint bench install audit backup restore
-
+# `make run` needs only the runtime set (requirements.txt); the test, lint and audit tools come on top of it
+# (requirements-dev.txt), each set with its own stamp, so a .venv made by `make run` gets them on `make test`.
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version) if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# This checkout's local, loopback-only settings, read by every command (casualties/settings.py): written once,
+# never overwritten, ignored by git. The environment wins over it; production sets its own and has no .env.
+.env:
+	printf '%s\n' \
+	  '# Written by make for this checkout only: plain HTTP on loopback. Never copy it to a server (README,' \
+	  '# "Configuration"); a variable set in the environment wins over this file.' \
+	  'SECRET_KEY_FILE=var/secret_key' \
+	  'HTTPS=off' > $@
 
 var/secret_key:
 	mkdir -p var
 	$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	chmod 600 $@
 
-run: install var/secret_key
+run: install .env var/secret_key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo --if-empty --with-users
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Stop with Ctrl-C."
 	$(BIN)/gunicorn casualties.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
-test: install var/secret_key
+test: install-dev .env var/secret_key
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-check: install var/secret_key lint
+check: install-dev .env var/secret_key lint
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # `make backup` writes var/backup.dump (BACKUP=path for another); `make restore` loads it into the empty
 # database DATABASE_URL names (createdb it first). pg_dump/pg_restore on PostgreSQL, a file copy on SQLite.
 BACKUP ?= var/backup.dump
-backup: install var/secret_key
+backup: install .env var/secret_key
 	$(MANAGE) backup $(BACKUP)
 
-restore: install var/secret_key
+restore: install .env var/secret_key
 	$(MANAGE) restore $(BACKUP)
 	$(MANAGE) migrate --noinput
 
-audit: install
+audit: install-dev
 	bash .ci/audit
 
-bench: install var/secret_key
+bench: install-dev .env var/secret_key
 	$(BIN)/python bench/home_page.py $(BENCH_ARGS)

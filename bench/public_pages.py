@@ -1,6 +1,6 @@
 """Benchmark: the public pages an anonymous reader uses, as the number of synthetic incidents grows.
 
-For each size it grows the data with the synthetic generator (reports/synthetic.py: published SYN- incidents
+For each size it grows the data with the synthetic generator (reports/devdata/synthetic.py: published SYN- incidents
 with attributions, monitor and official assessment histories and sources), then requests each page once to
 warm up (and count its queries) and `--repeats` times more, and prints the status, queries, first request and
 p50 / p95 in milliseconds. The CSV export is streamed to the end: rows/s, then a second pass under
@@ -51,7 +51,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-from reports import synthetic  # noqa: E402
+from reports.devdata import synthetic  # noqa: E402
 from reports.models import Assessment, Incident, OfficialVerdict  # noqa: E402
 
 PAGES = [

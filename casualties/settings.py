@@ -3,6 +3,8 @@
 Variables (see `.env.example`): DATABASE_URL, DATABASE_REPLICA_URL, SECRET_KEY or SECRET_KEY_FILE, DEBUG,
 ALLOWED_HOSTS, HTTPS, BEHIND_PROXY, STAFF_IDLE_MINUTES, LOG_LEVEL, LOG_FORMAT. Production is the default:
 DEBUG is off unless asked for, and the app refuses to start with DEBUG off and a missing or weak secret key.
+A local checkout may keep its own values in `.env` beside manage.py (`make run` writes one); the environment
+wins over it.
 """
 
 import datetime
@@ -14,6 +16,33 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+
+
+def read_env_file(path):
+    """This checkout's local settings, so that every command works without exporting anything: `make run` and
+    `make test` write `.env` (loopback-only values) when it is missing. KEY=VALUE lines; blank lines and `#`
+    comments are ignored. A variable already in the environment wins, even when empty: a deployment sets its
+    own environment (and has no .env), and nothing in a stray file overrides it."""
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise ImproperlyConfigured(f"{path} cannot be read: {error}") from error
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name.isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected KEY=VALUE, found {line!r}.")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        os.environ.setdefault(name, value)
+
+
+read_env_file(BASE_DIR / ".env")
 
 
 def env_bool(name, default):
@@ -80,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "reports.middleware.ContentSecurityPolicyMiddleware",
     "reports.middleware.StaffPagesNotCachedMiddleware",  # outside every layer that may answer a staff URL
+    "reports.middleware.NulInQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

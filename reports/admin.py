@@ -1,11 +1,14 @@
 """The staff back office. Every list reads its related rows in a fixed number of queries."""
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.timesince import timesince
@@ -36,7 +39,8 @@ from reports.models import (
     StrikeType,
 )
 from reports.models.imports import ImportBatch
-from reports.models.snapshot import SUMMARY_KEYS, summary_keys_in_use
+from reports.models.receivers import SUMMARY_KEYS, summary_keys_in_use
+from reports.models.vocabulary import FIRST_DATE, LAST_DATE
 
 admin.site.register(ImportBatch, ImportBatchAdmin)
 admin.site.site_header = _("Civilian casualty tracker")
@@ -54,13 +58,39 @@ class GuardedHistoryAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.visible_or_404(request, object_id)
+        if not (version_id.isascii() and version_id.isdigit()):
+            raise Http404
         if request.method != "GET":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def visible_or_404(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+        try:
+            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):  # not an id at all
+            visible = False
+        if not visible:
             raise Http404
+
+    def changelist_view(self, request, extra_context=None):
+        # The admin turns a bad filter into "?e=1" itself, but not a date-hierarchy year it cannot hold.
+        if self.date_hierarchy and not date_hierarchy_valid(request.GET, self.date_hierarchy):
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return super().changelist_view(request, extra_context)
+
+
+def date_hierarchy_valid(query, field):
+    """Whether the date hierarchy's year, month and day in `query` make a date the tracker can hold."""
+    parts = {part: query.get(f"{field}__{part}") for part in ("year", "month", "day")}
+    if not any(parts.values()):
+        return True
+    if not all(value is None or (value.isascii() and value.isdigit() and len(value) <= 4) for value in parts.values()):
+        return False
+    try:
+        datetime.date(int(parts["year"] or FIRST_DATE.year), int(parts["month"] or 1), int(parts["day"] or 1))
+    except ValueError:
+        return False
+    return FIRST_DATE.year <= int(parts["year"] or FIRST_DATE.year) <= LAST_DATE.year
 
 
 class RecordsCreatorMixin:
@@ -201,6 +231,7 @@ class IncidentAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     inlines = [IncidentBelligerentInline, AssessmentInline, SourceInline]
     readonly_fields = [
         "review_state",
+        "external_data",  # what an import kept: shown, never typed in
         *["created_by", "created_at", "last_edited_by", "updated_at"],
         *["submitted_by", "submitted_at", "published_by", "published_at"],
     ]
@@ -479,7 +510,8 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
             raise PermissionDenied
         statement = get_object_or_404(self.get_queryset(request), pk=pk)
         try:
-            statement.retract(request.user, request.POST.get("reason", "").strip()[:5000])
+            reason = request.POST.get("reason", "").replace("\x00", "").strip()[:5000]  # no NUL: text stores none
+            statement.retract(request.user, reason)
         except InvalidTransition as refused:
             self.message_user(request, str(refused), messages.ERROR)
         else:

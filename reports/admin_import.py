@@ -10,15 +10,18 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from reports.importing import batches, formats
 from reports.importing.report import ImportFileError
 from reports.models import InvalidTransition, ReviewState
-from reports.models.imports import ImportBatch, ImportStatus
+from reports.models.imports import ImportBatch, ImportFile, ImportStatus
 from reports.models.review import four_eyes_refusal
 
 SHOWN_PROBLEMS = 500
@@ -105,7 +108,8 @@ def import_view(model_admin, request):
 
 def confirm(request):
     number = request.POST.get("batch", "")
-    batch = ImportBatch.objects.filter(pk=number, created_by=request.user).first() if number.isdigit() else None
+    known = number.isascii() and number.isdigit()
+    batch = ImportBatch.objects.filter(pk=number, created_by=request.user).first() if known else None
     try:
         if batch is None:
             raise InvalidTransition(_("That import is no longer waiting: upload the file again."))
@@ -171,11 +175,32 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("files"))
     def file_list(self, batch):
-        return ", ".join(f"{file.name} ({file.size:,} bytes)" for file in batch.files.all())
+        """Each file, to download while the import is undecided: the approver reads the rows, not only the report."""
+        links = []
+        for file in batch.files.all():
+            if batch.status in (ImportStatus.DRY_RUN, ImportStatus.AWAITING_APPROVAL):
+                url = reverse("admin:reports_importbatch_file", args=[batch.pk, file.role])
+                links.append(format_html('<a href="{}">{}</a> ({} bytes)', url, file.name, f"{file.size:,}"))
+            else:
+                links.append(format_html("{} ({} bytes)", file.name, f"{file.size:,}"))
+        return format_html_join(", ", "{}", ((link,) for link in links))
 
     def get_urls(self):
         decide_view = self.admin_site.admin_view(self.decide_view)
-        return [path("<int:pk>/decide/", decide_view, name="reports_importbatch_decide"), *super().get_urls()]
+        file_view = self.admin_site.admin_view(self.file_view)
+        return [
+            path("<int:pk>/decide/", decide_view, name="reports_importbatch_decide"),
+            path("<int:pk>/files/<slug:role>/", file_view, name="reports_importbatch_file"),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, pk, role):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        file = get_object_or_404(ImportFile, batch_id=pk, role=role, content__isnull=False)
+        response = HttpResponse(bytes(file.content), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, file.name)
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         batch = self.get_object(request, object_id)

@@ -88,8 +88,8 @@ def with_relations(batch, as_of):
     belligerents = belligerent_slugs(ids)
     assessments = defaultdict(list)
     current = (
-        Assessment.objects.current(as_of)
-        .filter(incident_id__in=ids)
+        Incident.public.filter(pk__in=ids)
+        .current_assessments(as_of)
         .order_by("assessor__kind", "assessor__slug")
         .values("incident_id", "assessor__slug", "assessor__kind", *ASSESSMENT_FIELDS)
     )
@@ -286,7 +286,8 @@ def joined_rows(incidents, as_of):
 def belligerent_slugs(incident_ids):
     slugs = defaultdict(list)
     for incident_id, slug in (
-        IncidentBelligerent.objects.filter(incident_id__in=incident_ids)
+        Incident.public.filter(pk__in=incident_ids)
+        .attributions()
         .order_by("belligerent__slug")
         .values_list("incident_id", "belligerent__slug")
     ):

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import tallies
 from reports.models import (
-    Assessment,
     Assessor,
     Belligerent,
     Grading,
@@ -67,7 +66,7 @@ class IncidentFilter(filters.FilterSet):
         fields = []
 
     def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, Incident.objects.published(), *args, **kwargs)
+        super().__init__(data, Incident.public.all(), *args, **kwargs)
         # The unfiltered figures, read once: they list the places, and serve an unfiltered dashboard as is.
         self.unfiltered_figures = tallies.unfiltered()
         for dimension in ("country", "governorate"):
@@ -128,9 +127,6 @@ class IncidentFilter(filters.FilterSet):
             cells = cells.filter(month__lte=last)
         return cells
 
-    def current_assessments(self):
-        return Assessment.objects.current(self.as_of_date)
-
     # --- Filter methods --------------------------------------------------------------------------------
 
     def known_by(self, queryset, name, value):
@@ -138,16 +134,16 @@ class IncidentFilter(filters.FilterSet):
         return queryset.filter(date_start__lte=value)
 
     def assessed_by(self, queryset, name, value):
-        return queryset.filter(pk__in=self.current_assessments().filter(assessor=value).values("incident_id"))
+        return queryset.assessed(assessor=value, as_of=self.as_of_date)
 
     def with_current_verdict(self, queryset, name, value):
-        return queryset.filter(pk__in=self.current_assessments().filter(verdict=value).values("incident_id"))
+        return queryset.assessed(verdict=value, as_of=self.as_of_date)
 
     def killed_at_least(self, queryset, name, value):
         """Incidents where some assessor's current figure reaches `value` (its maximum, or its minimum when no
         maximum is given)."""
         reaching = Q(killed_max__gte=value) | Q(killed_max__isnull=True, killed_min__gte=value)
-        return queryset.filter(pk__in=self.current_assessments().filter(reaching).values("incident_id"))
+        return queryset.assessed(reaching, as_of=self.as_of_date)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -1,6 +1,6 @@
-"""Request-level wiring: the request log, the Content-Security-Policy header, no caching of staff pages, the
-staff idle timeout, a friendly 503 page while the database is unreachable, and anonymous reads from the
-replica (if there is one)."""
+"""Request-level wiring: the request log, the Content-Security-Policy header, a 400 for a NUL in the address,
+no caching of staff pages, the staff idle timeout, a friendly 503 page while the database is unreachable, and
+anonymous reads from the replica (if there is one)."""
 
 import logging
 import time
@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBadRequest
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import empty
 
@@ -67,6 +68,19 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class NulInQueryMiddleware:
+    """A query string holding a NUL character is a 400: no database stores text with one (PostgreSQL refuses
+    it with an error), and no honest link carries one. Forms refuse it in posted fields themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            return HttpResponseBadRequest("A NUL character in the address.", content_type="text/plain")
+        return self.get_response(request)
 
 
 class StaffPagesNotCachedMiddleware:

@@ -31,7 +31,6 @@ from reports.figures.statements import reconciliation
 from reports.models import (
     ALLEGED_GRADINGS,
     LIKELY_GRADINGS,
-    Assessment,
     Assessor,
     AssessorKind,
     Belligerent,
@@ -137,7 +136,7 @@ class LiveFigures:
 
     def __init__(self, incidents, as_of=None):
         self.incidents = incidents
-        self.current = Assessment.objects.current(as_of).filter(incident__in=incidents)
+        self.current = incidents.current_assessments(as_of)
 
     def assessed(self):
         """Current assessments per month, place, assessor and verdict: each row's `assessments` is also its
@@ -151,7 +150,7 @@ class LiveFigures:
         """(assessed, counted) per belligerent: an incident attributed to two counts under each."""
         assessed = grouped_assessments(self.current, BY_BELLIGERENT)
         # From a fresh queryset: a belligerent filter's join would otherwise hide the co-belligerents.
-        incidents = Incident.objects.filter(pk__in=self.incidents.values("pk"))
+        incidents = Incident.public.filter(pk__in=self.incidents.values("pk"))
         return assessed, grouped_incidents(incidents, BY_BELLIGERENT_OF_INCIDENT)
 
 
@@ -375,7 +374,7 @@ def refresh_snapshot(snapshot=None):
     with transaction.atomic():
         row = TallySnapshot.objects.select_for_update(skip_locked=True).filter(pk=snapshot.pk)
         version = row.values_list("data_version", flat=True).first()
-        figures = compute(SummaryFigures(TallyCell.objects.filter(attributed_to=ALL)), Incident.objects.published())
+        figures = compute(SummaryFigures(TallyCell.objects.filter(attributed_to=ALL)), Incident.public.all())
         if version is not None:
             row.update(figures=figures, computed_version=version, computed_at=timezone.now())
             snapshot.computed_version = version

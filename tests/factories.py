@@ -18,7 +18,7 @@ from reports.models import (
     ReviewState,
     Source,
 )
-from reports.models.snapshot import figures_recounted_once
+from reports.models.receivers import figures_recounted_once
 from reports.roles import create_user_in_role
 
 PASSWORD = "a-long-Test-passw0rd"

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports.models import Assessment, Belligerent, Incident, ReviewState
-from reports.models.snapshot import figures_recounted_once
+from reports.models.receivers import figures_recounted_once
 from tests.factories import (
     make_assessment,
     make_incident,

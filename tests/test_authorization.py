@@ -98,6 +98,7 @@ EXPECTED = {
     "admin:reports_importbatch_delete": (LOGIN, 403, 403, 403, 403),
     "admin:reports_importbatch_change": (LOGIN, 403, 403, 200, 200),
     "admin:reports_importbatch_decide": (LOGIN, 403, 403, 403, 403),  # POST only
+    "admin:reports_importbatch_file": (LOGIN, 403, 403, 404, 404),  # (this import holds no file)
     "admin/reports/importbatch/<path:object_id>/": (LOGIN, 302, 302, 302, 302),
     "admin/reports/officialstatement/<path:object_id>/": (LOGIN, 302, 302, 302, 302),
     "admin:reports_assessor_changelist": (LOGIN, 200, 200, 200, 200),
@@ -130,7 +131,7 @@ EXPECTED = {
     "reports:methodology": (200, 200, 200, 200, 200),
     "reports:my_work": (LOGIN, 200, 200, 200, 200),
     "reports:incident_create": (LOGIN, 200, 200, 200, 200),
-    "reports:incident_detail": (LOGIN, 200, 404, 200, 200),
+    "reports:work_incident": (LOGIN, 200, 404, 200, 200),
     "reports:incident_edit": (LOGIN, 200, 404, 200, 200),
     "reports:assessment_create": (LOGIN, 200, 404, 200, 200),
     "reports:statement_create": (LOGIN, 200, 200, 200, 200),
@@ -189,6 +190,7 @@ class World:
         model = route.split("/")[2] if route.startswith("admin/") and route.count("/") > 2 else None
         replacements = {
             "<code:code>": lambda: self.published.code,
+            "<slug:role>": lambda: "file",
             "<int:pk>": lambda: self.draft.pk,
             "<path:object_id>": lambda: self.draft.pk if name == "admin:view_on_site" else self.object_id(model),
             "<id>": lambda: self.object_id(model),

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import RequestFactory
 
-from reports.demo import DEMO_CODE_PREFIX, load_demo_data
+from reports.devdata.demo import DEMO_CODE_PREFIX, load_demo_data
 from reports.models import Assessment, Incident, OfficialStatement, ReviewState
 from tests.factories import make_incident
 

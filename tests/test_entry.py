@@ -58,7 +58,7 @@ def work_urls(incident):
     return [
         reverse("reports:my_work"),
         CREATE,
-        reverse("reports:incident_detail", args=[incident.pk]),
+        reverse("reports:work_incident", args=[incident.pk]),
         edit_url(incident),
         reverse("reports:assessment_create", args=[incident.pk]),
         reverse("reports:statement_create"),
@@ -94,7 +94,7 @@ def test_another_analyst_cannot_see_or_touch_a_draft(client, analyst, other_anal
 def test_a_reviewer_can_open_and_edit_any_draft(client, analyst, reviewer):
     draft = draft_of(analyst)
     login(client, reviewer)
-    assert client.get(reverse("reports:incident_detail", args=[draft.pk])).status_code == 200
+    assert client.get(reverse("reports:work_incident", args=[draft.pk])).status_code == 200
     assert client.post(edit_url(draft), edit_form(draft, title="Tidied")).status_code == 302
     draft.refresh_from_db()
     assert draft.title == "Tidied"
@@ -115,7 +115,7 @@ def test_analyst_enters_an_incident_with_sources_and_both_kinds_of_assessment(cl
     response = login(client, analyst).post(CREATE, west_mosul_form())
     incident = Incident.objects.get(code="IQ-MOSUL-0317")
     assert response.status_code == 302
-    assert response.url == reverse("reports:incident_detail", args=[incident.pk])
+    assert response.url == reverse("reports:work_incident", args=[incident.pk])
     assert (incident.review_state, incident.created_by, incident.version) == (ReviewState.DRAFT, analyst, 1)
     assert incident.place_name_ar == "الجديدة"
     assert incident.sources.count() == 2
@@ -178,7 +178,7 @@ def test_hostile_and_odd_text_is_kept_and_shown_escaped(client, analyst):
     login(client, analyst).post(CREATE, form)
     incident = Incident.objects.get()
     assert incident.place_name == script
-    page = client.get(reverse("reports:incident_detail", args=[incident.pk])).content.decode()
+    page = client.get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
     assert script not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
 
@@ -211,7 +211,7 @@ def test_a_likely_duplicate_is_flagged_with_a_link_and_can_still_be_saved(client
     login(client, analyst)
     page = client.post(CREATE, west_mosul_form()).content.decode()
     assert "This may be an incident already recorded" in page
-    assert reverse("reports:incident_detail", args=[existing.pk]) in page
+    assert reverse("reports:work_incident", args=[existing.pk]) in page
     assert not Incident.objects.filter(code="IQ-MOSUL-0317").exists()
     assert client.post(CREATE, west_mosul_form(not_a_duplicate="1")).status_code == 302
     assert Incident.objects.filter(code="IQ-MOSUL-0317").exists()
@@ -245,7 +245,7 @@ def test_the_warning_names_published_incidents_and_ones_own_drafts(client, analy
     page = login(client, user).post(CREATE, west_mosul_form()).content.decode()
     assert "This may be an incident already recorded" in page
     for incident in (published, own):
-        assert reverse("reports:incident_detail", args=[incident.pk]) in page
+        assert reverse("reports:work_incident", args=[incident.pk]) in page
 
 
 @pytest.mark.parametrize(
@@ -283,7 +283,7 @@ def test_editing_a_draft_records_who_what_when_and_why(client, analyst):
     assert [(c.field, c.old, c.new) for c in delta.changes if c.field == "place_name"] == [
         ("place_name", "Al-Jadida", "Al-Jadida, west Mosul")
     ]
-    page = client.get(reverse("reports:incident_detail", args=[draft.pk])).content.decode()
+    page = client.get(reverse("reports:work_incident", args=[draft.pk])).content.decode()
     assert "Al-Jadida, west Mosul" in page
     assert "Fixed" in page
 
@@ -394,7 +394,7 @@ def test_a_new_official_verdict_is_recorded_beside_the_earlier_one(client, analy
     official = incident.assessments.filter(assessor=official_assessor()).order_by("assessed_on")
     assert [a.verdict for a in official] == ["under_review", "credible"]
     assert incident.official_assessments()[0].killed_min == 105
-    history = client.get(reverse("reports:incident_detail", args=[incident.pk])).content.decode()
+    history = client.get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
     assert "assessment by CJTF-OIR on 2017-05-25 created" in history
 
 
@@ -512,6 +512,6 @@ def test_history_shows_any_kind_of_changed_value(client, analyst):
     incident.external_data = {"sequence": 2}
     incident.civilian_harm_reported = True
     incident.save()
-    page = login(client, analyst).get(reverse("reports:incident_detail", args=[incident.pk])).content.decode()
+    page = login(client, analyst).get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
     assert "{&#x27;sequence&#x27;: 2}" in page
     assert "<td>Yes</td>" in page

@@ -5,6 +5,7 @@ second reviewer as one decision."""
 
 import datetime
 import io
+import json
 
 import pytest
 from django.contrib.messages import get_messages
@@ -24,6 +25,7 @@ from tests.factories import (
     monitor_assessor,
     proposed_change,
 )
+from tests.test_statements import statement_form, syria  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -362,7 +364,7 @@ def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, o
     revision = incident.propose_revision(change_set, incident.version, other_analyst, reason="Secret reason")
     pages = [
         reverse("admin:reports_incident_change", args=[incident.pk]),
-        reverse("reports:incident_detail", args=[incident.pk]),
+        reverse("reports:work_incident", args=[incident.pk]),
     ]
     client.force_login(reviewer)
     assert "Secret reason" in client.get(pages[0]).content.decode()
@@ -374,6 +376,71 @@ def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, o
     for url in pages:
         assert "secret title is wrong" not in client.get(url).content.decode(), url
     client.force_login(other_analyst)
-    assert (
-        "secret title is wrong" in client.get(reverse("reports:incident_detail", args=[incident.pk])).content.decode()
+    assert "secret title is wrong" in client.get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
+
+
+def test_a_reviewer_who_changes_a_case_by_a_mapped_import_cannot_approve(tmp_path, analyst, reviewer, second_reviewer):
+    incident = pending_case(analyst)
+    Incident.objects.filter(pk=incident.pk).update(external_id="ext:7")
+    incident.submit(by=analyst)
+    mapping = {
+        "identifier": {"column": "id", "prefix": "ext:"},
+        "code": "code",
+        "incident": {"date_start": "date", "country": "country"},
+        "belligerents": {"value": "us-led-coalition"},
+        "assessment": {
+            "assessor": "airwars",
+            "fields": {"verdict": {"value": "confirmed"}, "assessed_on": "date", "killed_min": "dead"},
+        },
+    }
+    (tmp_path / "mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    (tmp_path / "rows.csv").write_text("id,code,date,country,dead\n7,FE-1,2017-03-17,Iraq,400\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command(
+        "import_csv",
+        str(tmp_path / "rows.csv"),
+        mapping=str(tmp_path / "mapping.json"),
+        user=reviewer.username,
+        stdout=out,
+        stderr=io.StringIO(),
     )
+    assert incident.assessments.filter(killed_min=400).exists(), out.getvalue()
+    assert_writer_cannot_approve_but_another_reviewer_can(incident, reviewer, second_reviewer)
+
+
+@pytest.mark.usefixtures("syria")
+def test_a_reviewer_who_enters_a_statement_on_the_analysts_page_cannot_approve_it(client, reviewer, second_reviewer):
+    client.force_login(reviewer)
+    assert client.post(reverse("reports:statement_create"), statement_form()).status_code == 302
+    statement = OfficialStatement.objects.get()
+    with pytest.raises(InvalidTransition, match="another reviewer must decide"):
+        statement.approve(reviewer)
+    statement.approve(second_reviewer)
+    assert OfficialStatement.objects.approved().get() == statement
+
+
+def test_nobody_runs_another_persons_unconfirmed_dry_run(client, analyst, reviewer):
+    batch = batches.hold("project", ReviewState.PENDING, analyst, {"file": ("a.csv", project_csv("FE-D").encode())})
+    batches.dry_run(batch)
+    client.force_login(reviewer)
+    client.post(reverse("admin:reports_importbatch_decide", args=[batch.pk]), {"approve": "1"})
+    with pytest.raises(InvalidTransition, match="no longer awaiting"):
+        batches.approve(batch, reviewer)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DRY_RUN and not Incident.objects.exists()
+
+
+def test_the_second_reviewer_can_read_the_files_before_deciding(client, analyst, reviewer, second_reviewer):
+    content = project_csv("FE-F", title="<b>Read me</b>").encode()
+    batch = batches.hold("project", ReviewState.PUBLISHED, reviewer, {"file": ("a.csv", content)})
+    batches.confirm(batch, reviewer)
+    url = reverse("admin:reports_importbatch_file", args=[batch.pk, "file"])
+    client.force_login(second_reviewer)
+    assert url in client.get(reverse("admin:reports_importbatch_change", args=[batch.pk])).content.decode()
+    response = client.get(url)
+    assert response.content == content and response["Content-Disposition"].startswith("attachment")
+    client.force_login(analyst)
+    assert client.get(url).status_code == 403
+    batches.approve(batch, second_reviewer)
+    client.force_login(second_reviewer)
+    assert client.get(url).status_code == 404  # decided: its files are not kept

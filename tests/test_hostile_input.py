@@ -769,3 +769,43 @@ def test_fuzzed_mapping_files_never_fail(tmp_path, reviewer, spec, rows):
         event(f"read {report.rows_read} rows")  # with --hypothesis-show-statistics: how many examples got this far
     except ImportFileError:
         pass  # a message for the user (an unknown assessor, a reference row the database refuses)
+
+
+# --- The admin ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/admin/reports/incident/?country=%00", 400),
+        ("/admin/reports/assessment/?verdict=%00", 400),
+        ("/admin/autocomplete/?app_label=reports&model_name=assessment&field_name=duplicate_of&term=%00", 400),
+        ("/admin/reports/incident/?date_start__year=9999999999999999999", 302),
+        ("/admin/reports/incident/?date_start__year=2017&date_start__month=13", 302),
+        ("/admin/reports/officialstatement/?published_on__year=0", 302),
+        ("/admin/reports/officialstatement/?published_on__year=-1", 302),
+        ("/admin/reports/incident/abc/history/", 404),
+        ("/admin/reports/assessment/abc/history/", 404),
+        ("/admin/reports/officialstatement/abc/history/", 404),
+    ],
+)
+def test_hostile_admin_addresses_get_an_answer_not_an_error(client, admin_user, url, status):
+    client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code == status, url
+    if status == 302:
+        assert response.url.endswith("?e=1")
+
+
+def test_a_history_version_that_is_not_an_id_is_not_found(client, admin_user):
+    incident = make_incident()
+    client.force_login(admin_user)
+    assert client.get(f"/admin/reports/incident/{incident.pk}/history/abc/").status_code == 404
+    assert client.get(f"/admin/reports/incident/{incident.pk}/history/99999/").status_code == 404
+
+
+def test_imported_values_are_read_only_in_the_admin(client, admin_user):
+    incident = make_incident(review_state=ReviewState.DRAFT, external_data={"kept": "as imported"})
+    client.force_login(admin_user)
+    page = client.get(f"/admin/reports/incident/{incident.pk}/change/").content.decode()
+    assert 'name="external_data"' not in page and "as imported" in page

@@ -224,3 +224,34 @@ def test_a_code_an_address_cannot_hold_is_stored_in_a_form_it_can(importer, clie
     assert Incident.objects.filter(code="CS759-RS2192").exists()
     for url in ("/", "/incidents/", "/incidents/CS759-RS2192/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_reimport_that_changes_strike_types_records_them_attributed_to_the_importer(importer, analyst, tmp_path):
+    spec = {
+        "identifier": "id",
+        "incident": {"date_start": "date", "country": "country"},
+        "belligerents": {"value": "us-led-coalition"},
+        "strike_types": "type",
+    }
+    (tmp_path / "mapping.json").write_text(json.dumps(spec), encoding="utf-8")
+    rows = tmp_path / "rows.csv"
+
+    def run(user, strike_type, state):
+        rows.write_text(f"id,date,country,type\nH1,2017-03-17,Iraq,{strike_type}\n", encoding="utf-8")
+        out = io.StringIO()
+        call_command(
+            "import_csv",
+            str(rows),
+            mapping=str(tmp_path / "mapping.json"),
+            user=user.username,
+            state=state,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        return out.getvalue()
+
+    run(analyst, "airstrike", "draft")
+    assert "1 updated" in run(importer, "ground-operation", "pending")
+    incident = Incident.objects.get(external_id="H1")
+    assert list(incident.strike_types.values_list("slug", flat=True)) == ["ground-operation"]
+    assert incident.history.first().history_user == importer

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from reports import exports
-from reports.demo import load_demo_data
+from reports.devdata.demo import load_demo_data
 from reports.models import ReviewState
 from reports.views import public
 from tests.factories import (

@@ -17,8 +17,9 @@ CONFIG_VARIABLES = [
 
 
 def manage(*args, **env):
-    clean_env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
-    clean_env.update(env)
+    """Each case sees only its own values: the configuration variables are set empty (as unset to the settings),
+    which also keeps out a local .env's values, since a variable in the environment wins over the file."""
+    clean_env = {**os.environ, **dict.fromkeys(CONFIG_VARIABLES, ""), **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60
     )

@@ -33,7 +33,8 @@ from reports.models import (
     records_written,
     summary,
 )
-from reports.models.snapshot import SUMMARY_FORMAT, rebuild_outdated_summary
+from reports.models.receivers import rebuild_outdated_summary
+from reports.models.snapshot import SUMMARY_FORMAT
 from reports.models.summary import ALL, known_on, rebuild
 from tests.factories import (
     make_assessment,
@@ -380,7 +381,7 @@ def test_an_approved_change_recounts_the_figures_once_and_correctly(analyst, rev
     make_assessment(incident, monitor_assessor(), verdict="fair", killed_min=5, killed_max=9)
     change_set = proposed_change(incident, governorate="Aleppo", date_start="2017-03-01")
     incident.propose_revision(change_set, incident.version, by=analyst, reason="Moved")
-    with mock.patch("reports.models.snapshot.summary.refresh", wraps=summary.refresh) as refresh:
+    with mock.patch("reports.models.receivers.summary.refresh", wraps=summary.refresh) as refresh:
         incident.approve(reviewer, "Fine")
     assert refresh.call_count == 1  # however many rows the change saved
     assert_summary_equals_live("after the approved change")

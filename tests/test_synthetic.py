@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from reports import synthetic
+from reports.devdata import synthetic
 from reports.models import (
     Assessment,
     Assessor,

@@ -85,7 +85,7 @@ def pages(incident):
         reverse("reports:incident_list"),
         reverse("reports:public_incident", args=[incident.code]),
         reverse("reports:methodology"),
-        reverse("reports:incident_detail", args=[incident.pk]),
+        reverse("reports:work_incident", args=[incident.pk]),
         reverse("reports:incident_edit", args=[incident.pk]),
         reverse("reports:my_work"),
         reverse("admin:reports_incident_changelist") + "?state=all",

@@ -23,12 +23,10 @@ from reports.models import (
     ALLEGED_GRADINGS,
     LIKELY_GRADINGS,
     STATED_OPEN_VERDICTS,
-    Assessment,
     Assessor,
     AssessorKind,
     Dating,
     Grading,
-    IncidentBelligerent,
     OfficialVerdict,
     TallyCell,
 )
@@ -80,9 +78,7 @@ def spoken_for_by(incidents, assessor):
     """The incidents attributed to a belligerent the assessor speaks for. (The belligerents' ids are written
     into the query: PostgreSQL then estimates the attributions from its statistics and plans hash joins, where
     through the speaks-for table it guessed a few thousand rows of half a million and looped.)"""
-    belligerent_ids = [belligerent.pk for belligerent in assessor.speaks_for.all()]
-    attributed = IncidentBelligerent.objects.filter(incident=OuterRef("pk"), belligerent_id__in=belligerent_ids)
-    return incidents.filter(Exists(attributed))
+    return incidents.attributed_to_any([belligerent.pk for belligerent in assessor.speaks_for.all()])
 
 
 def comparison(incidents, assessor, monitor, as_of):
@@ -237,30 +233,12 @@ def cumulative_months(months):
 def undated_left_out(spoken_for, assessor, as_of):
     """Verdicts of the assessor on these incidents whose date is unknown and that were first on record after
     `as_of`: current today, left out of the view as known on that date."""
-    return in_view(dated_as(assessor, Dating.UNDATED).filter(counts_from__gt=as_of), spoken_for).count()
+    return spoken_for.current_assessments_where(assessor=assessor, dating=Dating.UNDATED, counts_from__gt=as_of).count()
 
 
 def revised_up_to(incidents, monitor):
     """For a monitor whose figures in view are revisions (an export without their history): the latest revision
     date, which an as-of view states beside them; None if it has none."""
-    revised = in_view(dated_as(monitor, Dating.REVISED), incidents)
+    revised = incidents.current_assessments_where(assessor=monitor, dating=Dating.REVISED)
     latest = revised.aggregate(latest=Max("assessed_on"))["latest"]
     return latest.isoformat() if latest else None
-
-
-def dated_as(assessor, dating):
-    """The assessor's current assessments whose date says `dating` (an indexed look-up: they are few, or none)."""
-    return Assessment.objects.filter(assessor=assessor, dating=dating, superseded_on__isnull=True)
-
-
-LISTED = 500  # past this many, a list of ids makes PostgreSQL plan worse than the plain subquery
-
-
-def in_view(assessments, incidents):
-    """Those of `assessments` on `incidents`. When they are few (or none), their incidents are listed first and
-    then checked against the view, so that a view of a million incidents is never scanned for them; when they
-    are many (Airwars' revisions: one per incident), the view is joined as it is."""
-    incident_ids = list(assessments.values_list("incident_id", flat=True)[: LISTED + 1])
-    if len(incident_ids) <= LISTED:
-        incidents = incidents.filter(pk__in=incident_ids)
-    return assessments.filter(incident_id__in=incidents.values("pk"))

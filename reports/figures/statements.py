@@ -11,15 +11,14 @@ statement names as excluded are shown as excluded, on no line. Where the records
 statement's countries, the page says which: the comparison is of that part only.
 """
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Prefetch, Sum, prefetch_related_objects
 
-from reports.figures.comparisons import LINES, comparison, dated_as, in_view, line_of, spoken_for_by
+from reports.figures.comparisons import LINES, comparison, line_of, spoken_for_by
 from reports.models import (
     Dating,
     Incident,
     OfficialStatement,
     OfficialVerdict,
-    ReviewState,
     StatementItemRole,
     TallyChange,
 )
@@ -34,9 +33,8 @@ def reconciliation(as_of=None, known_rows=()):
     own scope, so the page's filters do not apply to them, and rows already computed for the same data
     (`known_rows`, from the unfiltered figures) are reused."""
     statements = (
-        OfficialStatement.objects.approved()
-        .select_related("assessor")
-        .prefetch_related("assessor__speaks_for", "items__incident")
+        OfficialStatement.public.select_related("assessor")
+        .prefetch_related("assessor__speaks_for", *items_and_their_incidents())
         .order_by("-published_on", "assessor__name", "pk")
     )
     if as_of:
@@ -47,7 +45,7 @@ def reconciliation(as_of=None, known_rows=()):
 
 def in_scope(statement):
     """The published incidents of the statement's countries and period."""
-    incidents = Incident.objects.published().filter(date_start__lte=statement.counted_to)
+    incidents = Incident.public.filter(date_start__lte=statement.counted_to)
     if statement.counted_from:
         incidents = incidents.filter(date_start__gte=statement.counted_from)
     if statement.country_list:
@@ -55,7 +53,14 @@ def in_scope(statement):
     return incidents
 
 
+def items_and_their_incidents():
+    """The lookups that read a statement's items with the incidents they name, through `Incident.public`: an
+    item naming an incident readers may not see (one retracted since it was named) names none."""
+    return ["items", Prefetch("items__incident", queryset=Incident.public.all())]
+
+
 def reconciled(statement):
+    prefetch_related_objects([statement], *items_and_their_incidents())  # nothing to do if already read
     items = list(statement.items.all())
     excluded = [named(item) for item in items if item.role == StatementItemRole.EXCLUDED and named(item)]
     counted = in_scope(statement).exclude(pk__in=[incident.pk for incident in excluded])
@@ -138,7 +143,7 @@ def lines_from_summary(statement, excluded):
 def scope(statement):
     """The statement's countries, which of them these records hold, and its period."""
     countries = statement.country_list
-    held = set(Incident.objects.published().filter(country__in=countries).values_list("country", flat=True))
+    held = set(Incident.public.filter(country__in=countries).values_list("country", flat=True))
     return {
         "countries": countries,
         "countries_held": [country for country in countries if country in held],
@@ -152,18 +157,18 @@ def scope(statement):
 def undated_credible(spoken_for, statement):
     """Credible verdicts of the statement's assessor on these incidents whose date is unknown and that were
     first on record after the statement: credible now, perhaps or perhaps not by the statement's date."""
-    undated = dated_as(statement.assessor, Dating.UNDATED)
-    verdicts = in_view(
-        undated.filter(verdict=OfficialVerdict.CREDIBLE, counts_from__gt=statement.published_on), spoken_for
+    verdicts = spoken_for.current_assessments_where(
+        assessor=statement.assessor,
+        dating=Dating.UNDATED,
+        verdict=OfficialVerdict.CREDIBLE,
+        counts_from__gt=statement.published_on,
     )
     return verdicts.aggregate(incidents=Count("pk"), low=Sum(LOW, default=0), high=Sum(HIGH, default=0))
 
 
 def named(item):
-    """The incident the item names, if readers may see it (one retracted since it was named is not named)."""
-    if item.incident is not None and item.incident.review_state == ReviewState.PUBLISHED:
-        return item.incident
-    return None
+    """The incident the item names, if readers may see it (read through `items_and_their_incidents`)."""
+    return item.incident
 
 
 def item_row(item):

@@ -60,6 +60,8 @@ def approve(batch, by, comment="", override_reason="", progress=None):
     """A second reviewer's approval of an import that publishes: it runs now, attributed to its uploader, with
     the approver recorded as the one who published it."""
     override = batch.check_decision(by, override_reason=override_reason)
+    if not batch.publishes:  # its uploader confirms it (confirm): nobody else runs another person's import
+        raise InvalidTransition(gettext("This import is no longer awaiting this decision."))
     return finish(batch, by, comment, override, progress)
 
 

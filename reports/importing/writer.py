@@ -40,7 +40,7 @@ from reports.models import (
 )
 from reports.models.assessments import REVISED_IS_A_MONITORS, count_range_errors
 from reports.models.incidents import EDITABLE_STATES
-from reports.models.snapshot import figures_recounted_once
+from reports.models.receivers import figures_recounted_once
 from reports.models.summary import analyze
 from reports.models.vocabulary import is_web_link
 
@@ -468,10 +468,10 @@ class Writer:
         bulk_update_with_history(
             list(incidents.values()), Incident, [*sorted(names), *bookkeeping], batch_size=UPDATE_BATCH, **self.history
         )
-        self.sync_attributions(changed)
+        self.sync_attributions(changed, incidents)
         self.report.progress(f"incidents: {len(records):,} updated")
 
-    def sync_attributions(self, changed):
+    def sync_attributions(self, changed, incidents):
         """Attributions and strike types as the file has them now, for the few updated incidents whose
         attributions or strike types changed (one by one, so history records each removal)."""
         wanted = []
@@ -484,13 +484,15 @@ class Writer:
                     if record.belligerents.get(attribution.belligerent.slug) == attribution.role:
                         kept.add(attribution.belligerent.slug)
                     else:
-                        attribution._change_reason = self.options.reason
+                        attribution._change_reason, attribution._history_user = self.options.reason, self.options.user
                         attribution.delete()
                 wanted.append(
                     (record, [(slug, role) for slug, role in record.belligerents.items() if slug not in kept])
                 )
             if new["strike_types"] != stored["strike_types"]:
-                Incident(pk=record.id).strike_types.set([self.strike_type_ids[slug] for slug in record.strike_types])
+                incident = incidents[record.id]  # the record itself: its history row is written from it
+                incident._change_reason, incident._history_user = self.options.reason, self.options.user
+                incident.strike_types.set([self.strike_type_ids[slug] for slug in record.strike_types])
         self.add_attributions(wanted)
 
     # --- assessments and sources

@@ -7,6 +7,7 @@ whatever writes it) and in `clean()` (forms and the admin show the same rule as 
 
 from reports.models.assessments import COUNT_RANGES, Assessment, OfficialStatement, StatementItem
 from reports.models.incidents import Incident, IncidentBelligerent, Source
+from reports.models.receivers import records_written
 from reports.models.reference import Assessor, Belligerent, StrikeType
 from reports.models.review import (
     EditConflict,
@@ -15,7 +16,7 @@ from reports.models.review import (
     ReviewDecision,
     RevisionState,
 )
-from reports.models.snapshot import TallySnapshot, data_changed, records_written
+from reports.models.snapshot import TallySnapshot, data_changed
 from reports.models.summary import TalliedDay, TalliedIncident, TallyCell, TallyChange
 from reports.models.vocabulary import (
     ALLEGED_GRADINGS,

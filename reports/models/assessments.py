@@ -290,6 +290,14 @@ class StatementQuerySet(models.QuerySet):
         return self.filter(approved_at__isnull=False, retracted_at__isnull=True)
 
 
+class PublicStatementManager(models.Manager.from_queryset(StatementQuerySet)):
+    """`OfficialStatement.public`, the way code for readers reaches statements: approved ones only, whatever
+    is chained after it (like `Incident.public`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().approved()
+
+
 class OfficialStatement(models.Model):
     """A cumulative figure an official assessor published on a date, e.g. CJTF-OIR on 30 April 2017:
     352 civilians killed in Iraq and Syria since August 2014, 42 reports still under review. A record in its own
@@ -350,6 +358,7 @@ class OfficialStatement(models.Model):
     retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True, editable=False)
 
     objects = StatementQuerySet.as_manager()
+    public = PublicStatementManager()  # what readers may see: approved and not retracted
     history = HistoricalRecords()
 
     class Meta:
@@ -447,7 +456,6 @@ class OfficialStatement(models.Model):
 
     def _decide(self, by, to_state, from_state, comment, override_reason, comment_missing=None):
         check_decision(by, comment if comment_missing else None, comment_missing or "")
-        override = check_override(by, self.review_refusal(by), override_reason)
         with transaction.atomic():
             locked = OfficialStatement.objects.select_for_update().get(pk=self.pk)
             if locked.review_state != from_state:
@@ -455,6 +463,8 @@ class OfficialStatement(models.Model):
                     _("It is %(state)s, not awaiting this decision.")
                     % {"state": ReviewState(locked.review_state).label.lower()}
                 )
+            # Under the lock: an edit saved while the decision waited for it counts among the authors.
+            override = check_override(by, self.review_refusal(by), override_reason)
             ReviewDecision.objects.create(
                 statement=self,
                 from_state=from_state,

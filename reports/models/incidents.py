@@ -7,7 +7,7 @@ import math
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -37,6 +37,10 @@ from reports.models.vocabulary import (
     attributed_user,
     validate_web_link,
 )
+
+# Rare assessments on a view of incidents: past this many, a list of their incidents' ids makes PostgreSQL plan
+# worse than the plain subquery (see IncidentQuerySet.current_assessments_where).
+LISTED = 500
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -89,6 +93,48 @@ class IncidentQuerySet(models.QuerySet):
                 to_attr="current_assessments",
             ),
         )
+
+    # --- Their rows: how code for readers reaches assessments and attributions, from published incidents
+    # (`Incident.public`) rather than from every row of a table.
+
+    def current_assessments(self, as_of=None):
+        """The current assessments of these incidents, as known on `as_of` (default: today)."""
+        return Assessment.objects.current(as_of).filter(incident__in=self)
+
+    def current_assessments_where(self, *conditions, **lookups):
+        """The assessments of these incidents current today and meeting the conditions, for conditions few
+        assessments meet (an assessor's undated verdicts, a monitor's revisions). When they are few (or none),
+        their incidents are listed first and then checked against these, so that a view of a million
+        incidents is never scanned for them; when they are many (Airwars' revisions: one per incident), these
+        incidents are joined as they are."""
+        matching = Assessment.objects.filter(*conditions, superseded_on__isnull=True, **lookups)
+        incident_ids = list(matching.values_list("incident_id", flat=True)[: LISTED + 1])
+        incidents = self.filter(pk__in=incident_ids) if len(incident_ids) <= LISTED else self
+        return matching.filter(incident_id__in=incidents.values("pk"))
+
+    def assessed(self, *conditions, as_of=None, **lookups):
+        """Those of these incidents with a current assessment (as known on `as_of`) meeting the conditions."""
+        matching = Assessment.objects.current(as_of).filter(*conditions, **lookups)
+        return self.filter(pk__in=matching.values("incident_id"))
+
+    def attributions(self):
+        """The attributions of these incidents to belligerents."""
+        return IncidentBelligerent.objects.filter(incident__in=self)
+
+    def attributed_to_any(self, belligerent_ids):
+        """Those of these incidents attributed to any of the belligerents (a correlated EXISTS, the ids
+        written into the query)."""
+        attributed = IncidentBelligerent.objects.filter(incident=OuterRef("pk"), belligerent_id__in=belligerent_ids)
+        return self.filter(Exists(attributed))
+
+
+class PublicIncidentManager(models.Manager.from_queryset(IncidentQuerySet)):
+    """`Incident.public`, the only way code for readers (public pages, exports, figures) reaches incidents:
+    whatever is chained after it, it yields published incidents only, so a forgotten `.published()` cannot
+    show a draft. `Incident.objects`, the default manager, stays the staff's (admin, forms, workflow)."""
+
+    def get_queryset(self):
+        return super().get_queryset().published()
 
 
 DUPLICATE_RADIUS_KM = 5
@@ -193,6 +239,7 @@ class Incident(models.Model):
     )
 
     objects = IncidentQuerySet.as_manager()
+    public = PublicIncidentManager()  # what readers may see: published incidents only
     history = HistoricalRecords(m2m_fields=[strike_types], excluded_fields=["updated_at", "import_digest"])
 
     class Meta:
@@ -323,13 +370,12 @@ class Incident(models.Model):
         revision = self.revision_awaiting_review()
         if revision:
             return revision.approve(by, comment, override_reason, seen)
-        override = check_reviewer(by, self.authors(), override_reason)
         self._move(
             ReviewState.PUBLISHED,
             [ReviewState.PENDING],
             by,
             comment,
-            override_reason=override,
+            check=self._reviewer_check(by, override_reason),
             published_by=by,
             published_at=timezone.now(),
         )
@@ -339,21 +385,21 @@ class Incident(models.Model):
         revision = self.revision_awaiting_review()
         if revision:
             return revision.request_changes(by, comment, override_reason)
-        override = check_reviewer(by, self.authors(), override_reason, comment, _("Say what needs to change."))
-        self._move(ReviewState.CHANGES_REQUESTED, [ReviewState.PENDING], by, comment, override_reason=override)
+        check = self._reviewer_check(by, override_reason, comment, _("Say what needs to change."))
+        self._move(ReviewState.CHANGES_REQUESTED, [ReviewState.PENDING], by, comment, check=check)
 
     def reject(self, by, comment, override_reason=""):
         """Refuse a pending incident (or a pending change) for good, saying why."""
         revision = self.revision_awaiting_review()
         if revision:
             return revision.reject(by, comment, override_reason)
-        override = check_reviewer(by, self.authors(), override_reason, comment, _("Say why it is rejected."))
-        self._move(ReviewState.REJECTED, [ReviewState.PENDING], by, comment, override_reason=override)
+        check = self._reviewer_check(by, override_reason, comment, _("Say why it is rejected."))
+        self._move(ReviewState.REJECTED, [ReviewState.PENDING], by, comment, check=check)
 
     def retract(self, by, reason, override_reason=""):
         """Take a published incident off the public pages and tallies; staff still see it, with the reason."""
-        override = check_reviewer(by, self.authors(), override_reason, reason, _("Say why it is retracted."))
-        self._move(ReviewState.RETRACTED, [ReviewState.PUBLISHED], by, reason, override_reason=override)
+        check = self._reviewer_check(by, override_reason, reason, _("Say why it is retracted."))
+        self._move(ReviewState.RETRACTED, [ReviewState.PUBLISHED], by, reason, check=check)
 
     def awaits(self, decision):
         """Whether `decision` ("approve", "request_changes", "reject" or "retract") applies to the incident's
@@ -377,17 +423,26 @@ class Incident(models.Model):
             self._authors = incident_authors([self.pk])[self.pk]
         return self._authors | ({self.created_by_id, self.last_edited_by_id} - {None})
 
-    def _move(self, to_state, allowed_from, by, comment, override_reason="", **updates):
-        from reports.models.snapshot import PUBLIC_STATES, figures_recounted_once  # (imports this module)
+    def _reviewer_check(self, by, override_reason="", comment=None, comment_missing=""):
+        """The reviewer check of a decision (check_reviewer, on the authors as they are when _move runs it)."""
+        return lambda: check_reviewer(by, self.authors(), override_reason, comment, comment_missing)
+
+    def _move(self, to_state, allowed_from, by, comment, check=None, **updates):
+        """Move to `to_state` and record the decision. `check` (a reviewer's decision) runs once the row is
+        locked, on the authors as they are then: an edit saved while the decision waited for the lock is seen."""
+        from reports.models.receivers import PUBLIC_STATES, figures_recounted_once  # (imports this module)
 
         public = figures_recounted_once() if to_state in PUBLIC_STATES else contextlib.nullcontext()
         with public, transaction.atomic():
-            current = Incident.objects.select_for_update().get(pk=self.pk).review_state
+            locked = Incident.objects.select_for_update().only("review_state", "last_edited_by").get(pk=self.pk)
+            current, self.last_edited_by_id = locked.review_state, locked.last_edited_by_id
             if current not in allowed_from:
                 raise InvalidTransition(
                     _("A %(state)s incident cannot become %(target)s.")
                     % {"state": ReviewState(current).label.lower(), "target": ReviewState(to_state).label.lower()}
                 )
+            self.__dict__.pop("_authors", None)  # read afresh, under the lock
+            override_reason = check() if check else ""
             ReviewDecision.objects.create(
                 incident=self,
                 from_state=current,

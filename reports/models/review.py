@@ -464,7 +464,7 @@ class IncidentRevision(models.Model):
         """Apply the change through the models' rules, on the version it was made on, attributed to its
         proposer. Refused if the incident changed since, if the change was edited after the reviewer saw it
         (`seen`: its version_token then), or if it no longer validates."""
-        from reports.models.snapshot import figures_recounted_once  # (imports this module)
+        from reports.models.receivers import figures_recounted_once  # (imports this module)
 
         override = check_reviewer(by, self.authors(), override_reason)
         with figures_recounted_once():

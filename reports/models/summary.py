@@ -195,7 +195,7 @@ def refresh(incident_ids):
 
 def rebuild(readers_locked_out=False):
     """Everything from scratch (a reference table changed, or a bulk write covered most incidents). Callers
-    hold the lock (`snapshot.lock_summary`), like refresh's.
+    hold the lock (`receivers.lock_summary`), like refresh's.
 
     `readers_locked_out`: the caller may keep readers waiting until it commits (the synthetic generator, for
     databases nobody reads, which already locks the records it loads). On PostgreSQL the rebuild then locks

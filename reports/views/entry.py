@@ -85,7 +85,7 @@ def incident_create(request):
         if not duplicates or request.POST.get("not_a_duplicate"):
             incident = entry.save(by=request.user)
             messages.success(request, _("Saved %(code)s as a draft.") % {"code": incident.code})
-            return redirect("reports:incident_detail", pk=incident.pk)
+            return redirect("reports:work_incident", pk=incident.pk)
     return render_entry(request, entry, duplicates=duplicates)
 
 
@@ -99,7 +99,7 @@ def incident_edit(request, pk):
             _("%(user)s's change to this incident is awaiting review; it must be decided first.")
             % {"user": revision.created_by},
         )
-        return redirect("reports:incident_detail", pk=incident.pk)
+        return redirect("reports:work_incident", pk=incident.pk)
     if request.method != "POST":
         # Continue one's own pending change, or start from the stored record.
         entry = IncidentEntry.for_revision(revision) if revision else IncidentEntry(instance=incident)
@@ -115,13 +115,13 @@ def incident_edit(request, pk):
         base_version = entry.form.cleaned_data["version"] or incident.version
         if not propose_change(request, incident, entry.change_set(), base_version, reason):
             return render_entry(request, entry, incident=incident)
-        return redirect("reports:incident_detail", pk=incident.pk)
+        return redirect("reports:work_incident", pk=incident.pk)
     try:
         entry.save(by=request.user, reason=reason)
     except EditConflict as conflict:
         return render_conflict(request, incident, conflict)
     messages.success(request, _("Saved %(code)s.") % {"code": incident.code})
-    return redirect("reports:incident_detail", pk=incident.pk)
+    return redirect("reports:work_incident", pk=incident.pk)
 
 
 def propose_change(request, incident, change_set, base_version, reason):
@@ -198,7 +198,7 @@ def incident_submit(request, pk):
         messages.error(request, str(refused))
     else:
         messages.success(request, _("%(code)s was sent for review.") % {"code": incident.code})
-    return redirect("reports:incident_detail", pk=incident.pk)
+    return redirect("reports:work_incident", pk=incident.pk)
 
 
 @analyst_required
@@ -213,9 +213,9 @@ def assessment_create(request, pk):
             assessment.created_by = request.user
             assessment.save()
             messages.success(request, _("Recorded the assessment by %(assessor)s.") % {"assessor": assessment.assessor})
-            return redirect("reports:incident_detail", pk=incident.pk)
+            return redirect("reports:work_incident", pk=incident.pk)
         if propose_new_assessment(request, incident, form):
-            return redirect("reports:incident_detail", pk=incident.pk)
+            return redirect("reports:work_incident", pk=incident.pk)
     return render(request, "work/assessment_form.html", {"form": form, "incident": incident})
 
 

@@ -1,5 +1,5 @@
-"""Pages for anonymous readers. They read through `published()` only (the FilterSet starts from it), and every
-figure comes from `reports.tallies`."""
+"""Pages for anonymous readers. They read incidents through `Incident.public` only (the FilterSet starts from
+it), and every figure comes from `reports.tallies`."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from reports import charts, tallies
-from reports.demo import demo_loaded
+from reports.devdata.demo import demo_loaded
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident
@@ -101,9 +101,7 @@ def incident_list(request):
 
 
 def incident_detail(request, code):
-    incident = get_object_or_404(
-        Incident.objects.published().prefetch_related("belligerents", "strike_types"), code=code
-    )
+    incident = get_object_or_404(Incident.public.prefetch_related("belligerents", "strike_types"), code=code)
     context = {
         "incident": incident,
         "assessments": incident.assessments.select_related("assessor").order_by("assessed_on", "id"),

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import synthetic
+from reports.devdata import synthetic
 
 
 class Command(BaseCommand):

@@ -32,7 +32,7 @@ from reports.models import (
     StrikeStatus,
     StrikeType,
 )
-from reports.models.snapshot import figures_recounted_once
+from reports.models.receivers import figures_recounted_once
 from reports.roles import create_user_in_role
 
 DEMO_CODE_PREFIX = "DEMO-"
