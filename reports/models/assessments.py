@@ -479,6 +479,7 @@ class OfficialStatement(models.Model):
                 self.retracted_by, self.retracted_at = by, timezone.now()
             self._history_user, self._change_reason = by, ReviewState(to_state).label
             self.save(update_fields=["approved_by", "approved_at", "retracted_by", "retracted_at"])
+            del self._history_user, self._change_reason  # (see Incident._move)
 
     def clean(self):
         # One spelling of the countries, whatever was typed: sorted, each once, "; " between.

@@ -457,6 +457,8 @@ class Incident(models.Model):
             self._change_reason = f"{ReviewState(current).label} → {ReviewState(to_state).label}"
             self._history_user = by
             self.save(update_fields=["review_state", "updated_at", *updates])
+            # This decision's attribution only: a later save of this object is not the decider's edit.
+            del self._change_reason, self._history_user
 
     # --- Changes to a published incident ---
 
