@@ -15,6 +15,7 @@ from reports.history import proposed_changes
 from reports.models import Assessment, Grading, IncidentRevision, InvalidTransition, OfficialVerdict, ReviewState
 from reports.models.incidents import with_authors
 from reports.models.review import RevisionState
+from reports.models.vocabulary import can_review
 
 QUEUE = "queue"
 ALL = "all"
@@ -52,7 +53,7 @@ class ReviewStateFilter(admin.SimpleListFilter):
     @classmethod
     def selected(cls, request):
         """The state chosen in the request; by default the queue for reviewers, everything for others."""
-        default = QUEUE if request.user.has_perm("reports.review_incident") else ALL
+        default = QUEUE if can_review(request.user) else ALL
         return request.GET.get(cls.parameter_name) or default
 
     def value(self):

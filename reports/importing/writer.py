@@ -42,7 +42,7 @@ from reports.models.assessments import REVISED_IS_A_MONITORS, count_range_errors
 from reports.models.incidents import EDITABLE_STATES
 from reports.models.snapshot import figures_recounted_once
 from reports.models.summary import analyze
-from reports.models.vocabulary import is_web_link
+from reports.models.vocabulary import can_review, is_web_link
 
 CODE_FIELD = Incident._meta.get_field("code")
 
@@ -333,7 +333,7 @@ class Writer:
         update any matched incident not yet decided (the file is the source, each change is in the history,
         and makes them one of its authors); anyone else only creates incidents and updates their own drafts."""
         options = self.options
-        reviewer = options.user.has_perm("reports.review_incident")
+        reviewer = can_review(options.user)
         allowed = []
         for record in records:
             old = stored.get(record.key)
