@@ -17,8 +17,9 @@ from reports.models.incidents import with_authors
 from reports.models.review import RevisionState
 from reports.models.vocabulary import can_review
 
+# The review state filter's own values, beside the states themselves: the reviewers' queue, and every state.
 QUEUE = "queue"
-ALL = "all"
+EVERY_STATE = "all"
 
 
 def incidents_with_pending_change():
@@ -48,12 +49,12 @@ class ReviewStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [(QUEUE, _("Awaiting review")), *ReviewState.choices, (ALL, _("All"))]
+        return [(QUEUE, _("Awaiting review")), *ReviewState.choices, (EVERY_STATE, _("All"))]
 
     @classmethod
     def selected(cls, request):
         """The state chosen in the request; by default the queue for reviewers, everything for others."""
-        default = QUEUE if can_review(request.user) else ALL
+        default = QUEUE if can_review(request.user) else EVERY_STATE
         return request.GET.get(cls.parameter_name) or default
 
     def value(self):
