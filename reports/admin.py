@@ -507,7 +507,7 @@ class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHi
 
 class SummaryKeysAdmin(admin.ModelAdmin):
     """Once records are counted through it, an assessor's kind or a belligerent's slug is read-only: changing
-    it rebuilds the whole summary, minutes at a million incidents, longer than a request may last."""
+    it rebuilds the whole summary, which on a large database takes longer than a request may last."""
 
     @staticmethod
     def keys_locked(obj):

@@ -75,7 +75,7 @@ def incident_chunks(incidents, as_of=None):
     the list's order."""
     fields = ["id", *INCIDENT_FIELDS]
     # In a transaction, PostgreSQL streams the rows from a server-side cursor as they are fetched; outside
-    # one, Django declares the cursor WITH HOLD, which first copies the whole result (seconds at a million).
+    # one, Django declares the cursor WITH HOLD, which first copies the whole result before the first row.
     with transaction.atomic():
         rows = incidents.order_by("-date_start", "code").values(*fields).iterator(chunk_size=CHUNK)
         for batch in batched(rows, CHUNK):
@@ -103,7 +103,7 @@ def with_relations(batch, as_of):
 def csv_chunks(incidents, as_of=None):
     """The CSV text, a chunk at a time: the header, then one row per current assessment of each incident (an
     incident without any: one row with empty assessment columns), in the list's order. Empty cells are
-    unknowns. PostgreSQL writes the rows itself (COPY), several times faster than Python; elsewhere Python
+    unknowns. PostgreSQL writes the rows itself (COPY), with no per-row work in Python; elsewhere Python
     writes the same text."""
     if connection.vendor == "postgresql":
         return copied_csv_chunks(incidents, as_of)
@@ -118,7 +118,7 @@ def csv_header():
 
 def copied_csv_chunks(incidents, as_of):
     """The rows from one `COPY (…) TO STDOUT`: PostgreSQL writes the CSV itself, with no per-row work in
-    Python (what makes a million-row export fast). COPY runs to completion inside one call, so to stream it
+    Python (what makes a large export fast). COPY runs to completion inside one call, so to stream it
     runs in a thread of its own, on that thread's own connection, handing over chunks through a short queue:
     memory stays flat. A caller inside a transaction (a test) gets it in one piece from its own connection,
     the only one that sees its uncommitted rows."""

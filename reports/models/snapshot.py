@@ -1,5 +1,5 @@
 """The unfiltered dashboard's figures, kept precomputed: reading one row is what keeps the public front page
-fast at a million incidents. Any change to the published records it is computed from marks it stale (a
+fast however many incidents there are. Any change to the published records it is computed from marks it stale (a
 version counter), and the next reader recomputes it from the summary (`reports.models.summary`), which the
 same receivers keep up to date."""
 
@@ -61,9 +61,9 @@ def records_written(incident_ids=None, readers_locked_out=False):
     up to date by themselves (each assessment's `superseded_on`, the summary, the figures). `incident_ids`:
     the incidents written (None: all of them). `readers_locked_out`: see `summary.rebuild`.
 
-    Measured on PostgreSQL with 1M incidents: refreshing `superseded_on` for the whole table takes 4.6 s;
-    lists of 1,000 ids take 8.5 s per million ids (lists of 20,000 take 37 s: the planner gives up on the
-    index). So lists are sent in batches, and a write of half the table or more redoes all of it."""
+    On PostgreSQL a long list of ids makes the planner give up on the index, and per id, lists cost more than
+    redoing the whole table (README, "Tests, CI and benchmarks"). So lists are sent in batches, and a write of
+    half the table or more redoes all of it."""
     with transaction.atomic():
         lock_summary()
         refresh_written(incident_ids, readers_locked_out)
@@ -189,7 +189,7 @@ SUMMARY_KEYS = {Assessor: ("kind",), Belligerent: ("slug",)}
 
 def summary_keys_in_use(instance):
     """Whether the summary counts records through this assessor (its kind) or belligerent (its slug): if so,
-    changing that key rebuilds the whole summary, minutes at a million incidents."""
+    changing that key rebuilds the whole summary."""
     if isinstance(instance, Assessor):
         return Assessment.objects.filter(assessor=instance).exists()
     return IncidentBelligerent.objects.filter(belligerent=instance).exists()
