@@ -639,6 +639,20 @@ def test_a_mapping_importing_a_javascript_link_leaves_it_out(tmp_path, reviewer)
     assert Incident.objects.get().external_url == ""
 
 
+def test_a_mapped_cell_left_empty_gives_a_field_with_a_default_its_default(tmp_path, reviewer):
+    """An empty cell is unknown: the model's default, as a new record has (not an empty value it refuses)."""
+    spec = base_mapping(assessment={"assessor": "airwars", "fields": {"verdict": "grade", "dating": "dating"}})
+    spec["incident"]["date_precision"] = "precision"
+    spec["assessment"]["fields"]["assessed_on"] = "date"
+    path = tmp_path / "strikes.csv"
+    path.write_text("id,date,country,precision,grade,dating\nA1,2017-03-17,Iraq,,fair,\n", encoding="utf-8")
+    out = io.StringIO()
+    mapping_path = write_mapping(tmp_path, json.dumps(spec))
+    call_command("import_csv", str(path), mapping=str(mapping_path), user=reviewer.username, stdout=out)
+    incident = Incident.objects.get()
+    assert incident.date_precision == "day" and incident.assessments.get().dating == "stated", out.getvalue()
+
+
 def test_the_airwars_import_leaves_out_links_that_are_not_http(client, tmp_path, reviewer):
     paths = airwars_files(
         tmp_path,
