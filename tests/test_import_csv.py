@@ -286,3 +286,12 @@ def test_the_checks_make_no_query_per_row(importer):
 
     queries_for(1)  # (reads the importing user's permissions, which the user object then keeps)
     assert queries_for(20) == queries_for(5)
+
+
+def test_a_reimport_lists_again_what_it_leaves_out_and_changes_nothing(importer):
+    """A record is checked again unless the file gives it exactly as stored: what was left out is said again."""
+    text = csv_text([incident_row("AGAIN-1", latitude="200", longitude="40"), incident_row("AGAIN-2")])
+    first = import_text(text, importer)
+    again = import_text(text, importer)
+    assert [problem.reason for problem in again.problems] == [problem.reason for problem in first.problems]
+    assert len(again.problems) == 1 and again.counts["incidents"]["unchanged"] == 2

@@ -154,32 +154,36 @@ def refuse(report, where, label, reason):
 
 class Checks:
     """The checks of one import. Its values repeat (dates, counts, choices, names), and what a field's
-    validators say of a value does not change during an import, so each such value is checked once per field."""
+    validators say of a value does not change during an import, so each such value is checked once per field.
+    A record or part the file gives exactly as it is stored (`stored`: its values) is not checked again: it
+    passed when it was written, and is not written now."""
 
     def __init__(self, report):
         self.report = report
         self.known = {model: {} for model in VALIDATED}  # {model: {(field name, value): what its validators say}}
 
-    def incident(self, record):
+    def incident(self, record, stored=None):
         """False if the record cannot be imported; values the model refuses but that can be left out (an
         impossible coordinate, an end before the start) are left out, and said so."""
         if record.fields.get("code") and not check_code(record, self.report):
             return False
-        return self.values(record, Incident, record.label)
+        return self.values(record, Incident, record.label, stored)
 
-    def assessment(self, part, assessor, label):
+    def assessment(self, part, assessor, label, stored=None):
         part.fields.setdefault("dating", Dating.STATED)  # (in the digest: a re-import compares it)
-        return self.values(part, Assessment, label, {"assessor": assessor}, prefix=f"{assessor}: ")
+        return self.values(part, Assessment, label, stored, {"assessor": assessor}, prefix=f"{assessor}: ")
 
-    def source(self, part, label):
-        return self.values(part, Source, label)
+    def source(self, part, label, stored=None):
+        return self.values(part, Source, label, stored)
 
-    def values(self, where, model, label, context=None, prefix=""):
+    def values(self, where, model, label, stored=None, context=None, prefix=""):
         """Run `where.fields` (with `context`, e.g. the assessor, which clean() reads) through the model's rules.
         Values that can be left out are, and listed; False if the record or part is refused."""
         fields = where.fields
         for name in LINK_FIELDS[model] & fields.keys():
             fields[name] = web_link(fields[name])
+        if stored is not None and as_stored(stored, fields):
+            return True
         while errors := self.errors(model, fields, context):
             refused = [name for name in errors if not may_leave_out(model, name, fields)]
             if refused:
@@ -229,6 +233,10 @@ class Checks:
         if repeated:
             known[name, value] = refusals
         return refusals
+
+
+def as_stored(stored, fields):
+    return all(name in stored and stored[name] == value for name, value in fields.items())
 
 
 def messages(refusals):
@@ -331,9 +339,9 @@ class Writer:
         self.belligerent_ids = dict(Belligerent.objects.values_list("slug", "id"))
         self.strike_type_ids = dict(StrikeType.objects.values_list("slug", "id"))
         self.assessors = Assessor.objects.in_bulk()
-        checked = [record for record in records if self.checks.incident(record)]
+        stored = self.stored_incidents(records)
+        checked = [record for record in records if self.checks.incident(record, stored.get(record.key))]
         checked = self.unique(checked)
-        stored = self.stored_incidents(checked)
         accepted = self.within_rights(self.without_code_clashes(checked, stored), stored)
         kept = {id(record) for record in accepted}
         skipped = [record for record in records if id(record) not in kept]
@@ -574,10 +582,10 @@ class Writer:
         for record in records:
             seen = set()
             for part in getattr(record, kind):
-                if not self.check_part(part, kind, record, seen):
+                old = stored.get((record.id, part.key))
+                if not self.check_part(part, kind, record, seen, old):
                     self.report.count(kind, "skipped")
                     continue
-                old = stored.get((record.id, part.key))
                 if old is None:
                     new.append(self.new_part(model, record, part))
                 elif self.compare(old, part.fields, kind, part, record.label) == "updated":
@@ -589,13 +597,13 @@ class Writer:
         self.update_parts(model, changed)
         self.touched.update(part.incident_id for part in new)
 
-    def check_part(self, part, kind, record, seen):
+    def check_part(self, part, kind, record, seen, stored):
         if part.key in seen:
             return refuse(self.report, part, record.label, f"duplicate {kind[:-1]} {part.key} of the incident")
         seen.add(part.key)
         if kind == "sources":
-            return self.checks.source(part, record.label)
-        return self.checks.assessment(part, self.assessors[part.fields["assessor_id"]], record.label)
+            return self.checks.source(part, record.label, stored)
+        return self.checks.assessment(part, self.assessors[part.fields["assessor_id"]], record.label, stored)
 
     def stored_parts(self, records, kind, model):
         ids = [record.id for record in records if getattr(record, "id", None)]
