@@ -37,6 +37,7 @@ from reports.models import (
     Source,
     StatementItem,
     StrikeType,
+    can_review,
 )
 from reports.models.imports import ImportBatch
 from reports.models.receivers import SUMMARY_KEYS, summary_keys_in_use
@@ -108,6 +109,14 @@ class RecordsCreatorMixin:
             if instance.pk is None and hasattr(instance, "created_by_id"):
                 instance.created_by = request.user
         super().save_formset(request, form, formset, change)
+
+
+class ReviewedRecordMixin:
+    """The admin of records reviewers decide on: its review actions (`permissions=["review"]`) and pages are
+    theirs."""
+
+    def has_review_permission(self, request):
+        return can_review(request.user)
 
 
 class IncidentPartInline:
@@ -200,7 +209,7 @@ class SourceInline(IncidentPartInline, admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
+class IncidentAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmin):
     form = IncidentAdminForm
     change_form_template = "admin/reports/incident/change_form.html"
     change_list_template = "admin/reports/incident/change_list.html"
@@ -296,9 +305,6 @@ class IncidentAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or obj.can_change_directly(request.user))
-
-    def has_review_permission(self, request):
-        return request.user.has_perm("reports.review_incident")
 
     def save_model(self, request, obj, form, change):
         # Whoever saves is the last editor, so the four-eyes rule keeps them from approving it alone.
@@ -441,7 +447,7 @@ class StatementItemInline(admin.TabularInline):
 
 
 @admin.register(OfficialStatement)
-class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
+class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmin):
     """Statements are reviewed like incidents: another reviewer than anyone who wrote them approves them, and a
     public one is retracted (with a reason), never deleted."""
 
@@ -467,7 +473,7 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     def get_queryset(self, request):
         # Analysts see public statements and their own; reviewers everything.
         statements = super().get_queryset(request)
-        if request.user.has_perm("reports.review_incident"):
+        if can_review(request.user):
             return statements
         return statements.filter(Q(approved_at__isnull=False) | Q(created_by=request.user.pk))
 
@@ -485,9 +491,6 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.editable_by(request.user))
-
-    def has_review_permission(self, request):
-        return request.user.has_perm("reports.review_incident")
 
     @admin.display(description=_("state"))
     def state(self, statement):
@@ -536,7 +539,7 @@ class OfficialStatementAdmin(RecordsCreatorMixin, GuardedHistoryAdmin):
 
 class SummaryKeysAdmin(admin.ModelAdmin):
     """Once records are counted through it, an assessor's kind or a belligerent's slug is read-only: changing
-    it rebuilds the whole summary, minutes at a million incidents, longer than a request may last."""
+    it rebuilds the whole summary, which on a large database takes longer than a request may last."""
 
     @staticmethod
     def keys_locked(obj):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.importing import batches, formats
 from reports.importing.report import ImportFileError
-from reports.models import InvalidTransition, ReviewState
+from reports.models import InvalidTransition, ReviewState, can_review
 from reports.models.imports import ImportBatch, ImportFile, ImportStatus
 from reports.models.review import four_eyes_refusal
 
@@ -88,7 +88,7 @@ def import_view(model_admin, request):
         return redirect("admin:reports_incident_import")
     if request.method == "POST" and "confirm" in request.POST:
         return confirm(request)
-    can_publish = request.user.has_perm("reports.review_incident")
+    can_publish = can_review(request.user)
     form = ImportForm(request.POST or None, request.FILES or None, can_publish=can_publish)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -159,10 +159,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("files")
 
     def has_module_permission(self, request):
-        return request.user.has_perm("reports.review_incident")
+        return can_review(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("reports.review_incident")
+        return can_review(request.user)
 
     def has_add_permission(self, request):
         return False  # uploads go through the incidents' import page

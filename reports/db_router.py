@@ -1,8 +1,9 @@
-"""Optional read replica (settings.DATABASE_REPLICA_URL): reads go to the replica, everything else to the
-primary, and staff always read the primary, so they see their own writes at once.
+"""Optional read replica (settings.DATABASE_REPLICA_URL): a public reader's request reads from the replica;
+everything else reads and writes the primary, so staff see their own writes at once.
 
-A request marks itself as staff in `reports.middleware` (`use_primary`); outside a request (commands, the
-admin's background work) everything reads the primary too, since only requests are marked as public.
+Reads go to the primary unless marked: `reports.middleware.PublicReadsFromReplicaMiddleware` marks an
+anonymous GET or HEAD request (`read_from_replica`) while it runs. Staff requests, writes, commands and work
+done after a response returns (a streamed export) are not marked, and use the primary.
 """
 
 from contextvars import ContextVar

@@ -66,7 +66,6 @@ EXPORT_TABLES = {
     "incident": Incident,
     "attribution": IncidentBelligerent,
     "belligerent": Belligerent,
-    "assessment": Assessment,
     "assessor": Assessor,
 }
 
@@ -76,7 +75,7 @@ def incident_chunks(incidents, as_of=None):
     the list's order."""
     fields = ["id", *INCIDENT_FIELDS]
     # In a transaction, PostgreSQL streams the rows from a server-side cursor as they are fetched; outside
-    # one, Django declares the cursor WITH HOLD, which first copies the whole result (seconds at a million).
+    # one, Django declares the cursor WITH HOLD, which first copies the whole result before the first row.
     with transaction.atomic():
         rows = incidents.order_by("-date_start", "code").values(*fields).iterator(chunk_size=CHUNK)
         for batch in batched(rows, CHUNK):
@@ -104,7 +103,7 @@ def with_relations(batch, as_of):
 def csv_chunks(incidents, as_of=None):
     """The CSV text, a chunk at a time: the header, then one row per current assessment of each incident (an
     incident without any: one row with empty assessment columns), in the list's order. Empty cells are
-    unknowns. PostgreSQL writes the rows itself (COPY), several times faster than Python; elsewhere Python
+    unknowns. PostgreSQL writes the rows itself (COPY), with no per-row work in Python; elsewhere Python
     writes the same text."""
     if connection.vendor == "postgresql":
         return copied_csv_chunks(incidents, as_of)
@@ -119,7 +118,7 @@ def csv_header():
 
 def copied_csv_chunks(incidents, as_of):
     """The rows from one `COPY (…) TO STDOUT`: PostgreSQL writes the CSV itself, with no per-row work in
-    Python (what makes a million-row export fast). COPY runs to completion inside one call, so to stream it
+    Python (what makes a large export fast). COPY runs to completion inside one call, so to stream it
     runs in a thread of its own, on that thread's own connection, handing over chunks through a short queue:
     memory stays flat. A caller inside a transaction (a test) gets it in one piece from its own connection,
     the only one that sees its uncommitted rows."""
@@ -144,11 +143,16 @@ def copy_query(cursor, incidents, as_of):
     # over the whole would read a "%(" typed into a filter as a placeholder.
     chosen, params = incidents.order_by().values("id").query.sql_with_params()
     chosen = cursor.mogrify(chosen, params).decode()
+    # The current assessments are the model's (AssessmentQuerySet.current): PostgreSQL folds the subquery into
+    # the join, which stays a plain join on the current assessments' index.
+    current, params = (
+        Assessment.objects.current(as_of)
+        .order_by()
+        .values("incident_id", "assessor_id", *ASSESSMENT_FIELDS)
+        .query.sql_with_params()
+    )
+    current = cursor.mogrify(current, params).decode()
     formula_starts = cursor.mogrify("%s", [list(FORMULA_STARTS)]).decode()
-    current = "a.superseded_on IS NULL"
-    if as_of is not None:
-        day = cursor.mogrify("%s", [as_of]).decode()
-        current = f"a.counts_from <= {day} AND (a.superseded_on IS NULL OR a.superseded_on > {day})"
     columns = [sql_cell(f"i.{name}", name, formula_starts) for name in INCIDENT_FIELDS]
     columns += [sql_cell(column, column, formula_starts) for column in ("bells.slugs", "s.slug", "s.kind")]
     columns += [sql_cell(f"a.{name}", name, formula_starts) for name in ASSESSMENT_FIELDS]
@@ -157,7 +161,7 @@ def copy_query(cursor, incidents, as_of):
         LEFT JOIN (SELECT ib.incident_id, string_agg(b.slug, ';' ORDER BY b.slug) AS slugs
                    FROM {tables["attribution"]} ib JOIN {tables["belligerent"]} b ON b.id = ib.belligerent_id
                    WHERE ib.incident_id IN ({chosen}) GROUP BY ib.incident_id) bells ON bells.incident_id = i.id
-        LEFT JOIN {tables["assessment"]} a ON a.incident_id = i.id AND {current}
+        LEFT JOIN ({current}) a ON a.incident_id = i.id
         LEFT JOIN {tables["assessor"]} s ON s.id = a.assessor_id
         WHERE i.id IN ({chosen})
         ORDER BY i.date_start DESC, i.code, a.assessor_id"""  # noqa: S608  # nosec B608

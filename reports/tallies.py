@@ -58,6 +58,17 @@ ROLLUPS = {
     "country": lambda place: place[1],
     "governorate": lambda place: place[2],
 }
+# A breakdown row's official figure and each monitor's figures, as the page reads them (Sides.shaped).
+OFFICIAL_RANGE = ("official_low", "official_high", "official_incidents")
+MONITOR_RANGES = [
+    f"{figure}_{end}" for figure in ("assessed", "likely", "alleged") for end in ("low", "high", "incidents")
+]
+# An independent monitor's totals (monitor_totals).
+MONITOR_FIGURES = [
+    "incidents",
+    "unknown_count_incidents",
+    *[f"{figure}_{end}" for figure in ("likely", "alleged", "discounted") for end in ("low", "high", "incidents")],
+]
 
 
 # --- The figures ---------------------------------------------------------------------------------------------
@@ -261,14 +272,6 @@ class Sides:
         return shaped
 
 
-OFFICIAL_RANGE = ("official_low", "official_high", "official_incidents")
-
-
-MONITOR_RANGES = [
-    f"{figure}_{end}" for figure in ("assessed", "likely", "alleged") for end in ("low", "high", "incidents")
-]
-
-
 def regroup(place_rows, key, key_name):
     """Rows of `Sides.rollup` per month and place, summed per `key(place)` and sorted like a rollup."""
     rows = defaultdict(lambda: defaultdict(int))
@@ -312,13 +315,6 @@ def monitor_totals(assessed, official_ids):
         for assessor_id, figures in totals.items()
     ]
     return sorted(rows, key=lambda row: (-row["incidents"], row["assessor"]))
-
-
-MONITOR_FIGURES = [
-    "incidents",
-    "unknown_count_incidents",
-    *[f"{figure}_{end}" for figure in ("likely", "alleged", "discounted") for end in ("low", "high", "incidents")],
-]
 
 
 def belligerent_breakdown(assessed, counted, sides):

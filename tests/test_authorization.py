@@ -5,15 +5,19 @@ point at analyst Anna's draft (or the records attached to it): Omar, another ana
 changing the id in the URL. Each row is (anonymous, analyst, other analyst, reviewer, admin).
 """
 
+from pathlib import Path
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
+import reports
 from reports.middleware import StaffPagesNotCachedMiddleware
-from reports.models import Assessor, Belligerent, ReviewState, StrikeType
+from reports.models import Assessor, Belligerent, Incident, ReviewState, StrikeType, can_review
 from reports.models.imports import ImportBatch
+from reports.models.vocabulary import REVIEW_PERMISSION
 from tests.factories import make_assessment, make_incident, make_source, make_statement, make_user
 
 pytestmark = pytest.mark.django_db
@@ -291,3 +295,17 @@ def test_another_analyst_cannot_change_a_draft_by_its_id(client):
     assert draft.title.startswith("Test incident")
     assert draft.review_state == ReviewState.DRAFT
     assert statement.civilians_killed == 352
+
+
+def test_one_review_permission_says_who_reviews(analyst, reviewer, admin_user):
+    """Who is a reviewer is one check (can_review), on the permission Incident declares; no module spells the
+    permission out again."""
+    assert REVIEW_PERMISSION.removeprefix("reports.") in dict(Incident._meta.permissions)
+    assert [can_review(user) for user in (analyst, reviewer, admin_user)] == [False, True, True]
+    package = Path(reports.__file__).parent
+    spelled = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "migrations" not in path.parts and REVIEW_PERMISSION in path.read_text(encoding="utf-8")
+    )
+    assert spelled == ["models/vocabulary.py"]

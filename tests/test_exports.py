@@ -1,15 +1,19 @@
 """The CSV export's two writers: on PostgreSQL the database writes the rows (COPY), elsewhere Python does.
 Both must give the same text, cell for cell, whatever the data: quotes, line breaks, formula-like text,
-empty strings and unknowns, several belligerents, incidents without assessments, superseded assessments."""
+empty strings and unknowns, several belligerents, incidents without assessments, superseded assessments.
+And every export's assessments are the queryset's current ones, as of any date."""
 
+import csv
 import datetime
+import io
+import json
 import threading
 
 import pytest
 from django.db import connection
 
 from reports import exports
-from reports.models import Belligerent, Incident, IncidentBelligerent
+from reports.models import Assessment, Belligerent, Dating, Incident, IncidentBelligerent, ReviewState
 from tests.factories import make_assessment, make_incident, monitor_assessor, official_assessor
 
 needs_postgresql = pytest.mark.skipif(
@@ -98,3 +102,73 @@ def test_text_that_looks_like_a_placeholder_is_only_text():
     for incidents in (Incident.objects.published(), Incident.objects.filter(title__contains="%(as_of)s")):
         copied, written = both_writers(incidents, datetime.date(2018, 1, 1))
         assert copied == written and "100%(as_of)s sure" in copied
+
+
+# --- The exports' current assessments are the queryset's ------------------------------------------------------
+
+DAY = datetime.date
+
+
+def assessment_history():
+    """Incidents whose assessors changed their minds: several assessments per assessor, two on one day (the one
+    entered last is current), a revised one (it stands from the start), an undated one, one made after some
+    as-of dates (its incident then has no current assessment), an incident without any, and a draft."""
+    monitor, official = monitor_assessor(), official_assessor()
+    changing = make_incident(code="H1", date_start=DAY(2017, 3, 1))
+    make_assessment(changing, monitor, verdict="fair", assessed_on=DAY(2017, 3, 10), killed_min=1, killed_max=2)
+    make_assessment(changing, monitor, verdict="confirmed", assessed_on=DAY(2017, 4, 1), killed_min=3, killed_max=3)
+    make_assessment(changing, monitor, verdict="fair", assessed_on=DAY(2017, 5, 1), killed_min=4, killed_max=9)
+    make_assessment(changing, monitor, verdict="confirmed", assessed_on=DAY(2017, 5, 1), killed_min=5, killed_max=5)
+    make_assessment(changing, official, verdict="under_review", assessed_on=DAY(2017, 3, 15), killed_min=None)
+    make_assessment(changing, official, verdict="credible", assessed_on=DAY(2018, 1, 1), killed_min=2, killed_max=2)
+    dated = make_incident(code="H2", date_start=DAY(2017, 2, 1))
+    make_assessment(dated, monitor, verdict="weak", assessed_on=DAY(2019, 1, 1), dating=Dating.REVISED)
+    make_assessment(dated, official, verdict="non_credible", assessed_on=DAY(2018, 6, 1), dating=Dating.UNDATED)
+    late = make_incident(code="H3", date_start=DAY(2017, 1, 1))
+    make_assessment(late, monitor, verdict="fair", assessed_on=DAY(2017, 8, 1))
+    make_incident(code="H4", date_start=DAY(2017, 1, 2))
+    draft = make_incident(code="H5", review_state=ReviewState.DRAFT)
+    make_assessment(draft, monitor)
+    return Incident.objects.published()
+
+
+def cell(value):
+    return "" if value is None else str(value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "as_of", [None, DAY(2017, 3, 12), DAY(2017, 5, 1), DAY(2017, 6, 1), DAY(2018, 6, 1), DAY(2019, 1, 1)]
+)
+def test_the_exports_rows_are_the_querysets_current_assessments(as_of):
+    """Whichever writer runs (COPY on PostgreSQL, Python elsewhere, the JSON), its assessments are exactly
+    `Assessment.objects.current(as_of)`: one definition of "current", whatever the dates say."""
+    incidents = assessment_history()
+    columns = ["assessor", "verdict", "assessed_on", "killed_min", "killed_max"]
+    current = Assessment.objects.current(as_of).filter(incident__in=incidents)
+    expected = sorted(
+        (code, *map(cell, values))
+        for code, *values in current.values_list(
+            "incident__code", "assessor__slug", "verdict", "assessed_on", "killed_min", "killed_max"
+        )
+    )
+    assert len(expected) >= 2  # the fixture has something current on every date tested
+
+    writers = {
+        "csv": "".join(exports.csv_chunks(incidents, as_of)),
+        "python csv": "".join(exports.written_csv_chunks(incidents, as_of)),
+    }
+    for name, text in writers.items():
+        rows = list(csv.DictReader(io.StringIO(text)))
+        exported = sorted((row["code"], *(row[column] for column in columns)) for row in rows if row["assessor"])
+        assert exported == expected, name
+        without = sorted(row["code"] for row in rows if not row["assessor"])
+        assert without == sorted(set(incidents.values_list("code", flat=True)) - {row[0] for row in expected}), name
+
+    document = json.loads("".join(exports.json_chunks(incidents, as_of)))
+    exported = sorted(
+        (incident["code"], *(cell(assessment[column]) for column in columns))
+        for incident in document["incidents"]
+        for assessment in incident["assessments"]
+    )
+    assert exported == expected

@@ -188,8 +188,8 @@ def test_imported_dates_out_of_range_are_row_problems(reviewer):
     rows = [project_row("EARLY", date_start="0001-01-01"), project_row("LATE", assessed_on="9999-12-31")]
     report = import_project_csv(rows, reviewer)
     reasons = {(problem.row, problem.reason) for problem in report.problems}
-    assert (2, "date 0001-01-01 outside 1900-01-01 to 2100-12-31") in reasons
-    assert (3, "date 9999-12-31 outside 1900-01-01 to 2100-12-31") in reasons
+    assert (2, f"date_start 0001-01-01: {OUT_OF_RANGE}") in reasons  # the models' message, as the forms'
+    assert (3, f"Airwars: assessed_on 9999-12-31: {OUT_OF_RANGE} This date is in the future.") in reasons
     assert list(Incident.objects.values_list("code", flat=True)) == ["LATE"]
     assert not Assessment.objects.exists()
 
@@ -616,7 +616,11 @@ def test_every_link_field_refuses_other_schemes(model, field):
 def test_imported_links_that_are_not_http_are_left_out_and_listed(reviewer):
     report = import_project_csv([project_row("LINK1", source_url="javascript:alert(document.cookie)")], reviewer)
     assert [(problem.row, problem.reason, problem.skipped) for problem in report.problems] == [
-        (2, "source_url 'javascript:alert(document.cookie)' is not an http(s) address: left out", False)
+        (
+            2,
+            f"Airwars: source_url 'javascript:alert(document.cookie)': Enter a valid URL. {NOT_A_WEB_LINK} Left out.",
+            False,
+        )
     ]
     assert Assessment.objects.get().source_url == ""
 
@@ -629,8 +633,24 @@ def test_a_mapping_importing_a_javascript_link_leaves_it_out(tmp_path, reviewer)
     out = io.StringIO()
     mapping_path = write_mapping(tmp_path, json.dumps(spec))
     call_command("import_csv", str(path), mapping=str(mapping_path), user=reviewer.username, stdout=out)
-    assert "strikes.csv row 2 [A1]: external_url 'javascript:alert(1)' is not an http(s) address" in out.getvalue()
+    assert f"strikes.csv row 2 [A1]: external_url 'javascript:alert(1)': Enter a valid URL. {NOT_A_WEB_LINK}" in (
+        out.getvalue()
+    )
     assert Incident.objects.get().external_url == ""
+
+
+def test_a_mapped_cell_left_empty_gives_a_field_with_a_default_its_default(tmp_path, reviewer):
+    """An empty cell is unknown: the model's default, as a new record has (not an empty value it refuses)."""
+    spec = base_mapping(assessment={"assessor": "airwars", "fields": {"verdict": "grade", "dating": "dating"}})
+    spec["incident"]["date_precision"] = "precision"
+    spec["assessment"]["fields"]["assessed_on"] = "date"
+    path = tmp_path / "strikes.csv"
+    path.write_text("id,date,country,precision,grade,dating\nA1,2017-03-17,Iraq,,fair,\n", encoding="utf-8")
+    out = io.StringIO()
+    mapping_path = write_mapping(tmp_path, json.dumps(spec))
+    call_command("import_csv", str(path), mapping=str(mapping_path), user=reviewer.username, stdout=out)
+    incident = Incident.objects.get()
+    assert incident.date_precision == "day" and incident.assessments.get().dating == "stated", out.getvalue()
 
 
 def test_the_airwars_import_leaves_out_links_that_are_not_http(client, tmp_path, reviewer):
@@ -641,8 +661,8 @@ def test_the_airwars_import_leaves_out_links_that_are_not_http(client, tmp_path,
         source={"source_url": "javascript:alert(2)", "archive_url": "vbscript:x"},
     )
     out = import_airwars(paths, reviewer)
-    assert "external_url 'javascript:alert(1)' is not an http(s) address: left out" in out
-    assert "url 'javascript:alert(2)' is not an http(s) address: left out" in out
+    assert f"external_url 'javascript:alert(1)': Enter a valid URL. {NOT_A_WEB_LINK} Left out." in out
+    assert f"url 'javascript:alert(2)': Enter a valid URL. {NOT_A_WEB_LINK} Left out." in out
     incident = Incident.objects.get()
     assert incident.external_url == ""
     assert incident.sources.get().url == "" and incident.sources.get().archive_url == ""

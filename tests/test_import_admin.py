@@ -40,7 +40,7 @@ def test_upload_shows_a_dry_run_then_confirming_imports(client, analyst):
     form = {"format": "project", "state": ReviewState.PENDING, "file": upload(project_csv("ADM-1", "ADM-2", ""))}
     response = client.post(URL, form)
     assert response.status_code == 200
-    assert b"Dry run" in response.content and b"missing code" in response.content
+    assert b"Dry run" in response.content and b"code: This field is required." in response.content
     assert not Incident.objects.exists()
 
     response = client.post(URL, {"confirm": "1", "batch": response.context["batch"].pk})

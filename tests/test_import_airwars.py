@@ -222,7 +222,7 @@ def test_the_files_quirks_are_reported_with_row_numbers(importer):
         return [problem for number in found for problem in problems[(name, number)]]
 
     for problem in problem_of(lambda row: row["incident_date"] == ""):
-        assert problem.skipped and "missing date" in problem.reason
+        assert problem.skipped and problem.reason == "date_start: This field is required."
     for problem in problem_of(lambda row: row["incident_date"].startswith("1970")):
         assert problem.skipped and "implausible date" in problem.reason
     seen = set()
@@ -234,10 +234,16 @@ def test_the_files_quirks_are_reported_with_row_numbers(importer):
     assert {problem.identifier.split()[0] for problem in moved} == {"CS1830", "CS1679", "CS1666"}
     assert report.counts["assessments"]["placeholders (no verdict)"] > 9000
     impossible = problem_of(lambda row: row["longitude"] and abs(float(row["longitude"])) > 180)
-    assert any(not problem.skipped and "impossible coordinate" in problem.reason for problem in impossible)
+    assert any(
+        not problem.skipped and problem.reason.startswith("longitude ") and "Left out, with latitude." in problem.reason
+        for problem in impossible
+    )
     assert any("outside Syria" in problem.reason for problem in problem_of(lambda row: row["sequence"] == "1175"))
     reversed_rows = problem_of(lambda row: any(reversed_range(row, name) for name in ("children", "men")))
-    assert all(not problem.skipped and "min > max" in problem.reason for problem in reversed_rows)
+    assert all(
+        not problem.skipped and "is below the minimum" in problem.reason and "Left out, with " in problem.reason
+        for problem in reversed_rows
+    )
     assert Incident.objects.count() == 0  # a dry run writes nothing
 
 

@@ -9,12 +9,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.forms import modelform_factory
+from django.test.utils import CaptureQueriesContext
 
 from reports.exports import CSV_COLUMNS, csv_chunks
 from reports.importing import mapping, project_csv
 from reports.importing.report import ImportFileError, ImportReport
 from reports.importing.writer import Options, run_import
-from reports.models import Assessment, Incident, OfficialVerdict, ReviewState
+from reports.models import Assessment, Assessor, Incident, OfficialVerdict, ReviewState
 from tests.factories import import_approver, make_assessment, make_incident, make_user, official_assessor
 from tests.shared_data import REPOSITORY, shared_data
 
@@ -98,10 +101,12 @@ def test_problem_rows_are_listed_and_valid_rows_still_import(importer):
     )
     report = import_text(text, importer)
     reasons = {(problem.row, problem.identifier): problem.reason for problem in report.problems}
-    assert "missing date" in reasons[(3, "NO-DATE")]
-    assert "min > max for killed" in reasons[(4, "BAD-RANGE")]
-    assert "impossible coordinate" in reasons[(5, "BAD-POINT")]
-    assert "unknown value 'probable'" in reasons[(7, "UNKNOWN")]
+    assert reasons[(3, "NO-DATE")] == "date_start: This field is required."
+    assert reasons[(4, "BAD-RANGE")] == "Airwars: killed_max: The maximum (2) is below the minimum (9)."
+    assert reasons[(5, "BAD-POINT")] == (
+        "latitude 200: Ensure this value is less than or equal to 90. Left out, with longitude."
+    )
+    assert "verdict: Value 'probable' is not a valid choice." in reasons[(7, "UNKNOWN")]
     assert "differ from its first row (2)" in reasons[(8, "OK-1")]
     assert set(Incident.objects.values_list("code", flat=True)) == {"OK-1", "BAD-RANGE", "BAD-POINT", "UNKNOWN"}
     assert Incident.objects.get(code="BAD-POINT").latitude is None
@@ -144,7 +149,7 @@ def test_the_command_prints_counts_and_rows_per_second(importer, tmp_path):
     out = io.StringIO()
     call_command("import_csv", str(path), user=importer.username, stdout=out, stderr=io.StringIO())
     text = out.getvalue()
-    assert "incidents.csv row 3 [CMD-2]: missing date (skipped)" in text
+    assert "incidents.csv row 3 [CMD-2]: date_start: This field is required. (skipped)" in text
     assert "incidents: 1 created, 0 updated, 0 unchanged, 0 conflicts, 1 skipped" in text
     assert "rows/s" in text
     assert Incident.objects.get().created_by == importer
@@ -177,7 +182,10 @@ def test_the_tbij_mapping_example_imports_every_strike_with_the_files_counts(imp
     )
     confirmed = sum(row["US confirmed?"] == "1" for row in rows)
     assert assessments.filter(verdict="confirmed").count() == confirmed
-    assert all("impossible coordinate" in problem.reason for problem in report.problems)
+    assert all(
+        problem.reason.startswith("longitude ") and problem.reason.endswith("Left out, with latitude.")
+        for problem in report.problems
+    )  # TBIJ's 16666 and 9999, which the model refuses
     again = ImportReport()
     with open(path, encoding="utf-8", newline="") as file:
         run_import(lambda: spec.read(file, again, importer), options, again)
@@ -255,3 +263,66 @@ def test_a_reimport_that_changes_strike_types_records_them_attributed_to_the_imp
     incident = Incident.objects.get(external_id="H1")
     assert list(incident.strike_types.values_list("slug", flat=True)) == ["ground-operation"]
     assert incident.history.first().history_user == importer
+
+
+# --- An import refuses what a form refuses, with the same message -----------------------------------------------
+
+INCIDENT_FORM = modelform_factory(
+    Incident, fields=["code", "date_start", "date_end", "country", "latitude", "longitude"]
+)
+ASSESSMENT_FORM = modelform_factory(
+    Assessment,
+    fields=["assessor", "verdict", "assessed_on", "dating", "killed_min", "killed_max", "source_url"]
+    + ["children_killed_min", "children_killed_max"],
+)
+OFFICIAL = {"assessor": "cjtf-oir", "assessor_kind": "official", "verdict": "credible"}
+
+
+@pytest.mark.parametrize(
+    ("values", "form", "field", "skipped"),
+    [
+        ({"date_start": ""}, INCIDENT_FORM, "date_start", True),
+        ({"date_start": "2999-01-01"}, INCIDENT_FORM, "date_start", True),
+        ({"date_end": "2017-03-01"}, INCIDENT_FORM, "date_end", False),
+        ({"latitude": "200", "longitude": "40"}, INCIDENT_FORM, "latitude", False),
+        ({"killed_min": "9", "killed_max": "2"}, ASSESSMENT_FORM, "killed_max", True),
+        ({"children_killed_min": "5", "children_killed_max": "1"}, ASSESSMENT_FORM, "children_killed_max", False),
+        ({"source_url": "javascript:alert(1)"}, ASSESSMENT_FORM, "source_url", False),
+        ({"assessed_on": "1850-01-01"}, ASSESSMENT_FORM, "assessed_on", True),
+        ({**OFFICIAL, "dating": "revised"}, ASSESSMENT_FORM, "dating", True),
+    ],
+)
+def test_an_import_refuses_what_a_form_refuses_with_the_same_message(importer, values, form, field, skipped):
+    """The import's checks are the models' own: whatever a form (the analysts' pages, the admin) says of a value,
+    the import's report says too, and it leaves the value out or skips the row as the README says."""
+    row = incident_row("SAME-1", **values)
+    (problem,) = import_text(csv_text([row]), importer).problems
+    data = {**row, "code": "FORM-1", "assessor": Assessor.objects.get(slug=row["assessor"]).pk}
+    instance = Assessment(incident=make_incident()) if form is ASSESSMENT_FORM else None
+    said = form(data, instance=instance).errors[field]
+    assert said and all(message in problem.reason for message in said), (said, problem.reason)
+    assert problem.skipped == skipped and problem.row == 2
+
+
+def test_the_checks_make_no_query_per_row(importer):
+    """The models' rules run on each row in memory: as many queries for 20 rows, problems and all, as for 5."""
+
+    def queries_for(count):
+        rows = [incident_row(f"Q{count}-{n}", latitude="200", longitude="40", killed_min="3") for n in range(count)]
+        rows += [incident_row(f"Q{count}-X", date_end="2017-01-01", source_url="ftp://example.org")]
+        with CaptureQueriesContext(connection) as queries:
+            report = import_text(csv_text(rows), importer, state=ReviewState.PENDING, dry_run=True)
+        assert len(report.problems) == count + 2
+        return len(queries)
+
+    queries_for(1)  # (reads the importing user's permissions, which the user object then keeps)
+    assert queries_for(20) == queries_for(5)
+
+
+def test_a_reimport_lists_again_what_it_leaves_out_and_changes_nothing(importer):
+    """A record is checked again unless the file gives it exactly as stored: what was left out is said again."""
+    text = csv_text([incident_row("AGAIN-1", latitude="200", longitude="40"), incident_row("AGAIN-2")])
+    first = import_text(text, importer)
+    again = import_text(text, importer)
+    assert [problem.reason for problem in again.problems] == [problem.reason for problem in first.problems]
+    assert len(again.problems) == 1 and again.counts["incidents"]["unchanged"] == 2

@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.models import Incident, InvalidTransition, ReviewDecision, ReviewState
+from reports.models import Assessment, Incident, InvalidTransition, ReviewDecision, ReviewState
 from tests.factories import make_assessment, make_incident, make_source, official_assessor, proposed_change
 from tests.test_admin import logged_in, queries_for
 
@@ -77,6 +77,23 @@ def test_queue_filters_and_search(client, analyst, other_analyst, reviewer):
     assert listed_codes(client.get(CHANGELIST, {"submitted_by__id__exact": other_analyst.pk})) == [by_omar.code]
     assert listed_codes(client.get(CHANGELIST, {"verdict": "under_review"})) == [by_omar.code]
     assert listed_codes(client.get(CHANGELIST, {"q": f"https://example.org/{by_anna.code}"})) == [by_anna.code]
+
+
+def test_the_verdict_filter_reads_each_assessors_current_verdict(client, reviewer):
+    """The filter's "current" is the queryset's: a verdict since replaced (on a later day, or later the same
+    day) no longer lists its incident."""
+    replaced = make_incident()
+    first = make_assessment(replaced, official_assessor(), verdict="under_review")
+    make_assessment(replaced, official_assessor(), verdict="credible", assessed_on=first.assessed_on)
+    reopened = make_incident()
+    make_assessment(reopened, official_assessor(), verdict="credible")
+    make_assessment(reopened, official_assessor(), verdict="reopened", assessed_on=datetime.date(2019, 1, 1))
+    logged_in(client, reviewer)
+    for verdict in ("under_review", "credible", "reopened"):
+        current = Assessment.objects.current().filter(verdict=verdict).values_list("incident__code", flat=True)
+        listed = listed_codes(client.get(CHANGELIST, {"state": "all", "verdict": verdict}))
+        assert sorted(listed) == sorted(current), verdict
+    assert listed_codes(client.get(CHANGELIST, {"state": "all", "verdict": "credible"})) == [replaced.code]
 
 
 def test_the_queue_takes_the_same_number_of_queries_for_2_or_20_cases(client, analyst, reviewer):

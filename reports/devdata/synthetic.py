@@ -613,7 +613,7 @@ class BulkCreateWriter:
 
 
 class CopyWriter:
-    """PostgreSQL: one COPY per table and chunk, through psycopg2, an order of magnitude faster than INSERT."""
+    """PostgreSQL: one COPY per table and chunk, through psycopg2: no statement per row, unlike INSERT."""
 
     def __init__(self):
         self.now = timezone.now()
@@ -622,8 +622,8 @@ class CopyWriter:
     def loading(self):
         """Check the written tables' foreign keys once, at the end, with one join per key.
 
-        PostgreSQL otherwise checks every row's keys by trigger, at commit for Django's deferred keys: a
-        quarter of a million-incident run. Dropping the keys for the load and adding them back with the same
+        PostgreSQL otherwise checks every row's keys by trigger, at commit for Django's deferred keys: a large
+        part of a big run. Dropping the keys for the load and adding them back with the same
         definitions is PostgreSQL's own advice for bulk loads ("Populating a Database"). It happens inside the
         run's transaction, so a failure restores them; other sessions wait for these tables meanwhile."""
         tables = [model._meta.db_table for _name, model, _columns in TABLES]

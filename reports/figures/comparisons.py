@@ -77,7 +77,7 @@ def comparisons(incidents, assessors, monitor, as_of=None):
 def spoken_for_by(incidents, assessor):
     """The incidents attributed to a belligerent the assessor speaks for. (The belligerents' ids are written
     into the query: PostgreSQL then estimates the attributions from its statistics and plans hash joins, where
-    through the speaks-for table it guessed a few thousand rows of half a million and looped.)"""
+    through the speaks-for table it guessed a small fraction of the rows and looped.)"""
     return incidents.attributed_to_any([belligerent.pk for belligerent in assessor.speaks_for.all()])
 
 

@@ -532,7 +532,8 @@ def language_and_platform(text):
 
 
 def parse_position(text):
+    """The source's place in the list (0, first, when the cell says nothing usable)."""
     try:
-        return parse_count(text)
+        return max(parse_count(text), 0)
     except BadValue:
         return 0

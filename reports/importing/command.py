@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from reports.importing import batches, formats
 from reports.importing.report import ImportFileError, ImportReport
 from reports.importing.writer import Options, run_import
-from reports.models import InvalidTransition, ReviewState
+from reports.models import InvalidTransition, ReviewState, can_review
 
 STATES = [ReviewState.PENDING, ReviewState.PUBLISHED, ReviewState.DRAFT]
 SHOWN_PROBLEMS = 200
@@ -54,7 +54,7 @@ class ImportCommand(BaseCommand):
 
     def hold(self, format_name, paths, user, options):
         """An import that publishes: its dry run, then held for a second reviewer."""
-        if not user.has_perm("reports.review_incident"):
+        if not can_review(user):
             raise CommandError("Only reviewers import records as published.")
         batch = batches.hold(format_name, ReviewState.PUBLISHED, user, batches.files_on_disk(paths))
         report = batches.dry_run(batch, progress=self.stderr.write)

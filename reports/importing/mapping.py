@@ -127,6 +127,8 @@ class Mapping:
     def value(self, model, field_name, spec, row):
         text = text_of(spec, row)
         field = model._meta.get_field(field_name)
+        if text in (None, "") and field.has_default():
+            return field.get_default()  # unknown: what a new record holds (an assessment's date "as stated")
         if text is None:
             return convert(field, "")
         return convert(field, str(text), spec.get("date_format", self.date_format))

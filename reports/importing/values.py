@@ -1,4 +1,8 @@
-"""Reading cells: text to the Python value a model field stores, or a `BadValue` saying why it cannot be."""
+"""Reading cells: text to the Python value of a model field, or a `BadValue` saying why it cannot be one.
+
+Only what a cell must be to be read at all (a date, a number, text PostgreSQL can store, a count every database
+can) is checked here; whether the model takes the value (its choices, lengths, ranges, dates in the future) is
+the models' to say, through the writer's checks (reports.importing.writer.Checks)."""
 
 import csv
 import datetime
@@ -8,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import models
 
 from reports.importing.report import ImportFileError
-from reports.models.vocabulary import FIRST_DATE, LARGEST_COUNT, LAST_DATE
+from reports.models.vocabulary import LARGEST_COUNT
 
 TRUE_WORDS = {"1", "yes", "y", "true"}
 FALSE_WORDS = {"0", "no", "n", "false"}
@@ -19,7 +23,7 @@ class BadValue(ValueError):
 
 
 def convert(field, text, date_format=None):
-    """`text` (already stripped; "" is unknown) as the value `field` stores. Choices are checked."""
+    """`text` (already stripped; "" is unknown) as a value of `field`."""
     if text == "":
         return None if field.null or not isinstance(field, models.CharField | models.TextField) else ""
     if "\x00" in text:
@@ -32,10 +36,6 @@ def convert(field, text, date_format=None):
         return parse_count(text)
     if isinstance(field, models.BooleanField):
         return parse_flag(text)
-    if field.choices and text not in {value for value, _label in field.flatchoices}:
-        raise BadValue(f"unknown value {text!r} for {field.name}")
-    if field.max_length and len(text) > field.max_length:
-        raise BadValue(f"{field.name} longer than {field.max_length} characters")
     return text
 
 
@@ -47,8 +47,6 @@ def parse_date(text, date_format=None):
             date = datetime.date.fromisoformat(text)
     except ValueError:
         raise BadValue(f"unreadable date {text!r}") from None
-    if not FIRST_DATE <= date <= LAST_DATE:
-        raise BadValue(f"date {date} outside {FIRST_DATE} to {LAST_DATE}")
     return date
 
 
@@ -67,9 +65,7 @@ def parse_count(text):
         number = int(text)
     except ValueError:
         raise BadValue(f"unreadable count {text!r}") from None
-    if number < 0:
-        raise BadValue(f"negative count {number}")
-    if number > LARGEST_COUNT:
+    if abs(number) > LARGEST_COUNT:
         raise BadValue(f"count {number} too large")
     return number
 

@@ -14,10 +14,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import quote
 
+from django import forms
 from django.apps import apps
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -29,20 +31,17 @@ from reports.models import (
     Assessor,
     Belligerent,
     Dating,
-    Grading,
     Incident,
     IncidentBelligerent,
-    OfficialVerdict,
     ReviewState,
     Source,
     StrikeType,
     records_written,
 )
-from reports.models.assessments import REVISED_IS_A_MONITORS, count_range_errors
 from reports.models.incidents import EDITABLE_STATES
 from reports.models.receivers import figures_recounted_once
 from reports.models.summary import analyze
-from reports.models.vocabulary import is_web_link
+from reports.models.vocabulary import can_review
 
 CODE_FIELD = Incident._meta.get_field("code")
 
@@ -111,7 +110,40 @@ def changed_fields(stored, new):
     return sorted(name for name in new if digest({name: stored.get(name)}) != digest({name: new[name]}))
 
 
-# --- Checks every format gets: the database's rules, as problems with row numbers ---------------------------
+# --- Checks every format gets: the models' own rules, as problems with row numbers ---------------------------
+# A form, the admin and an import refuse the same values with the same messages: each record and part goes
+# through its model's field validators (as Model.clean_fields() runs them) and its clean(). What the import adds
+# is what it does with a refusal: a value of a field that may be empty is left out (and listed) and the rest
+# imported; anything else refused (a required value, the record as a whole) skips the record or part, listed
+# with its row. Relations (assessors, belligerents, codes taken) are the writer's to check, in bulk: these
+# checks make no query.
+
+# Values left out together: a coordinate is a pair, and a range whose minimum exceeds its maximum is known at
+# neither end.
+LEFT_OUT_TOGETHER = [("latitude", "longitude"), *((f"{name}_min", f"{name}_max") for name in COUNT_RANGES)]
+# May be empty, yet an assessment whose headline range is refused is skipped rather than imported without it.
+NEEDED = {Assessment: {"killed_min", "killed_max"}}
+# What a form says of a missing value, where a model says "cannot be null" or "cannot be blank".
+MISSING = forms.Field.default_error_messages["required"]
+EMPTY = (None, "")
+
+
+def validated_fields(model):
+    """The fields the checks validate: all but relations, which the writer checks in bulk."""
+    return [field for field in model._meta.concrete_fields if not field.is_relation]
+
+
+VALIDATED = {
+    model: {field.name: field for field in validated_fields(model)} for model in (Incident, Assessment, Source)
+}
+LINK_FIELDS = {
+    model: {name for name, field in VALIDATED[model].items() if isinstance(field, models.URLField)}
+    for model in VALIDATED
+}
+
+
+# Values short enough to repeat (a date, a count, a choice, a language) are checked once per field and import.
+REPEATED = 40
 
 
 def refuse(report, where, label, reason):
@@ -120,31 +152,133 @@ def refuse(report, where, label, reason):
     return False
 
 
-def check_incident(record, report):
-    """False if the record cannot be imported; values the database would refuse but that can be left out
-    (an impossible coordinate, an end before the start) are cleared with a warning."""
-    fields, label = record.fields, record.label
-    if not fields.get("code"):
-        return refuse(report, record, label, "missing code")
-    if not check_code(record, report):
+class Checks:
+    """The checks of one import. Its values repeat (dates, counts, choices, names), and what a field's
+    validators say of a value does not change during an import, so each such value is checked once per field.
+    A record or part the file gives exactly as it is stored (`stored`: its values) is not checked again: it
+    passed when it was written, and is not written now."""
+
+    def __init__(self, report):
+        self.report = report
+        self.known = {model: {} for model in VALIDATED}  # {model: {(field name, value): what its validators say}}
+
+    def incident(self, record, stored=None):
+        """False if the record cannot be imported; values the model refuses but that can be left out (an
+        impossible coordinate, an end before the start) are left out, and said so."""
+        if record.fields.get("code") and not check_code(record, self.report):
+            return False
+        return self.values(record, Incident, record.label, stored)
+
+    def assessment(self, part, assessor, label, stored=None):
+        part.fields.setdefault("dating", Dating.STATED)  # (in the digest: a re-import compares it)
+        return self.values(part, Assessment, label, stored, {"assessor": assessor}, prefix=f"{assessor}: ")
+
+    def source(self, part, label, stored=None):
+        return self.values(part, Source, label, stored)
+
+    def values(self, where, model, label, stored=None, context=None, prefix=""):
+        """Run `where.fields` (with `context`, e.g. the assessor, which clean() reads) through the model's rules.
+        Values that can be left out are, and listed; False if the record or part is refused."""
+        fields = where.fields
+        for name in LINK_FIELDS[model] & fields.keys():
+            fields[name] = web_link(fields[name])
+        if stored is not None and as_stored(stored, fields):
+            return True
+        while errors := self.errors(model, fields, context):
+            refused = [name for name in errors if not may_leave_out(model, name, fields)]
+            if refused:
+                reasons = [described(fields, name, errors[name]) for name in refused]
+                return refuse(self.report, where, label, prefix + " ".join(reasons))
+            left_out = set()
+            for name in errors:
+                if name in left_out:
+                    continue
+                together = next((group for group in LEFT_OUT_TOGETHER if name in group), (name,))
+                others = [other for other in together if other != name and fields.get(other) not in EMPTY]
+                also = f" Left out, with {', '.join(others)}." if others else " Left out."
+                reason = prefix + described(fields, name, errors[name]) + also
+                self.report.problem(where.file, where.row, label, reason, skipped=False)
+                for other in together:
+                    fields[other] = None if model._meta.get_field(other).null else ""
+                left_out.update(together)
+        return True
+
+    def errors(self, model, fields, context=None):
+        """{field name, or NON_FIELD_ERRORS: [messages]}: what the model's field validators say of `fields`, and
+        its clean() of the whole (of a field its validators refused, only what they say)."""
+        errors = {}
+        for name, value in fields.items():
+            if name in VALIDATED[model] and (refusals := self.field_errors(model, name, value)):
+                errors[name] = refusals
+        try:
+            model(**fields, **(context or {})).clean()
+        except ValidationError as error:
+            for name, refusals in error.update_error_dict({}).items():
+                errors.setdefault(name, list(messages(refusals)))
+        return errors
+
+    def field_errors(self, model, name, value):
+        """What Model.clean_fields() says of one field's value: [] if it takes it."""
+        known = self.known[model]
+        repeated = isinstance(value, int | Decimal | datetime.date) or isinstance(value, str) and len(value) <= REPEATED
+        if repeated and (name, value) in known:
+            return known[name, value]
+        field = VALIDATED[model][name]
+        refusals = []
+        if not (field.blank and value in field.empty_values):
+            try:
+                field.clean(value, None)
+            except ValidationError as error:
+                refusals = list(messages(error.error_list))
+        if repeated:
+            known[name, value] = refusals
+        return refusals
+
+
+def as_stored(stored, fields):
+    return all(name in stored and stored[name] == value for name, value in fields.items())
+
+
+def messages(refusals):
+    for refusal in refusals:
+        if refusal.code in ("null", "blank"):
+            yield str(MISSING)
+        else:
+            yield from refusal  # the message, its parameters filled in
+
+
+def may_leave_out(model, name, fields):
+    if name == NON_FIELD_ERRORS or name in NEEDED.get(model, ()):
         return False
-    if fields.get("date_start") is None:
-        return refuse(report, record, label, "missing date")
-    if fields["date_start"] > timezone.localdate():
-        return refuse(report, record, label, f"date {fields['date_start']} is in the future")
-    if not fields.get("country"):
-        return refuse(report, record, label, "missing country")
-    check_links(record, report, label, ["external_url"])
-    if fields.get("date_end") and fields["date_end"] < fields["date_start"]:
-        reason = f"end date {fields['date_end']} before the date {fields['date_start']}: end date left out"
-        report.problem(record.file, record.row, label, reason, skipped=False)
-        fields["date_end"] = None
-    latitude, longitude = fields.get("latitude"), fields.get("longitude")
-    if (latitude, longitude) != (None, None) and not valid_point(latitude, longitude):
-        reason = f"impossible coordinate ({latitude}, {longitude}): imported without coordinates"
-        report.problem(record.file, record.row, label, reason, skipped=False)
-        fields["latitude"] = fields["longitude"] = None
-    return True
+    return model._meta.get_field(name).blank and fields.get(name) not in EMPTY
+
+
+def described(fields, name, refusals):
+    """The field, its value unless the message says it, and the model's messages: "latitude 200: Ensure this
+    value is less than or equal to 90." """
+    text = " ".join(refusals)
+    if name == NON_FIELD_ERRORS:
+        return text
+    value = shown(fields.get(name))
+    return f"{name}{f' {value}' if value and value not in text else ''}: {text}"
+
+
+def shown(value):
+    if value in EMPTY:
+        return ""
+    if isinstance(value, str):
+        return repr(value[:100])
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def web_link(text):
+    """A link as a browser follows it: blanks inside it (a space in a query, a non-breaking space copied from a
+    page) percent-encoded, which the models' link validator then accepts."""
+    return re.sub(r"\s", lambda blank: quote(blank.group()), text.strip()) if text else text
 
 
 def check_code(record, report):
@@ -163,64 +297,10 @@ def check_code(record, report):
     return True
 
 
-def check_links(where, report, label, names):
-    """Links readers follow and downloads carry are http(s) addresses (the models' validate_web_link); any other
-    (javascript:, data:, a bare name) is left out, and said so."""
-    for name in names:
-        link = where.fields.get(name)
-        if link and not is_web_link(link):
-            reason = f"{name} {link[:100]!r} is not an http(s) address: left out"
-            report.problem(where.file, where.row, label, reason, skipped=False)
-            where.fields[name] = ""
-
-
 def valid_point(latitude, longitude):
-    return latitude is not None and longitude is not None and abs(latitude) <= 90 and abs(longitude) <= 180
-
-
-def check_assessment(part, assessor, report, label):
-    fields = part.fields
-    if fields.get("assessed_on") is None:
-        return refuse(report, part, label, f"{assessor}: missing assessment date")
-    if fields["assessed_on"] > timezone.localdate():
-        return refuse(report, part, label, f"{assessor}: assessment date {fields['assessed_on']} is in the future")
-    if fields.setdefault("dating", Dating.STATED) not in Dating.values:
-        return refuse(report, part, label, f"{assessor}: unknown value {fields['dating']!r} for dating")
-    if assessor.is_official and fields["dating"] == Dating.REVISED:
-        return refuse(report, part, label, f"{assessor}: {REVISED_IS_A_MONITORS}")
-    allowed = OfficialVerdict if assessor.is_official else Grading
-    if fields.get("verdict") not in allowed.values:
-        return refuse(report, part, label, f"{assessor}: unknown value {fields.get('verdict')!r} for the verdict")
-    counts = {name: fields.get(name) for name in COUNT_FIELDS}
-    errors = count_range_errors(Assessment(**counts), COUNT_RANGES)
-    if "killed_max" in errors:
-        return refuse(
-            report, part, label, f"{assessor}: min > max for killed ({counts['killed_min']} > {counts['killed_max']})"
-        )
-    for name in (error.removesuffix("_max") for error in errors):
-        # A secondary range (children, men, …) the database would refuse is left out, not the whole assessment.
-        reason = f"{assessor}: min > max for {name} ({counts[name + '_min']} > {counts[name + '_max']}): left out"
-        report.problem(part.file, part.row, label, reason, skipped=False)
-        fields[f"{name}_min"] = fields[f"{name}_max"] = None
-    check_links(part, report, label, ["source_url", "strike_report_url"])
-    if fields.get("non_credible_reason") and fields["verdict"] != OfficialVerdict.NON_CREDIBLE:
-        fields["non_credible_reason"] = ""
-    return True
-
-
-COUNT_FIELDS = [f"{name}_{end}" for name in COUNT_RANGES for end in ("min", "max")]
-
-
-def check_source(part, report, label):
-    fields = part.fields
-    check_links(part, report, label, ["url", "archive_url"])
-    if not (fields.get("url") or fields.get("publisher") or fields.get("title")):
-        return refuse(report, part, label, "source without a link, publisher or title")
-    if fields.get("published_on") and fields["published_on"] > timezone.localdate():
-        reason = f"source date {fields['published_on']} in the future: left out"
-        report.problem(part.file, part.row, label, reason, skipped=False)
-        fields["published_on"] = None
-    return True
+    """Whether the model takes this coordinate as it is."""
+    point = {"latitude": latitude, "longitude": longitude}
+    return None not in (latitude, longitude) and not Checks(report=None).errors(Incident, point)
 
 
 # --- Writing ------------------------------------------------------------------------------------------------
@@ -249,6 +329,7 @@ def run_import(read, options, report):
 class Writer:
     def __init__(self, options, report):
         self.options, self.report = options, report
+        self.checks = Checks(report)
         self.now = timezone.now()
         self.touched = set()  # incidents written, for records_written()
         self.history = {"default_user": options.user, "default_change_reason": options.reason}
@@ -258,9 +339,9 @@ class Writer:
         self.belligerent_ids = dict(Belligerent.objects.values_list("slug", "id"))
         self.strike_type_ids = dict(StrikeType.objects.values_list("slug", "id"))
         self.assessors = Assessor.objects.in_bulk()
-        checked = [record for record in records if check_incident(record, self.report)]
+        stored = self.stored_incidents(records)
+        checked = [record for record in records if self.checks.incident(record, stored.get(record.key))]
         checked = self.unique(checked)
-        stored = self.stored_incidents(checked)
         accepted = self.within_rights(self.without_code_clashes(checked, stored), stored)
         kept = {id(record) for record in accepted}
         skipped = [record for record in records if id(record) not in kept]
@@ -333,7 +414,7 @@ class Writer:
         update any matched incident not yet decided (the file is the source, each change is in the history,
         and makes them one of its authors); anyone else only creates incidents and updates their own drafts."""
         options = self.options
-        reviewer = options.user.has_perm("reports.review_incident")
+        reviewer = can_review(options.user)
         allowed = []
         for record in records:
             old = stored.get(record.key)
@@ -503,10 +584,10 @@ class Writer:
         for record in records:
             seen = set()
             for part in getattr(record, kind):
-                if not self.check_part(part, kind, record, seen):
+                old = stored.get((record.id, part.key))
+                if not self.check_part(part, kind, record, seen, old):
                     self.report.count(kind, "skipped")
                     continue
-                old = stored.get((record.id, part.key))
                 if old is None:
                     new.append(self.new_part(model, record, part))
                 elif self.compare(old, part.fields, kind, part, record.label) == "updated":
@@ -518,13 +599,13 @@ class Writer:
         self.update_parts(model, changed)
         self.touched.update(part.incident_id for part in new)
 
-    def check_part(self, part, kind, record, seen):
+    def check_part(self, part, kind, record, seen, stored):
         if part.key in seen:
             return refuse(self.report, part, record.label, f"duplicate {kind[:-1]} {part.key} of the incident")
         seen.add(part.key)
         if kind == "sources":
-            return check_source(part, self.report, record.label)
-        return check_assessment(part, self.assessors[part.fields["assessor_id"]], self.report, record.label)
+            return self.checks.source(part, record.label, stored)
+        return self.checks.assessment(part, self.assessors[part.fields["assessor_id"]], record.label, stored)
 
     def stored_parts(self, records, kind, model):
         ids = [record.id for record in records if getattr(record, "id", None)]

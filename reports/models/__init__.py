@@ -34,6 +34,7 @@ from reports.models.vocabulary import (
     ReviewState,
     StatementItemRole,
     StrikeStatus,
+    can_review,
     validate_not_future,
 )
 
@@ -73,6 +74,7 @@ __all__ = [
     "TalliedIncident",
     "TallyCell",
     "TallyChange",
+    "can_review",
     "data_changed",
     "records_written",
     "validate_not_future",

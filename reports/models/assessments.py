@@ -33,6 +33,7 @@ from reports.models.vocabulary import (
     ReviewState,
     StatementItemRole,
     attributed_user,
+    can_review,
     validate_web_link,
 )
 
@@ -431,7 +432,7 @@ class OfficialStatement(models.Model):
         reviewer may fix it (and its details), and whoever does becomes one of its authors."""
         if self.approved_at is not None:
             return False
-        return user.has_perm("reports.review_incident") or self.created_by_id == user.pk
+        return can_review(user) or self.created_by_id == user.pk
 
     def authors(self):
         """Who wrote the statement, by any path: its creator, and everyone whose change to it or to its details

@@ -35,6 +35,7 @@ from reports.models.vocabulary import (
     ReviewState,
     StrikeStatus,
     attributed_user,
+    can_review,
     validate_web_link,
 )
 
@@ -50,7 +51,7 @@ class IncidentQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Staff pages: reviewers see everything; analysts see what is published and what they created."""
-        if user.has_perm("reports.review_incident"):
+        if can_review(user):
             return self
         if user.has_perm("reports.view_incident"):
             return self.filter(Q(review_state=ReviewState.PUBLISHED) | Q(created_by=user.pk))
@@ -321,14 +322,14 @@ class Incident(models.Model):
         if not user.has_perm("reports.change_incident"):
             return False
         if self.review_state in EDITABLE_STATES:
-            return self.created_by_id == user.pk or user.has_perm("reports.review_incident")
+            return self.created_by_id == user.pk or can_review(user)
         return self.is_published
 
     def can_change_directly(self, user):
         """Whether `user` may change the stored record itself (the admin's form): reviewers anything not yet
         decided, a pending case included (and so become its last editor); analysts their own drafts and returned
         incidents. Decided records change only through the workflow: a published one by a reviewed revision."""
-        if user.has_perm("reports.review_incident"):
+        if can_review(user):
             return self.review_state in (*EDITABLE_STATES, ReviewState.PENDING)
         return self.review_state in EDITABLE_STATES and self.created_by_id == user.pk
 

@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reports.models.vocabulary import ReviewState
+from reports.models.vocabulary import ReviewState, can_review
 
 
 class InvalidTransition(Exception):
@@ -34,7 +34,7 @@ class EditConflict(Exception):
 
 def check_decision(by, comment=None, comment_missing=""):
     """Only reviewers decide; some decisions must say why."""
-    if not by.has_perm("reports.review_incident"):
+    if not can_review(by):
         raise InvalidTransition(gettext("Only reviewers can make review decisions."))
     if comment is not None and not comment.strip():
         raise InvalidTransition(comment_missing)
@@ -88,7 +88,7 @@ class ReviewDecisionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Reviewers see every decision. Others do not see those on another person's proposed change: their
         comments discuss a change that only its author and the reviewers may read."""
-        if user.has_perm("reports.review_incident"):
+        if can_review(user):
             return self
         return self.filter(Q(revision__isnull=True) | Q(revision__created_by=user.pk))
 
@@ -446,7 +446,7 @@ class IncidentRevision(models.Model):
 
     def readable_by(self, user):
         """A proposed change is read by its author and the reviewers, not by other analysts."""
-        return self.created_by_id == user.pk or user.has_perm("reports.review_incident")
+        return self.created_by_id == user.pk or can_review(user)
 
     # --- Review decisions (called through Incident.approve / request_changes / reject) ---
 

@@ -51,6 +51,7 @@ BATCH = 300  # incidents or places per statement: well under SQLite's 999 parame
 LOW = Coalesce(F("killed_min"), Value(0))
 HIGH = Coalesce(F("killed_max"), F("killed_min"), Value(0))
 UNKNOWN = Q(killed_min__isnull=True, killed_max__isnull=True)
+MEASURES = ("count", "low", "high", "unknown")  # what each tally row sums (see ASSESSMENT_SUMS)
 
 
 class TalliedIncident(models.Model):
@@ -409,9 +410,6 @@ def grouped(queryset, place, attributed, split, sums, changed_on, per_assessor=T
     return queryset.values(*keys).annotate(**measures)
 
 
-MEASURES = ("count", "low", "high", "unknown")
-
-
 def insert_select(model, queryset):
     """INSERT INTO the model's table … the queryset's SELECT: the database computes and writes the rows."""
     columns = insert_columns(model, queryset)
@@ -430,7 +428,7 @@ def insert_netted(model, *querysets):
     is_measure = {name: name.rsplit("_", 1)[0] in MEASURES for name in names}
     keys = ", ".join(quote(name) for name in names if not is_measure[name])
     # Summed as 32-bit integers: PostgreSQL adds those up in a 64-bit integer, and 64-bit ones in an
-    # arbitrary-precision number, several times slower (an overflow would fail, never wrap).
+    # arbitrary-precision number, which is slower (an overflow would fail, never wrap).
     sums = [f"SUM(CAST({quote(f'{name}_sum')} AS INTEGER))" for name in MEASURES]
     # (a key every queryset sets to a constant is left out: sorting on it would only slow the sort down)
     constant = {name for name in names if all(isinstance(qs.query.annotations[name], Value) for qs in querysets)}

@@ -54,6 +54,16 @@ def validate_web_link(value):
         raise ValidationError(_("Enter a web address starting with http:// or https://."), code="url_scheme")
 
 
+# Reviewers decide on others' work (the Reviewer group holds this permission; an admin holds them all). The
+# permission is declared on Incident, but reviewers decide on statements and imports too.
+REVIEW_PERMISSION = "reports.review_incident"
+
+
+def can_review(user):
+    """Whether `user` may make review decisions: every "reviewers only" check asks this."""
+    return user.has_perm(REVIEW_PERMISSION)
+
+
 # --- Vocabulary ---------------------------------------------------------------------------------------
 
 
