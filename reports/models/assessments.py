@@ -16,8 +16,7 @@ from reports.models.reference import Assessor
 from reports.models.review import (
     InvalidTransition,
     ReviewDecision,
-    check_decision,
-    check_override,
+    check_reviewer,
     content_writers,
     four_eyes_refusal,
 )
@@ -456,7 +455,6 @@ class OfficialStatement(models.Model):
         self._decide(by, ReviewState.RETRACTED, ReviewState.PUBLISHED, reason, override_reason, _("Say why."))
 
     def _decide(self, by, to_state, from_state, comment, override_reason, comment_missing=None):
-        check_decision(by, comment if comment_missing else None, comment_missing or "")
         with transaction.atomic():
             locked = OfficialStatement.objects.select_for_update().get(pk=self.pk)
             if locked.review_state != from_state:
@@ -465,7 +463,8 @@ class OfficialStatement(models.Model):
                     % {"state": ReviewState(locked.review_state).label.lower()}
                 )
             # Under the lock: an edit saved while the decision waited for it counts among the authors.
-            override = check_override(by, self.review_refusal(by), override_reason)
+            comment_needed = comment if comment_missing else None
+            override = check_reviewer(by, self.authors(), override_reason, comment_needed, comment_missing or "")
             ReviewDecision.objects.create(
                 statement=self,
                 from_state=from_state,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reports.models.review import check_decision, check_override, four_eyes_refusal
+from reports.models.review import check_reviewer
 from reports.models.vocabulary import ReviewState, attributed_user
 
 # An upload's dry run that nobody confirmed is deleted, files and all, after this long.
@@ -72,8 +72,7 @@ class ImportBatch(models.Model):
     def check_decision(self, by, comment=None, comment_missing="", override_reason=""):
         """Raise InvalidTransition unless `by` may decide on this import: a reviewer other than its uploader
         (an admin may override with a reason, returned)."""
-        check_decision(by, comment, comment_missing)
-        return check_override(by, four_eyes_refusal(by, {self.created_by_id}), override_reason)
+        return check_reviewer(by, {self.created_by_id}, override_reason, comment, comment_missing)
 
 
 class ImportFile(models.Model):
