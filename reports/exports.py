@@ -18,7 +18,7 @@ from django.db import connection, connections, transaction
 from django.db.models import FilteredRelation
 
 from reports.iterables import batched
-from reports.models import Assessment, Assessor, Belligerent, Incident, IncidentBelligerent
+from reports.models import Assessor, Belligerent, Incident, IncidentBelligerent
 from reports.models.assessments import current_condition
 
 CHUNK = 5_000
@@ -143,10 +143,10 @@ def copy_query(cursor, incidents, as_of):
     # over the whole would read a "%(" typed into a filter as a placeholder.
     chosen, params = incidents.order_by().values("id").query.sql_with_params()
     chosen = cursor.mogrify(chosen, params).decode()
-    # The current assessments are the model's (AssessmentQuerySet.current): PostgreSQL folds the subquery into
-    # the join, which stays a plain join on the current assessments' index.
+    # The current assessments are the model's (AssessmentQuerySet.current), reached through the chosen
+    # (published) incidents like every public read.
     current, params = (
-        Assessment.objects.current(as_of)
+        incidents.current_assessments(as_of)
         .order_by()
         .values("incident_id", "assessor_id", *ASSESSMENT_FIELDS)
         .query.sql_with_params()
