@@ -326,3 +326,14 @@ def test_a_reimport_lists_again_what_it_leaves_out_and_changes_nothing(importer)
     again = import_text(text, importer)
     assert [problem.reason for problem in again.problems] == [problem.reason for problem in first.problems]
     assert len(again.problems) == 1 and again.counts["incidents"]["unchanged"] == 2
+
+
+def test_an_identifier_holding_a_nul_is_refused_before_anything_is_matched_on_it(importer, tmp_path):
+    spec = {"identifier": "id", "incident": {"date_start": "date", "country": "country"}}
+    (tmp_path / "mapping.json").write_text(json.dumps(spec), encoding="utf-8")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("id,date,country\nA\x00B,2017-03-17,Iraq\nFINE,2017-03-17,Iraq\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_csv", str(rows), mapping=str(tmp_path / "mapping.json"), user=importer.username, stdout=out)
+    assert "the identifier holds a NUL character (skipped)" in out.getvalue()
+    assert "incidents: 1 created, 0 updated, 0 unchanged, 0 conflicts, 1 skipped" in out.getvalue()

@@ -152,6 +152,14 @@ def refuse(report, where, label, reason):
     return False
 
 
+def storable_key(where, record, report):
+    """An identifier no database stores or looks up (one holding a NUL character) is refused before anything
+    is matched on it."""
+    if "\x00" in str(where.key):
+        return refuse(report, where, record.label.replace("\x00", "?"), "the identifier holds a NUL character")
+    return True
+
+
 class Checks:
     """The checks of one import. Its values repeat (dates, counts, choices, names), and what a field's
     validators say of a value does not change during an import, so each such value is checked once per field.
@@ -339,8 +347,9 @@ class Writer:
         self.belligerent_ids = dict(Belligerent.objects.values_list("slug", "id"))
         self.strike_type_ids = dict(StrikeType.objects.values_list("slug", "id"))
         self.assessors = Assessor.objects.in_bulk()
-        stored = self.stored_incidents(records)
-        checked = [record for record in records if self.checks.incident(record, stored.get(record.key))]
+        matchable = [record for record in records if storable_key(record, record, self.report)]
+        stored = self.stored_incidents(matchable)
+        checked = [record for record in matchable if self.checks.incident(record, stored.get(record.key))]
         checked = self.unique(checked)
         accepted = self.within_rights(self.without_code_clashes(checked, stored), stored)
         kept = {id(record) for record in accepted}
@@ -600,6 +609,8 @@ class Writer:
         self.touched.update(part.incident_id for part in new)
 
     def check_part(self, part, kind, record, seen, stored):
+        if not storable_key(part, record, self.report):
+            return False
         if part.key in seen:
             return refuse(self.report, part, record.label, f"duplicate {kind[:-1]} {part.key} of the incident")
         seen.add(part.key)
