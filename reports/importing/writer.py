@@ -59,6 +59,7 @@ class Part:
     row: int
     key: str  # external identifier, unique within the incident
     fields: dict
+    instance: object = None  # the model instance its checks passed: a new part is written from it
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Record:
     strike_types: list = field(default_factory=list)  # slugs
     assessments: list = field(default_factory=list)
     sources: list = field(default_factory=list)
+    instance: object = None  # the model instance its checks passed: a new incident is written from it
 
     @property
     def label(self):
@@ -192,7 +194,12 @@ class Checks:
             fields[name] = web_link(fields[name])
         if stored is not None and as_stored(stored, fields):
             return True
-        while errors := self.errors(model, fields, context):
+        while True:
+            instance = model(**fields, **(context or {}))
+            errors = self.errors(instance, fields)
+            if not errors:
+                where.instance = instance
+                return True
             refused = [name for name in errors if not may_leave_out(model, name, fields)]
             if refused:
                 reasons = [described(fields, name, errors[name]) for name in refused]
@@ -209,17 +216,16 @@ class Checks:
                 for other in together:
                     fields[other] = None if model._meta.get_field(other).null else ""
                 left_out.update(together)
-        return True
 
-    def errors(self, model, fields, context=None):
+    def errors(self, instance, fields):
         """{field name, or NON_FIELD_ERRORS: [messages]}: what the model's field validators say of `fields`, and
-        its clean() of the whole (of a field its validators refused, only what they say)."""
-        errors = {}
+        its clean() of `instance`, which holds them (of a field its validators refused, only what they say)."""
+        errors, model = {}, type(instance)
         for name, value in fields.items():
             if name in VALIDATED[model] and (refusals := self.field_errors(model, name, value)):
                 errors[name] = refusals
         try:
-            model(**fields, **(context or {})).clean()
+            instance.clean()
         except ValidationError as error:
             for name, refusals in error.update_error_dict({}).items():
                 errors.setdefault(name, list(messages(refusals)))
@@ -308,7 +314,7 @@ def check_code(record, report):
 def valid_point(latitude, longitude):
     """Whether the model takes this coordinate as it is."""
     point = {"latitude": latitude, "longitude": longitude}
-    return None not in (latitude, longitude) and not Checks(report=None).errors(Incident, point)
+    return None not in (latitude, longitude) and not Checks(report=None).errors(Incident(**point), point)
 
 
 # --- Writing ------------------------------------------------------------------------------------------------
@@ -486,12 +492,9 @@ class Writer:
         options = self.options
         incidents = []
         for record in records:
-            incident = Incident(
-                **record.fields,
-                review_state=options.state,
-                created_by=options.user,
-                import_digest=digest(incident_values(record)),
-            )
+            incident = record.instance  # (holds record.fields, as checked)
+            incident.review_state, incident.created_by = options.state, options.user
+            incident.import_digest = digest(incident_values(record))
             if options.state == ReviewState.PUBLISHED:
                 incident.published_at, incident.published_by = self.now, options.approved_by
             incidents.append(incident)
@@ -629,10 +632,11 @@ class Writer:
         return stored
 
     def new_part(self, model, record, part):
-        extra = {"created_by": self.options.user} if model is Assessment else {}
-        return model(
-            incident_id=record.id, external_id=part.key, import_digest=digest(part.fields), **part.fields, **extra
-        )
+        instance = part.instance  # (holds part.fields, as checked)
+        instance.incident_id, instance.external_id, instance.import_digest = record.id, part.key, digest(part.fields)
+        if model is Assessment:
+            instance.created_by = self.options.user
+        return instance
 
     def update_parts(self, model, changed):
         if not changed:
