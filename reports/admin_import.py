@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -156,7 +157,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("files")
+        # The files' names and sizes, not their content (megabytes each): lists and pages show only those.
+        files = models.Prefetch("files", queryset=ImportFile.objects.defer("content"))
+        return super().get_queryset(request).prefetch_related(files)
 
     def has_module_permission(self, request):
         return can_review(request.user)
@@ -222,7 +225,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if form.is_valid():
             comment, override = form.cleaned_data["comment"], form.cleaned_data["override_reason"]
             try:
-                if "approve" in request.POST and batch_size(batch) > settings.IMPORT_UPLOAD_MAX_BYTES:
+                if "approve" in request.POST and batch.size() > settings.IMPORT_UPLOAD_MAX_BYTES:
                     raise InvalidTransition(
                         _(
                             "This import is too large to run within a web request: approve it with "
@@ -240,7 +243,3 @@ class ImportBatchAdmin(admin.ModelAdmin):
             except (InvalidTransition, ImportFileError, OSError) as error:
                 messages.error(request, str(error))
         return redirect("admin:reports_importbatch_change", batch.pk)
-
-
-def batch_size(batch):
-    return sum(file.size for file in batch.files.all())

@@ -99,7 +99,7 @@ def decided(batch, status, by, comment, override_reason):
 
 def run(batch, approved_by, dry_run, progress=None):
     report = ImportReport(dry_run=dry_run, progress=progress)
-    names = ", ".join(file.name for file in batch.files.all() if file.role != "mapping")
+    names = ", ".join(batch.files.exclude(role="mapping").values_list("name", flat=True))
     reason = gettext("Imported from %(files)s (import %(number)s)") % {"files": names, "number": batch.pk}
     match_on = formats.MATCH_ON[batch.format]
     options = Options(batch.created_by, batch.state, reason, match_on, dry_run, approved_by=approved_by)

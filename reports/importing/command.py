@@ -68,7 +68,7 @@ class ImportCommand(BaseCommand):
         )
 
     def files(self, options):
-        """(format, {role: path}) of the files named on the command line."""
+        """(format, {role: path}) of the files named on the command line: each import command defines it."""
         raise NotImplementedError
 
     def print_report(self, report, all_problems):

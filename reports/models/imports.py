@@ -64,6 +64,10 @@ class ImportBatch(models.Model):
             "files": ", ".join(file.name for file in self.files.all()),
         }
 
+    def size(self):
+        """The files' bytes together."""
+        return self.files.aggregate(total=models.Sum("size"))["total"] or 0
+
     @property
     def publishes(self):
         """Whether the import makes or changes public records: then a second reviewer must approve it."""
