@@ -12,6 +12,8 @@ from reports import tallies
 from reports.models import (
     Assessor,
     Belligerent,
+    ComparisonCell,
+    ComparisonChange,
     Grading,
     Incident,
     OfficialVerdict,
@@ -104,10 +106,11 @@ class IncidentFilter(filters.FilterSet):
             chips.append({"label": field.label, "value": str(shown), "query": rest.urlencode()})
         return chips
 
-    def summary_cells(self):
+    def summary_cells(self, compared=False):
         """The summary's cells holding exactly this view's figures (its changes, TallyChange, for a date in
         the past), or None when a filter cuts finer than the summary does: text, verdicts, assessors, strike
-        types, deaths, part of a month."""
+        types, deaths, part of a month. `compared`: the headline comparisons' cells (ComparisonCell, or
+        ComparisonChange), filtered alike."""
         self.is_valid()
         chosen = {name: value for name, value in self.form.cleaned_data.items() if value not in (None, "")}
         if not set(chosen) <= SUMMARY_FILTERS:
@@ -116,7 +119,8 @@ class IncidentFilter(filters.FilterSet):
         if (first and first.day != 1) or (last and (last + datetime.timedelta(days=1)).day != 1):
             return None
         belligerent = chosen.get("belligerent")
-        model = TallyChange if chosen.get("as_of") else TallyCell
+        cell, change = (ComparisonCell, ComparisonChange) if compared else (TallyCell, TallyChange)
+        model = change if chosen.get("as_of") else cell
         cells = model.objects.filter(attributed_to=belligerent.slug if belligerent else ALL)
         for name in ("country", "governorate"):
             if name in chosen:

@@ -26,7 +26,14 @@ from django.db.models import Count, F, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from reports.figures.comparisons import comparisons, official_assessors_in_view, revised_up_to
+from reports.figures.comparisons import (
+    comparisons,
+    grouped,
+    official_assessors_in_view,
+    revised_up_to,
+    spoken_for_by,
+    summed,
+)
 from reports.figures.statements import reconciliation
 from reports.models import (
     ALLEGED_GRADINGS,
@@ -34,6 +41,7 @@ from reports.models import (
     Assessor,
     AssessorKind,
     Belligerent,
+    ComparisonCell,
     Incident,
     OfficialVerdict,
     TallyCell,
@@ -91,7 +99,7 @@ def compute(source, incidents, as_of=None, belligerent=None, known_reconciliatio
             monitor["revised_up_to"] = revised_up_to(incidents, monitor["assessor_id"])
     speaking = official_assessors_in_view(official_verdicts(assessed, official_ids))
     assessors = [assessor for assessor in speaking if belligerent is None or speaks_for(assessor, belligerent)]
-    compared = comparisons(incidents, assessors, lead, as_of)
+    compared = comparisons(source, incidents, assessors, lead, as_of)
     sides = Sides(
         official=compared[0] if compared else None,
         speakers=speakers(speaking),
@@ -147,6 +155,7 @@ class LiveFigures:
 
     def __init__(self, incidents, as_of=None):
         self.incidents = incidents
+        self.as_of = as_of
         self.current = incidents.current_assessments(as_of)
 
     def assessed(self):
@@ -164,14 +173,20 @@ class LiveFigures:
         incidents = Incident.public.filter(pk__in=self.incidents.values("pk"))
         return assessed, grouped_incidents(incidents, BY_BELLIGERENT_OF_INCIDENT)
 
+    def compared(self, assessor, monitor):
+        """The headline's rows for one official assessor against the lead monitor (reports.figures.comparisons)."""
+        return grouped(spoken_for_by(self.incidents, assessor), assessor, monitor, self.as_of)
+
 
 class SummaryFigures:
     """The same grouped rows, summed from the summary's `cells` (a TallyCell or TallyChange queryset, filtered
-    to a view) in two reads: the cells counting each incident once, and those splitting it per belligerent."""
+    to a view) in two reads: the cells counting each incident once, and those splitting it per belligerent;
+    the headline's from `compared_cells` (ComparisonCell or ComparisonChange, filtered alike)."""
 
     SUMS = {"assessments": Sum("count"), "low": Sum("low"), "high": Sum("high"), "unknown": Sum("unknown")}
 
-    def __init__(self, cells):
+    def __init__(self, cells, compared_cells):
+        self.compared_cells = compared_cells
         cells = cells.order_by()
         once = cells.filter(counted_under=ALL).values(*PLACE, "assessor_id", "verdict")
         split = cells.exclude(counted_under=ALL).values("assessor_id", "verdict", key=F("counted_under"))
@@ -188,6 +203,20 @@ class SummaryFigures:
         names = dict(Belligerent.objects.values_list("slug", "name"))
         counted = [{**row, "label": names.get(row["key"], "")} for row in incidents_counted(self.split, ["key"])]
         return [row for row in self.split if row["assessor_id"] is not None], counted
+
+    def compared(self, assessor, monitor):
+        return summed(self.compared_cells, assessor, monitor)
+
+    @classmethod
+    def of(cls, incident_filter):
+        """The summary's figures for a filter's view, as known on its date; None if the summary cannot serve it."""
+        cells, compared_cells = incident_filter.summary_cells(), incident_filter.summary_cells(compared=True)
+        if cells is None:
+            return None
+        as_of = incident_filter.as_of_date
+        if as_of is not None:
+            cells, compared_cells = cells.filter(known_on(as_of)), compared_cells.filter(known_on(as_of))
+        return cls(cells, compared_cells)
 
 
 def incidents_counted(rows, keys):
@@ -335,11 +364,8 @@ def dashboard(incident_filter):
     unfiltered_figures = incident_filter.unfiltered_figures
     if not incident_filter.is_filtered():
         return unfiltered_figures
-    as_of, cells = incident_filter.as_of_date, incident_filter.summary_cells()
-    if cells is None:
-        source = LiveFigures(incident_filter.qs, as_of)
-    else:
-        source = SummaryFigures(cells.filter(known_on(as_of)) if as_of else cells)
+    as_of = incident_filter.as_of_date
+    source = SummaryFigures.of(incident_filter) or LiveFigures(incident_filter.qs, as_of)
     known = unfiltered_figures.get("reconciliation", ())
     belligerent = incident_filter.form.cleaned_data.get("belligerent")
     return compute(source, incident_filter.qs, as_of, belligerent, known_reconciliation=known)
@@ -370,7 +396,10 @@ def refresh_snapshot(snapshot=None):
     with transaction.atomic():
         row = TallySnapshot.objects.select_for_update(skip_locked=True).filter(pk=snapshot.pk)
         version = row.values_list("data_version", flat=True).first()
-        figures = compute(SummaryFigures(TallyCell.objects.filter(attributed_to=ALL)), Incident.public.all())
+        everything = SummaryFigures(
+            TallyCell.objects.filter(attributed_to=ALL), ComparisonCell.objects.filter(attributed_to=ALL)
+        )
+        figures = compute(everything, Incident.public.all())
         if version is not None:
             row.update(figures=figures, computed_version=version, computed_at=timezone.now())
             snapshot.computed_version = version

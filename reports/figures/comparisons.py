@@ -31,7 +31,7 @@ from reports.models import (
     TallyCell,
 )
 from reports.models.assessments import current_condition
-from reports.models.summary import ALL
+from reports.models.summary import ALL, COMPARISON_MEASURES
 
 LINES = ("credible", "open", "non_credible", "duplicate", "none")
 PLACE_KEYS = {
@@ -68,10 +68,11 @@ def official_assessors_in_view(verdict_counts):
     return sorted(official, key=lambda assessor: (-verdict_counts.get(assessor.pk, 0), assessor.name))
 
 
-def comparisons(incidents, assessors, monitor, as_of=None):
+def comparisons(source, incidents, assessors, monitor, as_of=None):
     """One comparison per official assessor in `assessors`, against the lead `monitor` (an Assessor or None),
-    over `incidents` (the published incidents in view, as known on `as_of`)."""
-    return [comparison(incidents, assessor, monitor, as_of) for assessor in assessors]
+    over `incidents` (the published incidents in view, as known on `as_of`), from `source`'s grouped rows
+    (`source.compared(assessor, monitor)`: `grouped` from the records, or `summed` from the summary)."""
+    return [comparison(source, incidents, assessor, monitor, as_of) for assessor in assessors]
 
 
 def spoken_for_by(incidents, assessor):
@@ -81,9 +82,8 @@ def spoken_for_by(incidents, assessor):
     return incidents.attributed_to_any([belligerent.pk for belligerent in assessor.speaks_for.all()])
 
 
-def comparison(incidents, assessor, monitor, as_of):
-    spoken_for = spoken_for_by(incidents, assessor)
-    rows = grouped(spoken_for, assessor, monitor, as_of)
+def comparison(source, incidents, assessor, monitor, as_of):
+    rows = source.compared(assessor, monitor)
     lines = {name: defaultdict(int) for name in LINES}
     months = defaultdict(lambda: defaultdict(int))
     conceded_by = {dimension: defaultdict(lambda: [0, 0, 0]) for dimension in PLACE_KEYS}
@@ -125,7 +125,7 @@ def comparison(incidents, assessor, monitor, as_of):
     }
     result["gap"] = gap(result["total"], result["conceded_unmonitored"]) if monitor else None
     if as_of is not None:
-        result["undated_left_out"] = undated_left_out(spoken_for, assessor, as_of)
+        result["undated_left_out"] = undated_left_out(spoken_for_by(incidents, assessor), assessor, as_of)
     return result
 
 
@@ -163,6 +163,44 @@ def grouped(spoken_for, assessor, monitor, as_of):
         }
     rows = spoken_for.order_by().alias(**relations).annotate(**keys).values(*keys).annotate(**sums)
     return [{"monitor_grading": None, "monitor_low": 0, "monitor_high": 0, "monitor_unknown": 0, **row} for row in rows]
+
+
+def summed(cells, assessor, monitor):
+    """The rows `grouped` gives, summed from the summary's comparison cells (`cells`: ComparisonCell, or
+    ComparisonChange as known on a date, filtered to the view). The cells without a monitor count every
+    incident by the official verdict; those of the monitor the ones it graded; the rest it did not grade."""
+    cells = cells.filter(official=assessor).order_by()
+    keys = ("verdict", "month", "country", "governorate")
+    sums = {name: Sum(name) for name in COMPARISON_MEASURES}
+    said = cells.filter(monitor=None).values(*keys).annotate(**sums)
+    ungraded = {tuple(row[key] for key in keys): row for row in said}
+    rows = []
+    graded = cells.filter(monitor=monitor).values(*keys, "grading").annotate(**sums) if monitor else ()
+    for row in graded:
+        rest = ungraded[tuple(row[key] for key in keys)]
+        for name in ("count", "conceded_low", "conceded_high", "conceded_unknown"):
+            rest[name] -= row[name]
+        rows.append(grouped_row(row, row["grading"]))
+    rows += [grouped_row(row, None) for row in ungraded.values()]
+    return [row for row in rows if row["incidents"]]  # (a date's changes can sum to nothing)
+
+
+def grouped_row(cells, grading):
+    """Summed cells, named as `grouped` names its rows."""
+    return {
+        "official_verdict": cells["verdict"] or None,
+        "month": cells["month"],
+        "place_country": cells["country"],
+        "place_governorate": cells["governorate"],
+        "monitor_grading": grading,
+        "incidents": cells["count"],
+        "conceded_low": cells["conceded_low"],
+        "conceded_high": cells["conceded_high"],
+        "conceded_unknown": cells["conceded_unknown"],
+        "monitor_low": cells["graded_low"],
+        "monitor_high": cells["graded_high"],
+        "monitor_unknown": cells["graded_unknown"],
+    }
 
 
 def row_figures(row):

@@ -17,7 +17,7 @@ from reports.models.review import (
     RevisionState,
 )
 from reports.models.snapshot import TallySnapshot, data_changed
-from reports.models.summary import TalliedDay, TalliedIncident, TallyCell, TallyChange
+from reports.models.summary import ComparisonCell, ComparisonChange, TalliedDay, TalliedIncident, TallyCell, TallyChange
 from reports.models.vocabulary import (
     ALLEGED_GRADINGS,
     LIKELY_GRADINGS,
@@ -74,6 +74,8 @@ __all__ = [
     "TalliedIncident",
     "TallyCell",
     "TallyChange",
+    "ComparisonCell",
+    "ComparisonChange",
     "can_review",
     "data_changed",
     "records_written",

@@ -8,7 +8,7 @@ from django.db.models import F
 
 # Raised whenever what the summary's cells hold changes: the next `migrate` rebuilds them (as it does the first
 # time, for the records that existed before the summary did).
-SUMMARY_FORMAT = 3
+SUMMARY_FORMAT = 4
 
 
 class TallySnapshot(models.Model):

@@ -23,6 +23,7 @@ their history; nothing is ever adjusted by difference, so an error cannot accumu
 """
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 
@@ -44,6 +45,7 @@ from reports.iterables import batched
 from reports.models.assessments import Assessment
 from reports.models.incidents import Incident
 from reports.models.reference import Assessor
+from reports.models.vocabulary import AssessorKind
 
 ALL = "*"  # a belligerent key meaning "whatever the belligerent" (slugs never contain it)
 PLACE = ("month", "country", "governorate")
@@ -89,6 +91,10 @@ class TallyCell(models.Model):
     high = models.PositiveBigIntegerField()
     unknown = models.PositiveIntegerField()
 
+    KEYS = (*PLACE, "attributed_to", "counted_under", "assessor", "verdict")
+    MEASURES = MEASURES
+    READ_ORDER = ("attributed_to", "counted_under")  # (see insert_netted)
+
     class Meta:
         indexes = [
             models.Index(fields=PLACE, name="tallycell_place_idx"),
@@ -117,7 +123,8 @@ class Period(models.TextChoices):
     YEAR = "year"
 
 
-READ_ORDER = ["attributed_to", "period", "changed_on", "counted_under"]
+# The order TallyChange's rows are written and read in.
+READ_ORDER = ("attributed_to", "period", "changed_on", "counted_under")
 
 
 class TallyChange(models.Model):
@@ -142,6 +149,10 @@ class TallyChange(models.Model):
     high = models.BigIntegerField()
     unknown = models.BigIntegerField()
 
+    KEYS = TallyCell.KEYS
+    MEASURES = MEASURES
+    READ_ORDER = READ_ORDER  # (see insert_netted)
+
     class Meta:
         indexes = [
             models.Index(fields=PLACE, name="tallychange_place_idx"),
@@ -153,6 +164,104 @@ class TallyChange(models.Model):
 
     def __str__(self):
         return f"{self.period} of {self.changed_on}: {self.month:%Y-%m} {self.country} {self.governorate}"
+
+
+# What a comparison row sums: its incidents; the official verdicts' deaths (`conceded_…`, summed whatever the
+# verdict: only the credible lines read them); the monitor's (`graded_…`).
+COMPARISON_MEASURES = (
+    "count",
+    "conceded_low",
+    "conceded_high",
+    "conceded_unknown",
+    "graded_low",
+    "graded_high",
+    "graded_unknown",
+)
+COMPARISON_READ_ORDER = ("attributed_to", "official", "period", "changed_on")
+
+
+class ComparisonCell(models.Model):
+    """The headline's comparisons (`reports.figures.comparisons`), summed: one official assessor's current
+    verdicts crossed with a monitor's current gradings, per month and place.
+
+    `attributed_to` selects incidents: ALL (those attributed to any belligerent the official speaks for) or one
+    of those belligerents' slugs. A row with no `monitor` counts every such incident by the official's verdict
+    ("" for none); a row with a monitor counts those that monitor graded, by verdict and grading. Those a
+    monitor did not grade are the difference, so a monitor that starts grading later needs no rebuild."""
+
+    month = models.DateField()
+    country = models.CharField(max_length=100)
+    governorate = models.CharField(max_length=100, blank=True)
+    attributed_to = models.CharField(max_length=50)
+    official = models.ForeignKey(Assessor, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    verdict = models.CharField(max_length=20, blank=True)
+    monitor = models.ForeignKey(
+        Assessor, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    grading = models.CharField(max_length=20, blank=True)
+    count = models.PositiveIntegerField()
+    conceded_low = models.PositiveBigIntegerField()
+    conceded_high = models.PositiveBigIntegerField()
+    conceded_unknown = models.PositiveIntegerField()
+    graded_low = models.PositiveBigIntegerField()
+    graded_high = models.PositiveBigIntegerField()
+    graded_unknown = models.PositiveIntegerField()
+
+    KEYS = (*PLACE, "attributed_to", "official", "verdict", "monitor", "grading")
+    MEASURES = COMPARISON_MEASURES
+    READ_ORDER = ("attributed_to", "official")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=PLACE, name="comparisoncell_place_idx"),
+            models.Index(fields=["attributed_to", "official", "country"], name="comparisoncell_filter_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.country} {self.governorate} {self.attributed_to}: {self.official_id}"
+
+
+class ComparisonChange(models.Model):
+    """The comparison cells' history, kept like TallyChange's: what changed over one `period` from `changed_on`."""
+
+    period = models.CharField(max_length=5, choices=Period.choices)
+    changed_on = models.DateField()
+    month = models.DateField()
+    country = models.CharField(max_length=100)
+    governorate = models.CharField(max_length=100, blank=True)
+    attributed_to = models.CharField(max_length=50)
+    official = models.ForeignKey(
+        Assessor, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    verdict = models.CharField(max_length=20, blank=True)
+    monitor = models.ForeignKey(
+        Assessor, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    grading = models.CharField(max_length=20, blank=True)
+    count = models.BigIntegerField()
+    conceded_low = models.BigIntegerField()
+    conceded_high = models.BigIntegerField()
+    conceded_unknown = models.BigIntegerField()
+    graded_low = models.BigIntegerField()
+    graded_high = models.BigIntegerField()
+    graded_unknown = models.BigIntegerField()
+
+    KEYS = ComparisonCell.KEYS
+    MEASURES = COMPARISON_MEASURES
+    READ_ORDER = COMPARISON_READ_ORDER
+
+    class Meta:
+        indexes = [
+            models.Index(fields=PLACE, name="comparisonchange_place_idx"),
+            models.Index(fields=[*COMPARISON_READ_ORDER, "country", "governorate"], name="comparisonchange_known_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.period} of {self.changed_on}: {self.month:%Y-%m} {self.country} {self.governorate}"
+
+
+CELLS = (TallyCell, ComparisonCell)
+CHANGES = (TallyChange, ComparisonChange)  # their histories, in the same order
 
 
 def known_on(day):
@@ -210,20 +319,23 @@ def rebuild(readers_locked_out=False):
             cursor.execute("SET LOCAL work_mem = '1GB'")
             if bulk:
                 cursor.execute("SET LOCAL hash_mem_multiplier = 4")
-    emptied = (TalliedIncident, TalliedDay, TallyCell, TallyChange)
+    emptied = (TalliedIncident, TalliedDay, *CELLS, *CHANGES)
     if bulk:
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(model._meta.db_table for model in emptied)}")
     else:
-        for model in emptied[:2]:  # (recount_where empties the other two)
+        for model in emptied[:2]:  # (recount_where empties the others)
             model.objects.all().delete()
     published = Incident.objects.published()
     insert_select(TalliedIncident, tallied_rows(published))
     insert_days(published)
     analyze(TalliedIncident, TalliedDay)
-    with indexes_built_after(TallyChange) if bulk else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        if bulk:
+            for model in CHANGES:
+                stack.enter_context(indexes_built_after(model))
         recount_where(Q())
-    analyze(TallyCell, TallyChange)
+    analyze(*CELLS, *CHANGES)
 
 
 def analyze(*models):
@@ -273,25 +385,31 @@ def recount(places, days=None):
 def recount_where(in_places, days=None):
     """Replace the history in `in_places` (a Q on the place fields; an empty Q: everywhere) on `days` (None:
     every day), with the months and years those days are in; then the cells there, which are the sum of all
-    their history (what was ever counted, less what stopped counting)."""
-    history = TallyChange.objects.filter(in_places)
+    their history (what was ever counted, less what stopped counting). The same for the comparisons."""
     months = years = None
     if days is not None:
         months, years = {day.replace(day=1) for day in days}, {day.replace(month=1, day=1) for day in days}
-        history = history.filter(
-            Q(period=Period.DAY, changed_on__in=days)
-            | Q(period=Period.MONTH, changed_on__in=months)
-            | Q(period=Period.YEAR, changed_on__in=years)
-        )
-    history.delete()
-    for rows in day_change_rows(in_places, days):
-        insert_netted(TallyChange, *rows)
-    if not in_places:  # the rollups read millions of day rows
-        analyze(TallyChange)
-    insert_netted(TallyChange, rolled_up(in_places, Period.DAY, Period.MONTH, months))
-    insert_netted(TallyChange, rolled_up(in_places, Period.MONTH, Period.YEAR, years))
-    TallyCell.objects.filter(in_places).delete()
-    insert_netted(TallyCell, summed_changes(TallyChange.objects.filter(in_places, period=Period.YEAR), {}))
+    for cell, change in zip(CELLS, CHANGES, strict=True):
+        history = change.objects.filter(in_places)
+        if days is not None:
+            history = history.filter(
+                Q(period=Period.DAY, changed_on__in=days)
+                | Q(period=Period.MONTH, changed_on__in=months)
+                | Q(period=Period.YEAR, changed_on__in=years)
+            )
+        history.delete()
+        if change is TallyChange:
+            for rows in day_change_rows(in_places, days):
+                insert_netted(TallyChange, *rows)
+        else:
+            selects, common = comparison_day_changes(in_places, days)
+            insert_netted(ComparisonChange, *selects, common=common)
+        if not in_places:  # the rollups read millions of day rows
+            analyze(change)
+        insert_netted(change, rolled_up(change, in_places, Period.DAY, Period.MONTH, months))
+        insert_netted(change, rolled_up(change, in_places, Period.MONTH, Period.YEAR, years))
+        cell.objects.filter(in_places).delete()
+        insert_netted(cell, summed_changes(change.objects.filter(in_places, period=Period.YEAR), {}))
 
 
 def insert_days(incidents):
@@ -360,11 +478,86 @@ def day_change_rows(in_places, days=None):
             yield rows
 
 
-def rolled_up(in_places, period, into, within=None):
-    """The `period` changes in `in_places` summed per `into` period (those starting on `within`; None: all),
-    grouped like the other changes."""
+def comparison_day_changes(in_places, days=None):
+    """The Selects (and their common WITH clause) whose rows, summed per key, are the comparisons' day changes
+    in `in_places` (on `days`; None: every day).
+
+    An incident's state (each official verdict, each monitor grading) can change only on its days (TalliedDay:
+    its date, and the days its assessments count from and are superseded on). So each of its days from its
+    date on starts a segment, up to its next day, with one state: the segment adds that state on its first
+    day and takes it away on the next one. Per segment, per official assessor that speaks for one of the
+    incident's belligerents (and per such belligerent): one row with the official's current verdict, and one
+    per monitor grading current then."""
+    table = {model: model._meta.db_table for model in (TalliedIncident, TalliedDay, Incident, Assessment, Assessor)}
+    attributions, speaks = Incident.belligerents.through._meta.db_table, Assessor.speaks_for.through._meta.db_table
+    belligerents = Assessor.speaks_for.field.related_model._meta.db_table
+    in_view_sql, in_view_params = (
+        TalliedIncident.objects.filter(in_places).values("incident_id").query.sql_with_params()
+    )
+    official = AssessorKind.OFFICIAL.value
+    current_at_day = "{a}.counts_from <= st.day AND ({a}.superseded_on IS NULL OR {a}.superseded_on > st.day)"
+    spoken_for = (
+        f"FROM {attributions} ib JOIN {speaks} sf ON sf.belligerent_id = ib.belligerent_id "
+        f"JOIN {table[Assessor]} sa ON sa.id = sf.assessor_id AND sa.kind = %s"
+    )
+    in_view = f"WHERE ib.incident_id IN ({in_view_sql})"
+    common = (
+        f"""WITH segments AS (
+            SELECT d.incident_id, d.day, LEAD(d.day) OVER (PARTITION BY d.incident_id ORDER BY d.day) AS next_day,
+                   t.month, t.country, t.governorate
+            FROM (SELECT DISTINCT incident_id, day FROM {table[TalliedDay]} WHERE incident_id IN ({in_view_sql})) d
+            JOIN {table[TalliedIncident]} t ON t.incident_id = d.incident_id
+            JOIN {table[Incident]} i ON i.id = d.incident_id
+            WHERE d.day >= i.date_start
+        ), speakers AS (
+            SELECT DISTINCT ib.incident_id, sf.assessor_id AS official_id, b.slug AS attributed_to
+            {spoken_for} JOIN {belligerents} b ON b.id = ib.belligerent_id {in_view}
+            UNION
+            SELECT DISTINCT ib.incident_id, sf.assessor_id, %s {spoken_for} {in_view}
+        ), states AS (
+            SELECT st.*, sp.official_id, sp.attributed_to,
+                   o.id AS said, o.verdict, o.killed_min AS said_min, o.killed_max AS said_max
+            FROM segments st JOIN speakers sp ON sp.incident_id = st.incident_id
+            LEFT JOIN {table[Assessment]} o ON o.incident_id = st.incident_id AND o.assessor_id = sp.official_id
+                AND {current_at_day.format(a="o")}
+        )""",  # noqa: S608  # nosec B608 (table names and the code's own SQL; the values are parameters)
+        [*in_view_params, official, *in_view_params, ALL, official, *in_view_params],
+    )
+    names = [f"{name}_key" for name in ("period", "changed_on", *ComparisonChange.KEYS)]
+    names += [f"{name}_sum" for name in COMPARISON_MEASURES]
+
+    def measures(prefix, present):
+        unknown = f"CASE WHEN {present} IS NOT NULL AND {prefix}_min IS NULL AND {prefix}_max IS NULL THEN 1 ELSE 0 END"
+        return [f"COALESCE({prefix}_min, 0)", f"COALESCE({prefix}_max, {prefix}_min, 0)", unknown]
+
+    def select(day, sign, columns, joins, params):
+        keys = ["%s", day, "st.month", "st.country", "st.governorate", "st.attributed_to", "st.official_id"]
+        keys.append("COALESCE(st.verdict, '')")
+        values = [*keys, *columns[:2], *(f"{sign} * ({measure})" for measure in columns[2:])]
+        selected = ", ".join(f"{value} AS {name}" for value, name in zip(values, names, strict=True))
+        on_days = f" AND {day} IN ({', '.join(['%s'] * len(day_params))})" if days is not None else ""
+        sql = f"SELECT {selected} FROM states st {joins} WHERE {day} IS NOT NULL{on_days}"  # noqa: S608  # nosec B608
+        return Select(sql, [Period.DAY.value, *params, *day_params], names)
+
+    selects, day_params = [], list(days or ())
+    monitor_graded = (
+        f"JOIN {table[Assessment]} g ON g.incident_id = st.incident_id AND {current_at_day.format(a='g')} "
+        f"JOIN {table[Assessor]} ga ON ga.id = g.assessor_id AND ga.kind <> %s"
+    )
+    said = measures("st.said", "st.said")
+    for sign, day in ((1, "st.day"), (-1, "st.next_day")):
+        # The official's verdict on each incident; then beside each grading of a monitor.
+        selects.append(select(day, sign, ["CAST(NULL AS BIGINT)", "''", "1", *said, "0", "0", "0"], "", []))
+        graded = ["g.assessor_id", "g.verdict", "1", *said, *measures("g.killed", "g.id")]
+        selects.append(select(day, sign, graded, monitor_graded, [official]))
+    return selects, common
+
+
+def rolled_up(model, in_places, period, into, within=None):
+    """The `period` changes (of the history `model`) in `in_places` summed per `into` period (those starting
+    on `within`; None: all), grouped like the other changes."""
     truncate = {Period.MONTH: TruncMonth, Period.YEAR: TruncYear}[into]
-    changes = TallyChange.objects.filter(in_places, period=period)
+    changes = model.objects.filter(in_places, period=period)
     period_keys = {"period_key": Value(into.value), "changed_on_key": truncate("changed_on")}
     return summed_changes(changes, period_keys, within)
 
@@ -372,14 +565,15 @@ def rolled_up(in_places, period, into, within=None):
 def summed_changes(changes, period_keys, within=None):
     """`changes` summed per cell key, and per `period_keys` (none: the cells' own rows), keeping those periods
     that start on `within` (None: all)."""
+    model = changes.model
     keys = dict(period_keys)
-    keys |= {f"{name}_key": F(name) for name in (*PLACE, "attributed_to", "counted_under")}
-    keys |= {"assessor_key": F("assessor_id"), "verdict_key": F("verdict")}
+    keys |= {f"{name}_key": F(model._meta.get_field(name).attname) for name in model.KEYS}
     changes = changes.order_by().annotate(**keys)
     if within is not None:
         changes = changes.filter(changed_on_key__in=within)
     # (32-bit integers summed: see insert_netted)
-    return changes.values(*keys).annotate(**{f"{name}_sum": Sum(Cast(name, IntegerField())) for name in MEASURES})
+    sums = {f"{name}_sum": Sum(Cast(name, IntegerField())) for name in model.MEASURES}
+    return changes.values(*keys).annotate(**sums)
 
 
 def grouped(queryset, place, attributed, split, sums, changed_on, per_assessor=True, sign=1):
@@ -418,27 +612,46 @@ def insert_select(model, queryset):
         cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {sql}", params)  # noqa: S608  # nosec B608
 
 
-def insert_netted(model, *querysets):
-    """INSERT INTO the model's table the querysets' rows summed per key (every column but the MEASURES),
-    leaving out the keys whose measures all sum to zero. Rows are written in the order of the index that
-    reads them (READ_ORDER), so that a date's rows lie together on disk and a read touches few pages."""
-    columns = insert_columns(model, *querysets)
+@dataclasses.dataclass
+class Select:
+    """A SELECT to insert from: its SQL and parameters, its columns' names in order, and those it sets to a
+    constant."""
+
+    sql: str
+    params: list
+    names: list
+    constants: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, queryset):
+        names = list(queryset.query.annotation_select)
+        constants = frozenset(name for name in names if isinstance(queryset.query.annotations[name], Value))
+        return cls(*queryset.query.sql_with_params(), names, constants)
+
+
+def insert_netted(model, *querysets, common=("", ())):
+    """INSERT INTO the model's table the querysets' (or Selects') rows summed per key (every column but the
+    model's MEASURES), leaving out the keys whose measures all sum to zero. Rows are written in the order of
+    the index that reads them (the model's READ_ORDER), so that a date's rows lie together on disk and a read
+    touches few pages. `common`: a WITH clause the selects read from, and its parameters."""
+    selects = [query if isinstance(query, Select) else Select.of(query) for query in querysets]
+    columns = insert_columns(model, *selects)
     quote = connection.ops.quote_name
-    names = list(querysets[0].query.annotation_select)
-    is_measure = {name: name.rsplit("_", 1)[0] in MEASURES for name in names}
-    keys = ", ".join(quote(name) for name in names if not is_measure[name])
+    names = selects[0].names
+    measures = {f"{name}_sum" for name in model.MEASURES}
+    keys = ", ".join(quote(name) for name in names if name not in measures)
     # Summed as 32-bit integers: PostgreSQL adds those up in a 64-bit integer, and 64-bit ones in an
     # arbitrary-precision number, which is slower (an overflow would fail, never wrap).
-    sums = [f"SUM(CAST({quote(f'{name}_sum')} AS INTEGER))" for name in MEASURES]
-    # (a key every queryset sets to a constant is left out: sorting on it would only slow the sort down)
-    constant = {name for name in names if all(isinstance(qs.query.annotations[name], Value) for qs in querysets)}
-    order = ", ".join(quote(f"{name}_key") for name in READ_ORDER if f"{name}_key" in set(names) - constant)
-    selects = [queryset.query.sql_with_params() for queryset in querysets]
-    union = " UNION ALL ".join(sql for sql, _params in selects)
-    params = [param for _sql, query_params in selects for param in query_params]
+    sums = [f"SUM(CAST({quote(f'{name}_sum')} AS INTEGER))" for name in model.MEASURES]
+    # (a key every select sets to a constant is left out: sorting on it would only slow the sort down)
+    constant = frozenset.intersection(*(select.constants for select in selects))
+    order = ", ".join(quote(f"{name}_key") for name in model.READ_ORDER if f"{name}_key" in set(names) - constant)
+    union = " UNION ALL ".join(select.sql for select in selects)
+    with_sql, with_params = common
+    params = [*with_params, *(param for select in selects for param in select.params)]
     sql = (
-        f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {keys}, {', '.join(sums)} FROM ({union}) netted "  # noqa: S608  # nosec B608
-        f"GROUP BY {keys} HAVING {' OR '.join(f'{total} <> 0' for total in sums)}"
+        f"INSERT INTO {model._meta.db_table} ({columns}) {with_sql} SELECT {keys}, {', '.join(sums)} "  # noqa: S608  # nosec B608
+        f"FROM ({union}) netted GROUP BY {keys} HAVING {' OR '.join(f'{total} <> 0' for total in sums)}"
     )
     if order:
         sql += f" ORDER BY {order}"
@@ -446,12 +659,13 @@ def insert_netted(model, *querysets):
         cursor.execute(sql, params)
 
 
-def insert_columns(model, *querysets):
-    """The model's columns, quoted for an INSERT, once checked that each queryset selects them in order (a
-    mismatch would misfile)."""
+def insert_columns(model, *selects):
+    """The model's columns, quoted for an INSERT, once checked that each Select (or queryset) selects them in
+    order (a mismatch would misfile)."""
     fields = [field for field in model._meta.concrete_fields if not isinstance(field, models.AutoField)]
-    for queryset in querysets:
-        selected = [name.rsplit("_", 1)[0] for name in queryset.query.annotation_select]
+    for select in selects:
+        names = select.names if isinstance(select, Select) else select.query.annotation_select
+        selected = [name.rsplit("_", 1)[0] for name in names]
         if selected != [field.name for field in fields]:
             raise ValueError(f"{model.__name__}: the columns are {fields}, the query selects {selected}")
     return ", ".join(connection.ops.quote_name(field.column) for field in fields)

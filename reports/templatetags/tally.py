@@ -2,7 +2,9 @@
 
 from django import template
 from django.http import QueryDict
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format
+from django.utils.html import format_html_join
 
 from reports.figures.comparisons import LINES
 
@@ -12,12 +14,49 @@ register = template.Library()
 @register.simple_tag
 def span(low, high):
     """A count range as readers write it: "105" when both ends agree, "141–278" otherwise."""
-    if low is None and high is None:
-        return "?"
-    low_text = number_format(low, force_grouping=True)
-    if high is None or high == low:
-        return low_text
-    return f"{low_text}–{number_format(high, force_grouping=True)}"
+    return range_writer()(low, high)
+
+
+def range_writer():
+    """`span` for many ranges: the language's number format, looked up once (per number, it took longer than
+    the rest of the dashboard's table of months)."""
+    separator = get_format("THOUSAND_SEPARATOR")
+    grouping = get_format("NUMBER_GROUPING")
+
+    def number(value):
+        return numberformat.format(value, "", grouping=grouping, thousand_sep=separator, force_grouping=True)
+
+    def write(low, high):
+        if low is None and high is None:
+            return "?"
+        if high is None or high == low:
+            return number(low)
+        return f"{number(low)}–{number(high)}"
+
+    return write
+
+
+@register.simple_tag
+def month_rows(months, with_monitor):
+    """The table rows of the chart's numbers (a row per month: the official concessions in the month and
+    cumulated, and the monitor's likely count alike when `with_monitor`), written in one pass."""
+    write = range_writer()
+    names = ["conceded", "cumulative_conceded"]
+    if with_monitor:
+        names += ["likely", "cumulative_likely"]
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th>{}</tr>',
+        (
+            (
+                row["month"],
+                format_html_join(
+                    "", "<td>{}</td>", ((write(row[f"{name}_low"], row[f"{name}_high"]),) for name in names)
+                ),
+            )
+            for row in months
+        ),
+    )
 
 
 @register.simple_tag
