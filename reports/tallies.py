@@ -23,7 +23,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Count, F, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncYear
 from django.utils import timezone
 
 from reports.figures.comparisons import (
@@ -47,16 +47,17 @@ from reports.models import (
     TallyCell,
     TallySnapshot,
 )
-from reports.models.summary import ALL, HIGH, LOW, PLACE, UNKNOWN, known_on
+from reports.models.summary import ALL, HIGH, LOW, UNKNOWN, known_on
 
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
 FIGURES_FORMAT = 3
 # The finest grain of the figures: every breakdown but the belligerents' is a roll-up of these groups.
-PLACE_AND_MONTH = {
-    "month": TruncMonth("incident__date_start"),
+PLACE_AND_YEAR = {
+    "year": TruncYear("incident__date_start"),
     "country": F("incident__country"),
     "governorate": F("incident__governorate"),
 }
+PLACE_NAMES = ("country", "governorate")  # a place, beside its year or month
 # An incident attributed to nobody counts under "", as in the summary's cells.
 BY_BELLIGERENT = {"key": Coalesce(F("incident__belligerents__slug"), Value(""))}
 BY_BELLIGERENT_OF_INCIDENT = {"key": Coalesce(F("belligerents__slug"), Value("")), "label": F("belligerents__name")}
@@ -105,9 +106,9 @@ def compute(source, incidents, as_of=None, belligerent=None, known_reconciliatio
         speakers=speakers(speaking),
         monitor_ids=[monitor["assessor_id"] for monitor in monitors],
     )
-    # Once per month and place, then rolled up from those (a few hundred rows, where the groups are thousands).
+    # Once per year and place, then rolled up from those (a few hundred rows, where the groups are thousands).
     by_place = sides.rollup(
-        assessed, counted, lambda group: (group["month"], group["country"], group["governorate"]), "place"
+        assessed, counted, lambda group: (group["year"], group["country"], group["governorate"]), "place"
     )
     return {
         "format": FIGURES_FORMAT,
@@ -159,12 +160,12 @@ class LiveFigures:
         self.current = incidents.current_assessments(as_of)
 
     def assessed(self):
-        """Current assessments per month, place, assessor and verdict: each row's `assessments` is also its
+        """Current assessments per year, place, assessor and verdict: each row's `assessments` is also its
         number of incidents, since an assessor has one current assessment per incident."""
-        return grouped_assessments(self.current, PLACE_AND_MONTH)
+        return grouped_assessments(self.current, PLACE_AND_YEAR)
 
     def counted(self):
-        return grouped_incidents(self.incidents, {"month": TruncMonth("date_start")}, ["country", "governorate"])
+        return grouped_incidents(self.incidents, {"year": TruncYear("date_start")}, ["country", "governorate"])
 
     def by_belligerent(self):
         """(assessed, counted) per belligerent: an incident attributed to two counts under each."""
@@ -174,8 +175,10 @@ class LiveFigures:
         return assessed, grouped_incidents(incidents, BY_BELLIGERENT_OF_INCIDENT)
 
     def compared(self, assessor, monitor):
-        """The headline's rows for one official assessor against the lead monitor (reports.figures.comparisons)."""
-        return grouped(spoken_for_by(self.incidents, assessor), assessor, monitor, self.as_of)
+        """The headline's rows for one official assessor against the lead monitor (reports.figures.comparisons):
+        grouped per month and place, which serves both of `comparison`'s lists."""
+        rows = grouped(spoken_for_by(self.incidents, assessor), assessor, monitor, self.as_of)
+        return rows, rows
 
 
 class SummaryFigures:
@@ -188,7 +191,8 @@ class SummaryFigures:
     def __init__(self, cells, compared_cells):
         self.compared_cells = compared_cells
         cells = cells.order_by()
-        once = cells.filter(counted_under=ALL).values(*PLACE, "assessor_id", "verdict")
+        # (per year and place: the finest grain any figure is read at)
+        once = cells.filter(counted_under=ALL).values(*PLACE_NAMES, "assessor_id", "verdict", year=TruncYear("month"))
         split = cells.exclude(counted_under=ALL).values("assessor_id", "verdict", key=F("counted_under"))
         self.once = list(once.annotate(**self.SUMS))
         self.split = list(split.annotate(**self.SUMS))
@@ -197,7 +201,7 @@ class SummaryFigures:
         return [row for row in self.once if row["assessor_id"] is not None]
 
     def counted(self):
-        return incidents_counted(self.once, PLACE)
+        return incidents_counted(self.once, ["year", *PLACE_NAMES])
 
     def by_belligerent(self):
         names = dict(Belligerent.objects.values_list("slug", "name"))

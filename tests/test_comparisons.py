@@ -201,11 +201,17 @@ def test_an_official_verdict_cannot_be_a_revision_without_history(war):
         verdict.full_clean()
 
 
-def test_who_speaks_for_whom_changing_makes_the_figures_stale(war):
+def test_who_speaks_for_whom_changing_recounts_the_figures(war):
     from reports.models import TallySnapshot
 
     figures()
     assert TallySnapshot.get().is_fresh
+    assert figures()["comparisons"][1]["incidents"] == 2  # P and V, Russia's
     war["ministry"].speaks_for.add(Belligerent.objects.get(slug=TURKEY))
     assert not TallySnapshot.get().is_fresh
-    assert "Turkish military" in figures()["comparisons"][1]["speaks_for"]
+    ministry = figures()["comparisons"][1]
+    assert "Turkish military" in ministry["speaks_for"]
+    assert ministry["incidents"] == 3  # and U, Turkey's: the summary's comparisons were recounted
+    assert figures(as_of="2017-04-30")["comparisons"][1]["incidents"] == 3
+    war["ministry"].speaks_for.clear()
+    assert figures()["comparisons"][1]["incidents"] == 0

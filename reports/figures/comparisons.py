@@ -17,7 +17,7 @@ No figure here sums two official assessors' counts.
 from collections import defaultdict
 
 from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth, TruncYear
 
 from reports.models import (
     ALLEGED_GRADINGS,
@@ -83,10 +83,12 @@ def spoken_for_by(incidents, assessor):
 
 
 def comparison(source, incidents, assessor, monitor, as_of):
-    rows = source.compared(assessor, monitor)
+    """`source.compared(assessor, monitor)` gives two lists of grouped rows (see `grouped`): per verdict,
+    grading and month, for the lines and the months; and rows whose month and place say where the credible
+    verdicts' deaths were conceded (the month's year is all they need)."""
+    rows, place_rows = source.compared(assessor, monitor)
     lines = {name: defaultdict(int) for name in LINES}
     months = defaultdict(lambda: defaultdict(int))
-    conceded_by = {dimension: defaultdict(lambda: [0, 0, 0]) for dimension in PLACE_KEYS}
     unmonitored = defaultdict(int)
     for row in rows:
         figures = row_figures(row)
@@ -99,11 +101,15 @@ def comparison(source, incidents, assessor, monitor, as_of):
         month = months[row["month"].strftime("%Y-%m")]
         for name in ("conceded_low", "conceded_high", "likely_low", "likely_high"):
             month[name] += figures[name]
+    conceded_by = {dimension: defaultdict(lambda: [0, 0, 0]) for dimension in PLACE_KEYS}
+    for row in place_rows:
+        if row["official_verdict"] != OfficialVerdict.CREDIBLE:
+            continue
         for dimension, key in PLACE_KEYS.items():
             conceded = conceded_by[dimension][key(row)]
-            conceded[0] += figures["conceded_low"]
-            conceded[1] += figures["conceded_high"]
-            conceded[2] += figures["conceded_incidents"]
+            conceded[0] += row["conceded_low"]
+            conceded[1] += row["conceded_high"]
+            conceded[2] += row["incidents"]
     total = defaultdict(int)
     for line in lines.values():
         for name, value in line.items():
@@ -166,23 +172,30 @@ def grouped(spoken_for, assessor, monitor, as_of):
 
 
 def summed(cells, assessor, monitor):
-    """The rows `grouped` gives, summed from the summary's comparison cells (`cells`: ComparisonCell, or
-    ComparisonChange as known on a date, filtered to the view). The cells without a monitor count every
-    incident by the official verdict; those of the monitor the ones it graded; the rest it did not grade."""
+    """`comparison`'s two lists of rows, summed from the summary's comparison cells (`cells`: ComparisonCell,
+    or ComparisonChange as known on a date, filtered to the view), each grouped no finer than it is read:
+    a few thousand rows where the cells in view are tens of thousands.
+
+    The cells without a monitor count every incident by the official verdict; those of the monitor the ones
+    it graded; the rest it did not grade."""
     cells = cells.filter(official=assessor).order_by()
-    keys = ("verdict", "month", "country", "governorate")
     sums = {name: Sum(name) for name in COMPARISON_MEASURES}
-    said = cells.filter(monitor=None).values(*keys).annotate(**sums)
-    ungraded = {tuple(row[key] for key in keys): row for row in said}
+    either = Q(monitor=None) | Q(monitor=monitor) if monitor else Q(monitor=None)
+    read = list(cells.filter(either).values("monitor", "verdict", "month", "grading").annotate(**sums))
+    ungraded = {(row["verdict"], row["month"]): row for row in read if row["monitor"] is None}
     rows = []
-    graded = cells.filter(monitor=monitor).values(*keys, "grading").annotate(**sums) if monitor else ()
-    for row in graded:
-        rest = ungraded[tuple(row[key] for key in keys)]
+    for row in read:
+        if row["monitor"] is None or not row["count"]:  # (a date's changes can sum to nothing)
+            continue
+        rest = ungraded[row["verdict"], row["month"]]
         for name in ("count", "conceded_low", "conceded_high", "conceded_unknown"):
             rest[name] -= row[name]
         rows.append(grouped_row(row, row["grading"]))
     rows += [grouped_row(row, None) for row in ungraded.values()]
-    return [row for row in rows if row["incidents"]]  # (a date's changes can sum to nothing)
+    credible = cells.filter(monitor=None, verdict=OfficialVerdict.CREDIBLE)
+    places = credible.values("verdict", "country", "governorate", year=TruncYear("month")).annotate(**sums)
+    place_rows = [grouped_row({**row, "month": row["year"]}, None) for row in places]
+    return [row for row in rows if row["incidents"]], place_rows
 
 
 def grouped_row(cells, grading):
@@ -190,8 +203,8 @@ def grouped_row(cells, grading):
     return {
         "official_verdict": cells["verdict"] or None,
         "month": cells["month"],
-        "place_country": cells["country"],
-        "place_governorate": cells["governorate"],
+        "place_country": cells.get("country"),
+        "place_governorate": cells.get("governorate"),
         "monitor_grading": grading,
         "incidents": cells["count"],
         "conceded_low": cells["conceded_low"],
