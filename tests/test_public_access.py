@@ -29,8 +29,6 @@ PUBLIC_CODE = [
     "reports/views/exports.py",
     "reports/exports.py",
     "reports/filters.py",
-    "reports/tallies.py",
-    "reports/charts.py",
     "reports/figures",
     "reports/templatetags",
 ]

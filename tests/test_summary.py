@@ -15,8 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from reports import tallies
-from reports.figures import statements
+from reports.figures import statements, tallies
 from reports.filters import IncidentFilter
 from reports.models import (
     STATED_OPEN_VERDICTS,
