@@ -1,4 +1,4 @@
 """The public figures: `tallies` (every figure, and where each view's figures come from), `comparisons` (each
 official assessor beside the lead monitor, over the same incidents), `statements` (the statements'
-reconciliation) and `charts` (the SVG charts' geometry). The summary and the snapshot move here next
-(docs/ARCHITECTURE.md)."""
+reconciliation), `charts` (the SVG charts' geometry) and `formatting` (what the templates' `tally` tags do).
+The summary and the snapshot move here next (docs/ARCHITECTURE.md)."""

@@ -1,49 +1,12 @@
-"""Formatting for figures: ranges, signed gaps, and links that keep the reader's filters."""
+"""`{% load tally %}`: the figures' template tags and filters, registered where Django looks for them and written
+in `reports.figures.formatting`."""
 
 from django import template
-from django.http import QueryDict
-from django.utils.formats import number_format
 
-from reports.figures.comparisons import LINES
+from reports.figures.formatting import breakdowns_in_order, in_order, span, with_query
 
 register = template.Library()
-
-
-@register.simple_tag
-def span(low, high):
-    """A count range as readers write it: "105" when both ends agree, "141–278" otherwise."""
-    if low is None and high is None:
-        return "?"
-    low_text = number_format(low, force_grouping=True)
-    if high is None or high == low:
-        return low_text
-    return f"{low_text}–{number_format(high, force_grouping=True)}"
-
-
-@register.simple_tag
-def with_query(query, **changes):
-    """The current filters (`query`, a urlencoded string) with some parameters set or removed (None)."""
-    params = QueryDict(query, mutable=True)
-    params.pop("page", None)
-    for name, value in changes.items():
-        params.pop(name, None)
-        if value not in (None, ""):
-            params[name] = value
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
-BREAKDOWNS = ("year", "country", "governorate", "belligerent")
-
-
-@register.filter
-def breakdowns_in_order(breakdowns):
-    """The breakdowns in the order the page shows them, whatever order they were stored in."""
-    return [(name, breakdowns[name]) for name in BREAKDOWNS if name in breakdowns]
-
-
-@register.filter
-def in_order(lines):
-    """A comparison's lines ({name: figures}) in the order the page reads them, whatever order they were
-    stored in (PostgreSQL's JSON sorts keys its own way)."""
-    return [(name, lines[name]) for name in LINES if name in lines]
+register.simple_tag(span)
+register.simple_tag(with_query)
+register.filter(breakdowns_in_order)
+register.filter(in_order)
