@@ -24,6 +24,7 @@ from reports.admin_review import (
     decide,
     with_queue_fields,
 )
+from reports.figures.receivers import SUMMARY_KEYS, summary_keys_in_use
 from reports.history import change_log, proposed_changes
 from reports.models import (
     Assessment,
@@ -40,7 +41,6 @@ from reports.models import (
     can_review,
 )
 from reports.models.imports import ImportBatch
-from reports.models.receivers import SUMMARY_KEYS, summary_keys_in_use
 from reports.models.vocabulary import FIRST_DATE, LAST_DATE
 
 admin.site.register(ImportBatch, ImportBatchAdmin)

@@ -8,6 +8,6 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from reports import security  # noqa: F401  (connects the login, logout and failed-login log)
-        from reports.models.receivers import rebuild_outdated_summary
+        from reports.figures.receivers import rebuild_outdated_summary  # (connects the figures' receivers)
 
         post_migrate.connect(rebuild_outdated_summary, sender=self)

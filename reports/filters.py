@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reports import tallies
+from reports.figures import tallies
 from reports.models import (
     Assessor,
     Belligerent,

@@ -18,7 +18,7 @@ from reports.models import (
     ReviewState,
     Source,
 )
-from reports.models.receivers import figures_recounted_once
+from reports.models.changes import changes_collected
 from reports.roles import create_user_in_role
 
 PASSWORD = "a-long-Test-passw0rd"
@@ -56,7 +56,7 @@ def make_incident(belligerents=("us-led-coalition",), **fields):
         "review_state": ReviewState.PUBLISHED,
     }
     values.update(fields)
-    with figures_recounted_once():  # the incident and its belligerents counted together, once
+    with changes_collected():  # the incident and its belligerents counted together, once
         incident = Incident.objects.create(**values)
         for slug in belligerents:
             IncidentBelligerent.objects.create(incident=incident, belligerent=Belligerent.objects.get(slug=slug))

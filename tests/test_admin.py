@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports.models import Assessment, Belligerent, Incident, ReviewState
-from reports.models.receivers import figures_recounted_once
+from reports.models.changes import changes_collected
 from tests.factories import (
     make_assessment,
     make_incident,
@@ -34,7 +34,7 @@ def queries_for(client, url):
 
 
 def make_records(count):
-    with figures_recounted_once():  # one recount of the figures, as an import does
+    with changes_collected():  # one recount of the figures, as an import does
         for _ in range(count):
             incident = make_incident(belligerents=("us-led-coalition", "russian-military"))
             make_assessment(incident)

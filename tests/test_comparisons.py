@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from reports import tallies
+from reports.figures import tallies
 from reports.filters import IncidentFilter
 from reports.models import Assessor, AssessorKind, Belligerent, Dating
 from tests.factories import make_assessment, make_incident, monitor_assessor, official_assessor

@@ -8,8 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from reports import tallies
-from reports.figures import statements
+from reports.figures import statements, tallies
 from reports.filters import IncidentFilter
 from reports.importing import airwars
 from reports.importing.report import ImportReport

@@ -29,11 +29,12 @@ PUBLIC_CODE = [
     "reports/views/exports.py",
     "reports/exports.py",
     "reports/filters.py",
-    "reports/tallies.py",
-    "reports/charts.py",
     "reports/figures",
     "reports/templatetags",
 ]
+# Modules in those folders that serve no reader: the receivers that bring the summary and each assessment's
+# `superseded_on` up to date after any write, drafts included (as `reports/models/summary.py` does).
+WRITERS = ["reports/figures/receivers.py"]
 # Models holding unpublished rows, or rows of unpublished incidents.
 GUARDED = {"Incident", "Assessment", "IncidentBelligerent", "Source", "OfficialStatement", "StatementItem"}
 # Ways past the public managers: a guarded model's own managers, or any model's default and base managers.
@@ -43,7 +44,8 @@ BYPASSES = {"objects", "_default_manager", "_base_manager", "default_manager", "
 def public_modules():
     for name in PUBLIC_CODE:
         path = REPOSITORY / name
-        yield from sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        modules = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        yield from (module for module in modules if str(module.relative_to(REPOSITORY)) not in WRITERS)
 
 
 def bypasses(source):
@@ -65,6 +67,7 @@ def bypasses(source):
 
 
 def test_public_code_never_reaches_records_past_the_public_managers():
+    assert all((REPOSITORY / name).is_file() for name in WRITERS), "WRITERS names a module that has gone"
     found = [
         f"{path.relative_to(REPOSITORY)}:{line}: {text}"
         for path in public_modules()

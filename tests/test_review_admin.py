@@ -316,7 +316,7 @@ def test_a_change_is_approved_only_as_the_reviewer_saw_it(client, analyst, revie
 
 
 def test_a_statement_counts_publicly_only_once_another_reviewer_approves_it(client, analyst, reviewer):
-    from reports import tallies
+    from reports.figures import tallies
     from reports.filters import IncidentFilter
     from reports.models import OfficialStatement
     from tests.factories import make_statement

@@ -3,9 +3,13 @@ the ways the application makes them (saves, deletes, review transitions, bulk wr
 rebuilt from scratch, and every view it serves gives the same figures as the live aggregation."""
 
 import datetime
+import os
 import random
+import subprocess
+import sys
 import threading
 from collections import Counter
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -15,8 +19,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from reports import tallies
-from reports.figures import statements
+from reports.figures import statements, tallies
+from reports.figures.receivers import rebuild_outdated_summary, records_written
 from reports.filters import IncidentFilter
 from reports.models import (
     STATED_OPEN_VERDICTS,
@@ -34,10 +38,8 @@ from reports.models import (
     TallyCell,
     TallyChange,
     TallySnapshot,
-    records_written,
     summary,
 )
-from reports.models.receivers import rebuild_outdated_summary
 from reports.models.snapshot import SUMMARY_FORMAT
 from reports.models.summary import ALL, rebuild
 from tests.factories import (
@@ -50,6 +52,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
 
 D = datetime.date
 SERVED_VIEWS = [
@@ -361,6 +364,20 @@ def test_migrating_back_to_before_the_summary_leaves_it_alone(war_of_two):
     assert TallySnapshot.objects.get().summary_format == SUMMARY_FORMAT - 1
 
 
+def test_the_figures_listen_to_the_domain_as_soon_as_the_app_starts():
+    """In a fresh process, not only once a test module has imported `reports.figures.receivers`: the domain's
+    signals (`reports.models.changes`) reach the figures' receivers, connected by `ReportsConfig.ready()`."""
+    code = (
+        "import django; django.setup(); from reports.models import Incident; "
+        "from reports.models.changes import changes_starting, records_changed; "
+        "print(changes_starting.has_listeners(Incident), records_changed.has_listeners(Incident))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "casualties.settings"}
+    command = [sys.executable, "-c", code]
+    started = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert started.stdout.split() == ["True", "True"], started.stderr
+
+
 def test_a_belligerent_filter_still_breaks_its_incidents_down_by_every_belligerent():
     shared = make_incident(date_start=D(2017, 2, 14), belligerents=("us-led-coalition", "russian-military"))
     make_assessment(shared, monitor_assessor(), verdict="fair", killed_min=5, killed_max=9)
@@ -411,7 +428,7 @@ def test_an_approved_change_recounts_the_figures_once_and_correctly(analyst, rev
     make_assessment(incident, monitor_assessor(), verdict="fair", killed_min=5, killed_max=9)
     change_set = proposed_change(incident, governorate="Aleppo", date_start="2017-03-01")
     incident.propose_revision(change_set, incident.version, by=analyst, reason="Moved")
-    with mock.patch("reports.models.receivers.summary.refresh", wraps=summary.refresh) as refresh:
+    with mock.patch("reports.figures.receivers.summary.refresh", wraps=summary.refresh) as refresh:
         incident.approve(reviewer, "Fine")
     assert refresh.call_count == 1  # however many rows the change saved
     assert_summary_equals_live("after the approved change")

@@ -7,7 +7,7 @@ import random
 import pytest
 from django.db.models import OuterRef, Subquery
 
-from reports import tallies
+from reports.figures import tallies
 from reports.filters import IncidentFilter
 from reports.models import STATED_OPEN_VERDICTS, Assessment, Incident, ReviewState, TallySnapshot
 from tests.factories import make_assessment, make_incident, make_statement, monitor_assessor, official_assessor

@@ -32,7 +32,7 @@ from reports.models import (
     StrikeStatus,
     StrikeType,
 )
-from reports.models.receivers import figures_recounted_once
+from reports.models.changes import changes_collected
 from reports.roles import create_user_in_role
 
 DEMO_CODE_PREFIX = "DEMO-"
@@ -80,7 +80,7 @@ def real_data_present():
 def load_demo_data():
     """Create the demo records, with the figures recounted once at the end rather than after each save (in
     one transaction, like an import). Returns the number of incidents created."""
-    with figures_recounted_once():
+    with changes_collected():
         return _create_demo_records()
 
 

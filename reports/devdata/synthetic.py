@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from reports.figures.receivers import records_written
 from reports.models import (
     Assessment,
     Assessor,
@@ -47,7 +48,6 @@ from reports.models import (
     Source,
     StrikeStatus,
     StrikeType,
-    records_written,
     summary,
 )
 

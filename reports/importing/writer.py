@@ -23,6 +23,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from reports.figures.receivers import records_written
 from reports.importing.report import ImportFileError
 from reports.iterables import batched
 from reports.models import (
@@ -36,10 +37,9 @@ from reports.models import (
     ReviewState,
     Source,
     StrikeType,
-    records_written,
 )
+from reports.models.changes import changes_collected
 from reports.models.incidents import EDITABLE_STATES
-from reports.models.receivers import figures_recounted_once
 from reports.models.summary import analyze
 from reports.models.vocabulary import can_review
 
@@ -333,7 +333,7 @@ def run_import(read, options, report):
     if options.state == ReviewState.PUBLISHED and options.approved_by is None and not options.dry_run:
         raise ImportFileError("An import that publishes must be approved by a second reviewer first.")
     with transaction.atomic():
-        with figures_recounted_once():  # the figures' lock before any row: see figures_recounted_once
+        with changes_collected():  # the figures' lock before any row: see changes_collected
             Writer(options, report).run(read())
         if options.dry_run:
             transaction.set_rollback(True)

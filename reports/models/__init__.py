@@ -5,9 +5,9 @@ Integrity rules live twice on purpose: as named database constraints (nothing ca
 whatever writes it) and in `clean()` (forms and the admin show the same rule as a readable message).
 """
 
+from reports.models import changes  # noqa: F401  (connects the receivers that note which incidents changed)
 from reports.models.assessments import COUNT_RANGES, Assessment, OfficialStatement, StatementItem
 from reports.models.incidents import Incident, IncidentBelligerent, Source
-from reports.models.receivers import records_written
 from reports.models.reference import Assessor, Belligerent, StrikeType
 from reports.models.review import (
     EditConflict,
@@ -78,6 +78,5 @@ __all__ = [
     "ComparisonChange",
     "can_review",
     "data_changed",
-    "records_written",
     "validate_not_future",
 ]

@@ -431,9 +431,9 @@ class Incident(models.Model):
     def _move(self, to_state, allowed_from, by, comment, check=None, **updates):
         """Move to `to_state` and record the decision. `check` (a reviewer's decision) runs once the row is
         locked, on the authors as they are then: an edit saved while the decision waited for the lock is seen."""
-        from reports.models.receivers import PUBLIC_STATES, figures_recounted_once  # (imports this module)
+        from reports.models.changes import PUBLIC_STATES, changes_collected  # (imports this module)
 
-        public = figures_recounted_once() if to_state in PUBLIC_STATES else contextlib.nullcontext()
+        public = changes_collected() if to_state in PUBLIC_STATES else contextlib.nullcontext()
         with public, transaction.atomic():
             locked = Incident.objects.select_for_update().only("review_state", "last_edited_by").get(pk=self.pk)
             current, self.last_edited_by_id = locked.review_state, locked.last_edited_by_id

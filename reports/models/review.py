@@ -464,10 +464,10 @@ class IncidentRevision(models.Model):
         """Apply the change through the models' rules, on the version it was made on, attributed to its
         proposer. Refused if the incident changed since, if the change was edited after the reviewer saw it
         (`seen`: its version_token then), or if it no longer validates."""
-        from reports.models.receivers import figures_recounted_once  # (imports this module)
+        from reports.models.changes import changes_collected  # (imports this module)
 
         override = check_reviewer(by, self.authors(), override_reason)
-        with figures_recounted_once():
+        with changes_collected():
             self._lock_pending()
             self.refresh_from_db(fields=["change_set", "base_version", "updated_at"])
             if seen is not None and seen != self.version_token:

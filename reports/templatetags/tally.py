@@ -1,88 +1,13 @@
-"""Formatting for figures: ranges, signed gaps, and links that keep the reader's filters."""
+"""`{% load tally %}`: the figures' template tags and filters, registered where Django looks for them and written
+in `reports.figures.formatting`."""
 
 from django import template
-from django.http import QueryDict
-from django.utils import numberformat
-from django.utils.formats import get_format
-from django.utils.html import format_html_join
 
-from reports.figures.comparisons import LINES
+from reports.figures.formatting import breakdowns_in_order, in_order, month_rows, span, with_query
 
 register = template.Library()
-
-
-@register.simple_tag
-def span(low, high):
-    """A count range as readers write it: "105" when both ends agree, "141–278" otherwise."""
-    return range_writer()(low, high)
-
-
-def range_writer():
-    """`span` for many ranges: the language's number format, looked up once (per number, it took longer than
-    the rest of the dashboard's table of months)."""
-    separator = get_format("THOUSAND_SEPARATOR")
-    grouping = get_format("NUMBER_GROUPING")
-
-    def number(value):
-        return numberformat.format(value, "", grouping=grouping, thousand_sep=separator, force_grouping=True)
-
-    def write(low, high):
-        if low is None and high is None:
-            return "?"
-        if high is None or high == low:
-            return number(low)
-        return f"{number(low)}–{number(high)}"
-
-    return write
-
-
-@register.simple_tag
-def month_rows(months, with_monitor):
-    """The table rows of the chart's numbers (a row per month: the official concessions in the month and
-    cumulated, and the monitor's likely count alike when `with_monitor`), written in one pass."""
-    write = range_writer()
-    names = ["conceded", "cumulative_conceded"]
-    if with_monitor:
-        names += ["likely", "cumulative_likely"]
-    return format_html_join(
-        "",
-        '<tr><th scope="row">{}</th>{}</tr>',
-        (
-            (
-                row["month"],
-                format_html_join(
-                    "", "<td>{}</td>", ((write(row[f"{name}_low"], row[f"{name}_high"]),) for name in names)
-                ),
-            )
-            for row in months
-        ),
-    )
-
-
-@register.simple_tag
-def with_query(query, **changes):
-    """The current filters (`query`, a urlencoded string) with some parameters set or removed (None)."""
-    params = QueryDict(query, mutable=True)
-    params.pop("page", None)
-    for name, value in changes.items():
-        params.pop(name, None)
-        if value not in (None, ""):
-            params[name] = value
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
-BREAKDOWNS = ("year", "country", "governorate", "belligerent")
-
-
-@register.filter
-def breakdowns_in_order(breakdowns):
-    """The breakdowns in the order the page shows them, whatever order they were stored in."""
-    return [(name, breakdowns[name]) for name in BREAKDOWNS if name in breakdowns]
-
-
-@register.filter
-def in_order(lines):
-    """A comparison's lines ({name: figures}) in the order the page reads them, whatever order they were
-    stored in (PostgreSQL's JSON sorts keys its own way)."""
-    return [(name, lines[name]) for name in LINES if name in lines]
+register.simple_tag(span)
+register.simple_tag(month_rows)
+register.simple_tag(with_query)
+register.filter(breakdowns_in_order)
+register.filter(in_order)

@@ -4,7 +4,8 @@ They take the same filters as the pages, through the same FilterSet."""
 from django.http import JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 
-from reports import exports, tallies
+from reports import exports
+from reports.figures import tallies
 from reports.filters import IncidentFilter
 
 

@@ -1,5 +1,5 @@
 """Pages for anonymous readers. They read incidents through `Incident.public` only (the FilterSet starts from
-it), and every figure comes from `reports.tallies`."""
+it), and every figure comes from `reports.figures.tallies`."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -7,8 +7,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from reports import charts, tallies
 from reports.devdata.demo import demo_loaded
+from reports.figures import charts, tallies
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident

@@ -1,10 +1,8 @@
 """What keeps the figures' summary (`reports.models.summary`) and the snapshot (`reports.models.snapshot`) up to
-date as records change: the signal receivers of every save and delete they depend on, the rebuild after
-`migrate`, and what writers call instead when they bypass `save()` (`records_written`) or group many saves
-into one recount (`figures_recounted_once`)."""
-
-import contextlib
-import threading
+date as records change: the receivers of the domain's `changes_starting` and `records_changed` signals
+(`reports.models.changes`, sent around every write that touches a counted incident) and of the other saves
+and deletes the figures depend on, the rebuild after `migrate`, and what bulk writers call instead when they
+bypass `save()` (`records_written`). `ReportsConfig.ready()` connects them by importing this module."""
 
 from django.apps import apps as global_apps
 from django.core.exceptions import FieldDoesNotExist
@@ -15,10 +13,10 @@ from django.dispatch import receiver
 from reports.iterables import batched
 from reports.models import summary
 from reports.models.assessments import Assessment, OfficialStatement
+from reports.models.changes import changes_starting, records_changed
 from reports.models.incidents import Incident, IncidentBelligerent
 from reports.models.reference import Assessor, Belligerent
 from reports.models.snapshot import SUMMARY_FORMAT, TallySnapshot, data_changed
-from reports.models.vocabulary import ReviewState
 
 
 def records_written(incident_ids=None, readers_locked_out=False):
@@ -82,71 +80,19 @@ def lock_summary():
         TallySnapshot.get()
 
 
-_recount_later = threading.local()  # the incidents touched inside figures_recounted_once(), per thread
+@receiver(changes_starting, sender=Incident)
+def lock_before_changes(sender, **kwargs):
+    """Before a write that changes public incidents locks any row: the summary's lock, so that two such writes
+    queue rather than each holding a row the other needs."""
+    lock_summary()
 
 
-@contextlib.contextmanager
-def figures_recounted_once():
-    """Around a write that changes public incidents (a publication, a retraction, an approved change, an
-    import): the summary's lock is taken first, before any row, so two such writes queue rather than each
-    holding a row the other needs; the saves inside only note the incidents they touch, recounted once on the
-    way out, in the same transaction."""
-    if getattr(_recount_later, "ids", None) is not None:  # nested: the outermost one recounts
-        yield
-        return
-    with transaction.atomic():
-        lock_summary()
-        _recount_later.ids = set()
-        try:
-            yield
-            touched = _recount_later.ids
-        finally:
-            _recount_later.ids = None
-        if summary.refresh(touched):
-            data_changed()
-
-
-def incidents_changed(incident_ids):
-    """After a save or delete touching these incidents: their summary cells recounted, and the snapshot
-    marked stale when the public figures may have changed (the incidents are or were published). Inside
-    figures_recounted_once() that happens once, on its way out; otherwise now, in the write's transaction."""
-    with figures_recounted_once():
-        _recount_later.ids.update(incident_ids)
-
-
-# Only incidents readers can see are counted, so drafts and pending work, saved far more often than anything is
-# published, cost one indexed lookup here.
-PUBLIC_STATES = (ReviewState.PUBLISHED, ReviewState.RETRACTED)
-
-
-def counted(incident_id, state):
-    """Whether the incident is public, or was counted while it was (state None: it is being deleted)."""
-    if state is None or state in PUBLIC_STATES:
-        return True
-    return summary.TalliedIncident.objects.filter(pk=incident_id).exists()
-
-
-@receiver(post_save, sender=Incident)
-@receiver(post_delete, sender=Incident)
-def incident_changed(sender, instance, **kwargs):
-    if counted(instance.pk, instance.review_state):
-        incidents_changed([instance.pk])
-
-
-@receiver(post_save, sender=Assessment)
-@receiver(post_delete, sender=Assessment)
-def assessment_changed(sender, instance, **kwargs):
-    # Here rather than in save(): queryset deletes (and the admin's) send the signal for every row too.
-    Assessment.objects.refresh_superseded([instance.incident_id])
-    incident_part_changed(sender, instance)
-
-
-@receiver(post_save, sender=IncidentBelligerent)
-@receiver(post_delete, sender=IncidentBelligerent)
-def incident_part_changed(sender, instance, **kwargs):
-    state = Incident.objects.filter(pk=instance.incident_id).values_list("review_state", flat=True).first()
-    if counted(instance.incident_id, state):
-        incidents_changed([instance.incident_id])
+@receiver(records_changed, sender=Incident)
+def recount_changed_incidents(sender, incident_ids, **kwargs):
+    """After a write touching these counted incidents (in its transaction): their summary cells recounted, and
+    the snapshot marked stale when the public figures may have changed."""
+    if summary.refresh(incident_ids):
+        data_changed()
 
 
 # The reference fields the summary's cells are keyed by; a name is only a label, read when figures are computed.
