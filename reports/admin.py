@@ -24,7 +24,7 @@ from reports.admin_review import (
     decide,
     with_queue_fields,
 )
-from reports.figures.receivers import SUMMARY_KEYS, summary_keys_in_use
+from reports.figures.receivers import SUMMARY_KEYS, SUMMARY_RELATIONS, summary_keys_in_use
 from reports.history import change_log, proposed_changes
 from reports.models import (
     Assessment,
@@ -538,8 +538,9 @@ class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHi
 
 
 class SummaryKeysAdmin(admin.ModelAdmin):
-    """Once records are counted through it, an assessor's kind or a belligerent's slug is read-only: changing
-    it rebuilds the whole summary, which on a large database takes longer than a request may last."""
+    """Once records are counted through it, an assessor's kind and whom it speaks for, or a belligerent's slug,
+    are read-only: changing them rebuilds the whole summary, which on a large database takes longer than a
+    request may last."""
 
     @staticmethod
     def keys_locked(obj):
@@ -553,7 +554,7 @@ class SummaryKeysAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if self.keys_locked(obj):
-            readonly += SUMMARY_KEYS[type(obj)]
+            readonly += [*SUMMARY_KEYS[type(obj)], *SUMMARY_RELATIONS[type(obj)]]
         return readonly
 
     def get_fieldsets(self, request, obj=None):
@@ -565,7 +566,8 @@ class SummaryKeysAdmin(admin.ModelAdmin):
             "The %(fields)s cannot be changed here: records are counted through it, and changing it would recount"
             " every figure, which takes minutes on a large database."
         )
-        fields = ", ".join(str(self.model._meta.get_field(key).verbose_name) for key in SUMMARY_KEYS[type(obj)])
+        keys = [*SUMMARY_KEYS[type(obj)], *SUMMARY_RELATIONS[type(obj)]]
+        fields = ", ".join(str(self.model._meta.get_field(key).verbose_name) for key in keys)
         return [(name, {**options, "description": why % {"fields": fields}}), *rest]
 
     def get_prepopulated_fields(self, request, obj=None):

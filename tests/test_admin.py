@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reports.models import Assessment, Belligerent, Incident, ReviewState
+from reports.models import Assessment, Assessor, AssessorKind, Belligerent, Incident, ReviewState
 from reports.models.changes import changes_collected
 from tests.factories import (
     make_assessment,
@@ -231,7 +231,7 @@ def test_admin_is_closed_to_anyone_without_a_role(client, request, who):
     assert response.url.startswith(reverse("admin:login"))
 
 
-def test_a_belligerents_slug_and_an_assessors_kind_are_read_only_once_records_use_them(client, admin_user):
+def test_a_belligerents_slug_and_an_assessors_kind_and_speakers_are_read_only_once_records_use_them(client, admin_user):
     """Changing either rebuilds the whole summary: minutes at a million incidents, past a request's timeout."""
     make_assessment(make_incident(belligerents=("us-led-coalition",)), official_assessor())
     logged_in(client, admin_user)
@@ -247,4 +247,8 @@ def test_a_belligerents_slug_and_an_assessors_kind_are_read_only_once_records_us
         assert (belligerent.name, belligerent.slug == renamed["slug"]) == (renamed["name"], editable)
     page = client.get(reverse("admin:reports_assessor_change", args=[official_assessor().pk])).content.decode()
     assert 'name="kind"' not in page
+    assert 'name="speaks_for"' not in page  # whose incidents its comparison covers
     assert 'name="slug"' in page  # not a key of the summary
+    unused = Assessor.objects.create(name="Unused ministry", slug="unused-ministry", kind=AssessorKind.OFFICIAL)
+    page = client.get(reverse("admin:reports_assessor_change", args=[unused.pk])).content.decode()
+    assert 'name="kind"' in page and 'name="speaks_for"' in page

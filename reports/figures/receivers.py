@@ -126,11 +126,21 @@ def reference_changed(sender, instance, **kwargs):
     data_changed()
 
 
+# The relations the summary's comparison cells are keyed by: whose incidents each official assessor's cover.
+SUMMARY_RELATIONS = {Assessor: ("speaks_for",), Belligerent: ()}
+
+
 @receiver(m2m_changed, sender=Assessor.speaks_for.through)
-def speakers_changed(sender, action, **kwargs):
-    """Who speaks for whom decides the headline: any change to it makes the figures stale."""
-    if action.startswith("post_"):
-        data_changed()
+def speakers_changed(sender, instance, action, **kwargs):
+    """Who speaks for whom decides which incidents each official assessor's comparison covers: once records are
+    counted through the assessor (or the belligerent, changed from its side), a change rebuilds the summary."""
+    if not action.startswith("post_"):
+        return
+    if summary_keys_in_use(instance):  # rare: the admin keeps it read-only once in use
+        with transaction.atomic():
+            lock_summary()
+            summary.rebuild()
+    data_changed()
 
 
 @receiver(post_save, sender=OfficialStatement)
