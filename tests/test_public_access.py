@@ -33,7 +33,7 @@ PUBLIC_CODE = [
     "reports/templatetags",
 ]
 # Modules in those folders that serve no reader: the receivers that bring the summary and each assessment's
-# `superseded_on` up to date after any write, drafts included (as `reports/models/summary.py` does).
+# `superseded_on` up to date after any write, drafts included (as `reports/figures/summary.py` does).
 WRITERS = ["reports/figures/receivers.py"]
 # Models holding unpublished rows, or rows of unpublished incidents.
 GUARDED = {"Incident", "Assessment", "IncidentBelligerent", "Source", "OfficialStatement", "StatementItem"}

@@ -1,4 +1,4 @@
-"""The figures' summary (reports.models.summary) always equals the live aggregation: after random changes made
+"""The figures' summary (reports.figures.summary) always equals the live aggregation: after random changes made
 the ways the application makes them (saves, deletes, review transitions, bulk writes), its cells equal cells
 rebuilt from scratch, and every view it serves gives the same figures as the live aggregation."""
 
@@ -19,8 +19,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from reports.figures import statements, tallies
+from reports.figures import statements, summary, tallies
 from reports.figures.receivers import rebuild_outdated_summary, records_written
+from reports.figures.summary import rebuild
 from reports.filters import IncidentFilter
 from reports.models import (
     STATED_OPEN_VERDICTS,
@@ -38,10 +39,9 @@ from reports.models import (
     TallyCell,
     TallyChange,
     TallySnapshot,
-    summary,
 )
 from reports.models.snapshot import SUMMARY_FORMAT
-from reports.models.summary import ALL, rebuild
+from reports.models.summary import ALL
 from tests.factories import (
     make_assessment,
     make_incident,

@@ -75,6 +75,23 @@ def comparisons(source, incidents, assessors, monitor, as_of=None):
     return [comparison(source, incidents, assessor, monitor, as_of) for assessor in assessors]
 
 
+class FromRecords:
+    """A source of `comparison`'s rows aggregated from the records: `incidents` (published, in view) as known
+    on `as_of`. Grouped per month and place, its rows serve both of `comparison`'s lists."""
+
+    def __init__(self, incidents, as_of=None):
+        self.incidents, self.as_of = incidents, as_of
+
+    def compared(self, assessor, monitor):
+        rows = grouped(spoken_for_by(self.incidents, assessor), assessor, monitor, self.as_of)
+        return rows, rows
+
+
+def comparison_from_records(incidents, assessor, monitor, as_of):
+    """One comparison aggregated from the records (a statement's scope, which the summary does not key)."""
+    return comparison(FromRecords(incidents, as_of), incidents, assessor, monitor, as_of)
+
+
 def spoken_for_by(incidents, assessor):
     """The incidents attributed to a belligerent the assessor speaks for. (The belligerents' ids are written
     into the query: PostgreSQL then estimates the attributions from its statistics and plans hash joins, where

@@ -1,4 +1,4 @@
-"""What keeps the figures' summary (`reports.models.summary`) and the snapshot (`reports.models.snapshot`) up to
+"""What keeps the figures' summary (`reports.figures.summary`) and the snapshot (`reports.models.snapshot`) up to
 date as records change: the receivers of the domain's `changes_starting` and `records_changed` signals
 (`reports.models.changes`, sent around every write that touches a counted incident) and of the other saves
 and deletes the figures depend on, the rebuild after `migrate`, and what bulk writers call instead when they
@@ -10,8 +10,8 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from reports.figures import summary
 from reports.iterables import batched
-from reports.models import summary
 from reports.models.assessments import Assessment, OfficialStatement
 from reports.models.changes import changes_starting, records_changed
 from reports.models.incidents import Incident, IncidentBelligerent

@@ -13,7 +13,8 @@ statement's countries, the page says which: the comparison is of that part only.
 
 from django.db.models import Count, Prefetch, Sum, prefetch_related_objects
 
-from reports.figures.comparisons import LINES, comparison, line_of, spoken_for_by
+from reports.figures.comparisons import LINES, comparison_from_records, line_of, spoken_for_by
+from reports.figures.summary import HIGH, LOW, known_on
 from reports.models import (
     Dating,
     Incident,
@@ -22,7 +23,7 @@ from reports.models import (
     StatementItemRole,
     TallyChange,
 )
-from reports.models.summary import ALL, HIGH, LOW, known_on
+from reports.models.summary import ALL
 
 RECONCILED_STATEMENTS = 5
 STATED = ["civilians_killed", "reports_received", "reports_credible", "reports_non_credible", "reports_under_review"]
@@ -66,7 +67,7 @@ def reconciled(statement):
     counted = in_scope(statement).exclude(pk__in=[incident.pk for incident in excluded])
     lines = lines_from_summary(statement, excluded)
     if lines is None:
-        lines = comparison(counted, statement.assessor, None, statement.published_on)["lines"]
+        lines = comparison_from_records(counted, statement.assessor, None, statement.published_on)["lines"]
     credible = lines["credible"]
     undated = undated_credible(spoken_for_by(counted, statement.assessor), statement)
     row = {
@@ -133,7 +134,7 @@ def lines_from_summary(statement, excluded):
             lines["none"]["incidents"] -= row["count"]
     if excluded:
         scoped = in_scope(statement).filter(pk__in=[incident.pk for incident in excluded])
-        taken_out = comparison(scoped, statement.assessor, None, statement.published_on)["lines"]
+        taken_out = comparison_from_records(scoped, statement.assessor, None, statement.published_on)["lines"]
         for name, line in lines.items():
             for figure in line:
                 line[figure] -= taken_out[name][figure]

@@ -27,14 +27,14 @@ from django.db.models.functions import Coalesce, TruncYear
 from django.utils import timezone
 
 from reports.figures.comparisons import (
+    FromRecords,
     comparisons,
-    grouped,
     official_assessors_in_view,
     revised_up_to,
-    spoken_for_by,
     summed,
 )
 from reports.figures.statements import reconciliation
+from reports.figures.summary import HIGH, LOW, UNKNOWN, known_on
 from reports.models import (
     ALLEGED_GRADINGS,
     LIKELY_GRADINGS,
@@ -47,7 +47,7 @@ from reports.models import (
     TallyCell,
     TallySnapshot,
 )
-from reports.models.summary import ALL, HIGH, LOW, UNKNOWN, known_on
+from reports.models.summary import ALL
 
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
 FIGURES_FORMAT = 3
@@ -175,10 +175,8 @@ class LiveFigures:
         return assessed, grouped_incidents(incidents, BY_BELLIGERENT_OF_INCIDENT)
 
     def compared(self, assessor, monitor):
-        """The headline's rows for one official assessor against the lead monitor (reports.figures.comparisons):
-        grouped per month and place, which serves both of `comparison`'s lists."""
-        rows = grouped(spoken_for_by(self.incidents, assessor), assessor, monitor, self.as_of)
-        return rows, rows
+        """The headline's rows for one official assessor against the lead monitor (reports.figures.comparisons)."""
+        return FromRecords(self.incidents, self.as_of).compared(assessor, monitor)
 
 
 class SummaryFigures:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from reports.figures.receivers import records_written
+from reports.figures.summary import analyze
 from reports.importing.report import ImportFileError
 from reports.iterables import batched
 from reports.models import (
@@ -40,7 +41,6 @@ from reports.models import (
 )
 from reports.models.changes import changes_collected
 from reports.models.incidents import EDITABLE_STATES
-from reports.models.summary import analyze
 from reports.models.vocabulary import can_review
 
 CODE_FIELD = Incident._meta.get_field("code")

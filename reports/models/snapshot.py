@@ -1,6 +1,6 @@
 """The unfiltered dashboard's figures, kept precomputed: reading one row is what keeps the public front page
 fast however many incidents there are. Any change to the published records it is computed from marks it stale (a
-version counter), and the next reader recomputes it from the summary (`reports.models.summary`). The receivers
+version counter), and the next reader recomputes it from the summary (`reports.figures.summary`). The receivers
 that mark it stale, and keep the summary up to date, are the figures' (`reports.figures.receivers`)."""
 
 from django.db import models
