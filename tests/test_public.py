@@ -6,10 +6,13 @@ import io
 import json
 
 import pytest
+from django import forms
 from django.urls import reverse
+from pytest_django.asserts import assertHTMLEqual
 
 from reports import exports
 from reports.devdata.demo import load_demo_data
+from reports.filters import IncidentFilter, PlainSelect
 from reports.models import ReviewState
 from reports.views import public
 from tests.factories import (
@@ -259,3 +262,22 @@ def test_an_empty_selection_downloads_just_the_header(client):
     text = get(client, "reports:incidents_csv", q="nothing matches this")
     assert text.splitlines() == [",".join(exports.CSV_COLUMNS)]
     assert json.loads(get(client, "reports:incidents_json", q="nothing"))["incidents"] == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"country": "Syria", "belligerent": "us-led-coalition", "official_verdict": "credible"}, {"grading": "<x>"}],
+)
+def test_the_filters_selects_are_the_html_django_writes(params):
+    """The filter form's selects are written in Python (PlainSelect), for speed: the same HTML as Django's own
+    Select, with the reader's choice selected and a bad value's error attributes."""
+    make_incident(country="Syria")
+    incident_filter = IncidentFilter(params)
+    incident_filter.is_valid()
+    selects = [field for field in incident_filter.form if isinstance(field.field.widget, PlainSelect)]
+    assert len(selects) == 7
+    for field in selects:
+        ours = str(field)
+        field.field.widget.__class__ = forms.Select
+        assertHTMLEqual(ours, str(field))
+    assert 'value="Syria" selected' in str(IncidentFilter({"country": "Syria"}).form["country"])
