@@ -21,6 +21,14 @@ def fast_and_self_contained(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (the front page's kept content, the login lockout's counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def analyst(db):
     return make_user("anna-analyst", "analyst")

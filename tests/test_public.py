@@ -4,6 +4,7 @@ of queries, exports equal to the list, nothing unescaped, no error on odd input.
 import csv
 import io
 import json
+from unittest import mock
 
 import pytest
 from django import forms
@@ -281,3 +282,15 @@ def test_the_filters_selects_are_the_html_django_writes(params):
         field.field.widget.__class__ = forms.Select
         assertHTMLEqual(ours, str(field))
     assert 'value="Syria" selected' in str(IncidentFilter({"country": "Syria"}).form["country"])
+
+
+def test_the_front_page_is_rendered_once_per_change_of_the_published_data(client):
+    """Its content depends on the published data only: kept after the first reader, never served stale."""
+    make_incident(code="FIRST")
+    first = client.get("/").content.decode()
+    with mock.patch.object(public, "dashboard_content", side_effect=AssertionError("rendered again")):
+        assert client.get("/").content.decode() == first
+    make_incident(code="SECOND")  # a publication: the snapshot's version moves on
+    second = client.get("/").content.decode()
+    assert "SECOND" in second and "FIRST" in second and "SECOND" not in first
+    assert "Active filters" in client.get("/?country=Syria").content.decode()  # filtered views are not kept

@@ -50,7 +50,7 @@ from reports.models import (
 from reports.models.summary import ALL
 
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
-FIGURES_FORMAT = 3
+FIGURES_FORMAT = 4
 # The finest grain of the figures: every breakdown but the belligerents' is a roll-up of these groups.
 PLACE_AND_YEAR = {
     "year": TruncYear("incident__date_start"),
@@ -403,7 +403,11 @@ def refresh_snapshot(snapshot=None):
         )
         figures = compute(everything, Incident.public.all())
         if version is not None:
-            row.update(figures=figures, computed_version=version, computed_at=timezone.now())
+            # Which data they were computed for, and when (a restored backup can bring an old version back):
+            # what a page rendered from them is kept under. Figures not stored have none.
+            computed_at = timezone.now()
+            figures["computed_for"] = f"{version}@{computed_at.isoformat()}"
+            row.update(figures=figures, computed_version=version, computed_at=computed_at)
             snapshot.computed_version = version
     snapshot.figures = figures
     return figures
