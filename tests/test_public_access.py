@@ -32,9 +32,10 @@ PUBLIC_CODE = [
     "reports/figures",
     "reports/templatetags",
 ]
-# Modules in those folders that serve no reader: the receivers that bring the summary and each assessment's
-# `superseded_on` up to date after any write, drafts included (as `reports/figures/summary.py` does).
-WRITERS = ["reports/figures/receivers.py"]
+# Modules in those folders that serve no reader: the summary, which counts what readers may see (it reads the
+# records to decide which are published), and the receivers that bring it and each assessment's
+# `superseded_on` up to date after any write, drafts included.
+WRITERS = ["reports/figures/receivers.py", "reports/figures/summary.py"]
 # Models holding unpublished rows, or rows of unpublished incidents.
 GUARDED = {"Incident", "Assessment", "IncidentBelligerent", "Source", "OfficialStatement", "StatementItem"}
 # Ways past the public managers: a guarded model's own managers, or any model's default and base managers.

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from reports.figures import summary
 from reports.figures.receivers import records_written
 from reports.models import (
     Assessment,
@@ -48,7 +49,6 @@ from reports.models import (
     Source,
     StrikeStatus,
     StrikeType,
-    summary,
 )
 
 CODE_PREFIX = "SYN-"
