@@ -405,10 +405,10 @@ def grouped(queryset, place, attributed, split, sums, changed_on, per_assessor=T
 
 def insert_select(model, queryset):
     """INSERT INTO the model's table … the queryset's SELECT: the database computes and writes the rows."""
-    columns = insert_columns(model, queryset)
-    sql, params = queryset.query.sql_with_params()
+    select = Select.of(queryset)
+    columns = insert_columns(model, select)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {sql}", params)  # noqa: S608  # nosec B608
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {select.sql}", select.params)  # noqa: S608  # nosec B608
 
 
 @dataclasses.dataclass
@@ -459,12 +459,11 @@ def insert_netted(model, *querysets, common=("", ())):
 
 
 def insert_columns(model, *selects):
-    """The model's columns, quoted for an INSERT, once checked that each Select (or queryset) selects them in
-    order (a mismatch would misfile)."""
+    """The model's columns, quoted for an INSERT, once checked that each Select selects them in order (a
+    mismatch would misfile)."""
     fields = [field for field in model._meta.concrete_fields if not isinstance(field, models.AutoField)]
     for select in selects:
-        names = select.names if isinstance(select, Select) else select.query.annotation_select
-        selected = [name.rsplit("_", 1)[0] for name in names]
+        selected = [name.rsplit("_", 1)[0] for name in select.names]
         if selected != [field.name for field in fields]:
             raise ValueError(f"{model.__name__}: the columns are {fields}, the query selects {selected}")
     return ", ".join(connection.ops.quote_name(field.column) for field in fields)

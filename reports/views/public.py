@@ -48,14 +48,15 @@ def common_context(request, incident_filter):
 
 def dashboard(request):
     incident_filter = IncidentFilter(request.GET)
+    common = common_context(request, incident_filter)
     if request.GET:
-        content = dashboard_content(request, incident_filter)
+        content = dashboard_content(request, incident_filter, common)
     else:
-        content = unfiltered_dashboard_content(request, incident_filter)
-    return render(request, "public/dashboard.html", {**common_context(request, incident_filter), "content": content})
+        content = unfiltered_dashboard_content(request, incident_filter, common)
+    return render(request, "public/dashboard.html", {**common, "content": content})
 
 
-def unfiltered_dashboard_content(request, incident_filter):
+def unfiltered_dashboard_content(request, incident_filter, common):
     """The front page's content depends on the published data only (the snapshot's version), the date and the
     language: rendered once per computation of the snapshot in each worker (it took three times as long as
     reading the snapshot). Figures computed while a writer held the snapshot were not stored: not kept either."""
@@ -65,13 +66,13 @@ def unfiltered_dashboard_content(request, incident_filter):
     kept = cache.get(key) if version else None
     if kept and kept[0] == version:
         return kept[1]
-    content = dashboard_content(request, incident_filter)
+    content = dashboard_content(request, incident_filter, common)
     if version:
         cache.set(key, (version, content), timeout=UNFILTERED_KEPT_FOR)
     return content
 
 
-def dashboard_content(request, incident_filter):
+def dashboard_content(request, incident_filter, common):
     figures = tallies.dashboard(incident_filter)
     compared = figures["comparisons"][0] if figures["comparisons"] else None
     chart_series = []
@@ -84,7 +85,7 @@ def dashboard_content(request, incident_filter):
                 ("cumulative_likely_high", _("%(monitor)s, likely (high)") % names),
             ]
     context = {
-        **common_context(request, incident_filter),
+        **common,
         "figures": figures,
         "lead_comparison": compared,
         "chart": charts.cumulative_chart(figures["by_month"], chart_series) if chart_series else None,
