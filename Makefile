@@ -41,7 +41,7 @@ run: install .env var/secret_key
 	$(MANAGE) load_demo --if-empty --with-users
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Stop with Ctrl-C."
-	$(BIN)/gunicorn casualties.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	$(BIN)/gunicorn casualties.wsgi --bind 127.0.0.1:$(PORT) --access-logfile -
 
 test: install-dev .env var/secret_key
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -35,7 +35,7 @@ import psycopg2
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.server import Gunicorn, default_workers, environment, manage  # noqa: E402
+from bench.server import Gunicorn, environment, manage  # noqa: E402
 
 PASSWORD = "outage-Bench-passw0rd"  # noqa: S105 (local, loopback-only benchmark users)
 TIMEOUT = 30
@@ -348,16 +348,15 @@ def main():
     parser.add_argument("--down-at", type=float, default=20)
     parser.add_argument("--down-for", type=float, default=15)
     parser.add_argument("--readers", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
     if urlparse(args.database_url).port in (None, 5432):
         sys.exit("Refusing: this stops the database server. Give a cluster of your own on another port.")
 
     references, codes = prepare(args.database_url)
-    server = Gunicorn(
-        args.database_url, args.port, args.workers, Path(tempfile.gettempdir()) / "bench-outage-gunicorn.log"
-    )
+    log_path = Path(tempfile.gettempdir()) / "bench-outage-gunicorn.log"
+    server = Gunicorn(args.database_url, args.port, log_path, workers=args.workers)
     workers_before = worker_pids(server.process.pid)
     journal, stop, submitted = Journal(), threading.Event(), collections.deque()
     threads = [threading.Thread(target=reader, args=(server.url, codes, journal, stop)) for _ in range(args.readers)]

@@ -1,5 +1,6 @@
 """Shared by the load and outage benchmarks: run the app under gunicorn with the production settings (plus
-a trivial view) against a PostgreSQL database, on loopback only, and stop it again."""
+a trivial view) and the gunicorn settings `make run` uses (gunicorn.conf.py, with its recount worker) against a
+PostgreSQL database, on loopback only, and stop it again."""
 
 import os
 import signal
@@ -33,29 +34,18 @@ def manage(database_url, *args):
     subprocess.run([str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=environment(database_url), check=True)
 
 
-def default_workers():
-    return 2 * (os.cpu_count() or 1) + 1  # gunicorn's rule of thumb for sync workers
-
-
 class Gunicorn:
-    def __init__(self, database_url, port, workers, log_path):
+    def __init__(self, database_url, port, log_path, workers=None, **extra_env):
+        """`workers`: None for gunicorn.conf.py's; `extra_env`: more environment (e.g. FIGURES_WORKER="off")."""
         self.url = f"http://127.0.0.1:{port}"
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop())
+        command = [str(BIN / "gunicorn"), "casualties.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+        if workers:
+            command += ["--workers", str(workers)]
         self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "casualties.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "5",
-            ],
+            command,
             cwd=ROOT,
-            env=environment(database_url),
+            env=environment(database_url, **extra_env),
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

@@ -1,7 +1,8 @@
 """Settings for the casualty report tracker, all read from the environment.
 
-Variables (see `.env.example`): DATABASE_URL, DATABASE_REPLICA_URL, SECRET_KEY or SECRET_KEY_FILE, DEBUG,
-ALLOWED_HOSTS, HTTPS, BEHIND_PROXY, STAFF_IDLE_MINUTES, LOG_LEVEL, LOG_FORMAT. Production is the default:
+Variables (see `.env.example`): DATABASE_URL, DATABASE_REPLICA_URL, CACHE_URL (or REDIS_URL), SECRET_KEY or
+SECRET_KEY_FILE, DEBUG, ALLOWED_HOSTS, HTTPS, BEHIND_PROXY, STAFF_IDLE_MINUTES, PUBLIC_PAGE_MAX_AGE,
+PUBLIC_PAGE_STALE_WHILE_REVALIDATE, FIGURES_RECOUNT_GRACE, LOG_LEVEL, LOG_FORMAT. Production is the default:
 DEBUG is off unless asked for, and the app refuses to start with DEBUG off and a missing or weak secret key.
 A local checkout may keep its own values in `.env` beside manage.py (`make run` writes one); the environment
 wins over it.
@@ -111,6 +112,7 @@ MIDDLEWARE = [
     "reports.middleware.StaffPagesNotCachedMiddleware",  # outside every layer that may answer a staff URL
     "reports.middleware.NulInQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "reports.middleware.PublicPageCacheMiddleware",  # before the session: a kept page needs none
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,6 +175,47 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = database(DATABASE_REPLICA_URL)
     DATABASE_ROUTERS = ["reports.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def cache_backend(url):
+    """The shared cache (public pages, login lockout counts): the database's own table by default, which every
+    worker and machine shares with no new service; Redis when CACHE_URL (or REDIS_URL) names one."""
+    if not url:
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cache_entries",  # created by `migrate` (reports.apps)
+            "OPTIONS": {"MAX_ENTRIES": 5000, "CULL_FREQUENCY": 4},
+        }
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # An unreachable Redis costs a page a second at most: it is then served uncached (reports.page_cache).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    raise ImproperlyConfigured(f"CACHE_URL={url!r}: give a redis://, rediss:// or unix:// address, or leave it unset.")
+
+
+CACHE_URL = (os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "").strip()
+CACHES = {
+    "default": cache_backend(CACHE_URL),
+    # Each worker's own copy of the pages it served last: a hit costs no round trip to the shared cache.
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public-pages",
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
+}
+# Public pages (reports.page_cache): kept this long in the shared cache (a new data version makes new keys
+# anyway), and what browsers and proxies are told: fresh for PUBLIC_PAGE_MAX_AGE seconds, then served while
+# revalidated (a 304 costs one row read) for PUBLIC_PAGE_STALE_WHILE_REVALIDATE more.
+PUBLIC_PAGE_CACHE_SECONDS = 24 * 60 * 60
+PUBLIC_PAGE_MAX_AGE = int(os.environ.get("PUBLIC_PAGE_MAX_AGE", "30"))
+PUBLIC_PAGE_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_PAGE_STALE_WHILE_REVALIDATE", "300"))
+# The recount worker (`manage.py recount_figures`, started beside gunicorn) keeps the public figures up to date;
+# if it has not recounted them this many seconds after a change, a reader does (one, the others keep the
+# previous figures). 0: readers recount at once (the tests' default, and a setup without the worker).
+FIGURES_RECOUNT_GRACE = int(os.environ.get("FIGURES_RECOUNT_GRACE", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,6 +1,6 @@
 """Request-level wiring: the request log, the Content-Security-Policy header, a 400 for a NUL in the address,
-no caching of staff pages, the staff idle timeout, a friendly 503 page while the database is unreachable, and
-anonymous reads from the replica (if there is one)."""
+no caching of staff pages, the public pages' shared cache, the staff idle timeout, a friendly 503 page while the
+database is unreachable, and anonymous reads from the replica (if there is one)."""
 
 import logging
 import time
@@ -12,7 +12,7 @@ from django.http import HttpResponseBadRequest
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import empty
 
-from reports import db_router, security
+from reports import db_router, page_cache, security
 from reports.views.errors import database_unavailable, is_outage
 
 request_log = logging.getLogger("reports.request")
@@ -100,6 +100,27 @@ class StaffPagesNotCachedMiddleware:
         return response
 
 
+class PublicPageCacheMiddleware:
+    """The public pages (views marked `@public_page`) are rendered without the reader's cookies, validated by
+    the data's version (304) and kept in the shared cache (`reports.page_cache`). Placed before the session
+    middleware: a page found in the cache costs one row read and no session, user or CSRF work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        page = page_cache.page_of(request)
+        if page is None:
+            return self.get_response(request)
+        return page_cache.serve(request, page, self.get_response)
+
+
+def has_session_cookie(request):
+    """Whether the request may belong to a logged-in user: without a session cookie it cannot, and nothing
+    needs to read the session (which would make the response vary on cookies)."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
 class StaffIdleTimeoutMiddleware:
     """Logs staff out after settings.STAFF_IDLE_TIMEOUT seconds without a request. The last-seen time is
     written at most once a minute, so an active user does not cost a session write per request."""
@@ -110,6 +131,8 @@ class StaffIdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if not has_session_cookie(request):
+            return self.get_response(request)
         user = request.user
         if user.is_authenticated and user.is_staff:
             now = int(time.time())
@@ -150,7 +173,7 @@ class PublicReadsFromReplicaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if request.method not in ("GET", "HEAD") or (has_session_cookie(request) and request.user.is_authenticated):
             return self.get_response(request)
         token = db_router.read_from_replica()
         try:

@@ -17,6 +17,7 @@ GROUPS = {
         "reports.admin_import",
         "reports.management",
         "reports.middleware",
+        "reports.page_cache",
         "reports.templatetags",
         "reports.apps",
     ],

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_VARIABLES = [
-    *["SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "HTTPS", "DATABASE_URL", "ALLOWED_HOSTS"],
+    *["SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "HTTPS", "DATABASE_URL", "ALLOWED_HOSTS", "CACHE_URL", "REDIS_URL"],
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests, refused by the deploy check
 ]
 
@@ -101,3 +101,22 @@ def test_the_app_keeps_no_state_in_its_process():
         600,
         3,
     ]
+
+
+@pytest.mark.parametrize(
+    ("variables", "backend"),
+    [
+        ({}, "django.core.cache.backends.db.DatabaseCache"),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/0"}, "django.core.cache.backends.redis.RedisCache"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_the_shared_cache_is_the_databases_unless_redis_is_named(variables, backend):
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="on", **variables)
+    assert result.stdout.strip() == backend
+
+
+def test_a_cache_url_that_is_not_redis_is_refused():
+    result = manage("check", DEBUG="on", CACHE_URL="memcached://127.0.0.1:11211")
+    assert result.returncode == 1 and "give a redis://" in result.stderr

@@ -12,10 +12,10 @@ from django.dispatch import receiver
 
 from reports.figures import summary
 from reports.iterables import batched
-from reports.models.assessments import Assessment, OfficialStatement
+from reports.models.assessments import Assessment, OfficialStatement, StatementItem
 from reports.models.changes import changes_starting, records_changed
 from reports.models.incidents import Incident, IncidentBelligerent
-from reports.models.reference import Assessor, Belligerent
+from reports.models.reference import Assessor, Belligerent, StrikeType
 from reports.models.snapshot import SUMMARY_FORMAT, TallySnapshot, data_changed
 
 
@@ -145,7 +145,12 @@ def speakers_changed(sender, instance, action, **kwargs):
 
 @receiver(post_save, sender=OfficialStatement)
 @receiver(post_delete, sender=OfficialStatement)
+@receiver(post_save, sender=StatementItem)
+@receiver(post_delete, sender=StatementItem)
 @receiver(post_delete, sender=Assessor)  # only ever an unused one: assessments protect theirs
 @receiver(post_delete, sender=Belligerent)
-def statement_or_reference_deleted(sender, **kwargs):
+@receiver(post_save, sender=StrikeType)  # a filter's choices and a label on the incident pages
+@receiver(post_delete, sender=StrikeType)
+def statement_or_reference_changed(sender, **kwargs):
+    """Statements and reference rows readers see: the figures are recounted and every cached page outdated."""
     data_changed()

@@ -19,8 +19,10 @@ The rules (the methodology page says the same in plain words):
   speaks for it, if any).
 """
 
+import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Sum, Value
 from django.db.models.functions import Coalesce, TruncYear
@@ -374,14 +376,36 @@ def dashboard(incident_filter):
 
 
 def unfiltered():
+    """The unfiltered figures: the snapshot's, even when a change made since is still being counted (the recount
+    worker's job, `recount_figures`). A reader computes them only when there are none to serve, or when the
+    worker has not done so within settings.FIGURES_RECOUNT_GRACE seconds (it is not running): then one reader
+    does, and the others keep the previous figures."""
     snapshot = TallySnapshot.get()
-    figures = snapshot.figures
-    if not snapshot.is_fresh or (figures.get("format"), figures.get("as_of")) != (
-        FIGURES_FORMAT,
-        timezone.localdate().isoformat(),
+    since = outdated_since(snapshot)
+    if since is not None and (
+        not usable(snapshot.figures)
+        or timezone.now() - since >= datetime.timedelta(seconds=settings.FIGURES_RECOUNT_GRACE)
     ):
-        refresh_snapshot(snapshot)
+        refresh_snapshot(snapshot, store_only=usable(snapshot.figures))
     return snapshot.figures
+
+
+def usable(figures):
+    return figures.get("format") == FIGURES_FORMAT
+
+
+def outdated_since(snapshot):
+    """When the stored figures stopped being right, or None while they are: a change since their version (its
+    time), a new day (they say "as of" a date: midnight), or figures of an older shape (always due)."""
+    figures = snapshot.figures
+    if not usable(figures):
+        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    if not snapshot.is_fresh:
+        return snapshot.changed_at or snapshot.computed_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    today = timezone.localdate()
+    if figures.get("as_of") != today.isoformat():
+        return timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    return None
 
 
 def place_choices(figures, dimension):
@@ -389,25 +413,27 @@ def place_choices(figures, dimension):
     return [(row["key"], row["label"]) for row in figures["breakdowns"][dimension] if row["key"]]
 
 
-def refresh_snapshot(snapshot=None):
+def refresh_snapshot(snapshot=None, store_only=False):
     """Recompute the unfiltered figures from the summary and store them for the version of the data they were
-    computed from (a change made meanwhile leaves the snapshot stale, to be recomputed again). Readers never
-    wait for writers: when the row is locked (a writer's transaction is open, or another reader is storing),
-    the figures are computed from what is committed and served without being stored."""
+    computed from (a change made meanwhile leaves the snapshot stale, to be recomputed again). Nobody waits for
+    a writer: when the row is locked (a writer's transaction is open, or another recount is storing), the
+    figures are computed from what is committed and returned without being stored, or, with `store_only`,
+    not computed at all (the caller has figures to serve, and recounts later). Returns whether it stored."""
     snapshot = snapshot or TallySnapshot.get()
     with transaction.atomic():
         row = TallySnapshot.objects.select_for_update(skip_locked=True).filter(pk=snapshot.pk)
         version = row.values_list("data_version", flat=True).first()
+        if version is None and store_only:
+            return False
         everything = SummaryFigures(
             TallyCell.objects.filter(attributed_to=ALL), ComparisonCell.objects.filter(attributed_to=ALL)
         )
         figures = compute(everything, Incident.public.all())
         if version is not None:
-            # Which data they were computed for, and when (a restored backup can bring an old version back):
-            # what a page rendered from them is kept under. Figures not stored have none.
+            # Which version of the data they were computed for, and when: what readers are told.
             computed_at = timezone.now()
-            figures["computed_for"] = f"{version}@{computed_at.isoformat()}"
+            figures["data_version"], figures["computed_at"] = version, computed_at.isoformat()
             row.update(figures=figures, computed_version=version, computed_at=computed_at)
-            snapshot.computed_version = version
+            snapshot.computed_version, snapshot.computed_at = version, computed_at
     snapshot.figures = figures
-    return figures
+    return version is not None

@@ -16,7 +16,7 @@ from reports.models.review import (
     ReviewDecision,
     RevisionState,
 )
-from reports.models.snapshot import TallySnapshot, data_changed
+from reports.models.snapshot import PublicVersion, TallySnapshot, data_changed
 from reports.models.summary import ComparisonCell, ComparisonChange, TalliedDay, TalliedIncident, TallyCell, TallyChange
 from reports.models.vocabulary import (
     ALLEGED_GRADINGS,
@@ -69,6 +69,7 @@ __all__ = [
     "StatementItemRole",
     "StrikeStatus",
     "StrikeType",
+    "PublicVersion",
     "TallySnapshot",
     "TalliedDay",
     "TalliedIncident",

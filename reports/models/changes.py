@@ -7,11 +7,12 @@ import contextlib
 import threading
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
 
 from reports.models.assessments import Assessment
-from reports.models.incidents import Incident, IncidentBelligerent
+from reports.models.incidents import Incident, IncidentBelligerent, Source
+from reports.models.snapshot import data_changed
 from reports.models.summary import TalliedIncident
 from reports.models.vocabulary import ReviewState
 
@@ -82,7 +83,24 @@ def assessment_changed(sender, instance, **kwargs):
 
 @receiver(post_save, sender=IncidentBelligerent)
 @receiver(post_delete, sender=IncidentBelligerent)
+@receiver(post_save, sender=Source)  # not counted in any figure, but on the public page
+@receiver(post_delete, sender=Source)
 def incident_part_changed(sender, instance, **kwargs):
     state = Incident.objects.filter(pk=instance.incident_id).values_list("review_state", flat=True).first()
     if counted(instance.incident_id, state):
         incidents_changed([instance.incident_id])
+
+
+@receiver(m2m_changed, sender=Incident.strike_types.through)
+def strike_types_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """An incident's strike types (a filter, and on its public page), changed from either side."""
+    if not action.startswith("post_"):
+        return
+    if reverse and pk_set is None:  # a strike type cleared of all its incidents: which ones is gone
+        data_changed()
+        return
+    ids = pk_set if reverse else [instance.pk]
+    states = Incident.objects.filter(pk__in=ids).values_list("pk", "review_state")
+    public = [pk for pk, state in states if counted(pk, state)]
+    if public:
+        incidents_changed(public)

@@ -7,8 +7,12 @@ from django.urls import reverse
 from reports import exports
 from reports.figures import tallies
 from reports.filters import IncidentFilter
+from reports.page_cache import public_page
+
+FILTERS = tuple(IncidentFilter.base_filters)
 
 
+@public_page(params=FILTERS, stored=False)
 def incidents_csv(request):
     incident_filter = IncidentFilter(request.GET)
     chunks = exports.csv_chunks(incident_filter.qs, incident_filter.as_of_date)
@@ -17,6 +21,7 @@ def incidents_csv(request):
     return response
 
 
+@public_page(params=FILTERS, stored=False)
 def incidents_json(request):
     incident_filter = IncidentFilter(request.GET)
     figures_url = request.build_absolute_uri(reverse("reports:tallies_json")) + query_string(request)
@@ -24,6 +29,7 @@ def incidents_json(request):
     return StreamingHttpResponse(chunks, content_type="application/json")
 
 
+@public_page(params=FILTERS)
 def tallies_json(request):
     incident_filter = IncidentFilter(request.GET)
     figures = tallies.dashboard(incident_filter)

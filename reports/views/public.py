@@ -1,12 +1,13 @@
 """Pages for anonymous readers. They read incidents through `Incident.public` only (the FilterSet starts from
-it), and every figure comes from `reports.figures.tallies`."""
+it), and every figure comes from `reports.figures.tallies`. Each is a `@public_page`: the same for every
+reader, rendered without cookies, kept in the shared cache and validated by the data's version
+(`reports.page_cache`), for the query parameters it names."""
 
-from django.core.cache import cache
+import datetime
+
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -15,9 +16,10 @@ from reports.figures import charts, tallies
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident
+from reports.page_cache import public_page
 
 LATEST = 10
-UNFILTERED_KEPT_FOR = 24 * 60 * 60  # seconds (the key changes with the date anyway)
+FILTERS = tuple(IncidentFilter.base_filters)
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # past this, a list says "more than 10,000" instead of counting a million rows
 SORTS = {
@@ -46,33 +48,10 @@ def common_context(request, incident_filter):
     }
 
 
+@public_page(params=FILTERS)
 def dashboard(request):
     incident_filter = IncidentFilter(request.GET)
     common = common_context(request, incident_filter)
-    if request.GET:
-        content = dashboard_content(request, incident_filter, common)
-    else:
-        content = unfiltered_dashboard_content(request, incident_filter, common)
-    return render(request, "public/dashboard.html", {**common, "content": content})
-
-
-def unfiltered_dashboard_content(request, incident_filter, common):
-    """The front page's content depends on the published data only (the snapshot's version), the date and the
-    language: rendered once per computation of the snapshot in each worker (it took three times as long as
-    reading the snapshot). Figures computed while a writer held the snapshot were not stored: not kept either."""
-    figures = incident_filter.unfiltered_figures
-    version = figures.get("computed_for")
-    key = f"dashboard:{get_language()}:{figures['as_of']}"
-    kept = cache.get(key) if version else None
-    if kept and kept[0] == version:
-        return kept[1]
-    content = dashboard_content(request, incident_filter, common)
-    if version:
-        cache.set(key, (version, content), timeout=UNFILTERED_KEPT_FOR)
-    return content
-
-
-def dashboard_content(request, incident_filter, common):
     figures = tallies.dashboard(incident_filter)
     compared = figures["comparisons"][0] if figures["comparisons"] else None
     chart_series = []
@@ -87,6 +66,7 @@ def dashboard_content(request, incident_filter, common):
     context = {
         **common,
         "figures": figures,
+        "counted": counted(request, figures, incident_filter),
         "lead_comparison": compared,
         "chart": charts.cumulative_chart(figures["by_month"], chart_series) if chart_series else None,
         "lead": figures["monitors"][0] if figures["monitors"] else None,
@@ -96,7 +76,21 @@ def dashboard_content(request, incident_filter, common):
         )[:LATEST],
         "as_of": incident_filter.as_of_date,
     }
-    return render_to_string("public/_dashboard.html", context, request)
+    return render(request, "public/dashboard.html", context)
+
+
+def counted(request, figures, incident_filter):
+    """Which version of the data the unfiltered figures were counted from, when, and whether a change made
+    since is still being counted (the recount worker's job): the page says so. Filtered figures are counted
+    for each request: None."""
+    if incident_filter.is_filtered() or "data_version" not in figures:
+        return None
+    latest = getattr(request, "public_version", None)
+    return {
+        "version": figures["data_version"],
+        "at": datetime.datetime.fromisoformat(figures["computed_at"]),
+        "pending": latest is not None and figures["data_version"] < latest.data_version,
+    }
 
 
 class CappedPaginator(Paginator):
@@ -111,6 +105,7 @@ class CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
 
+@public_page(params=(*FILTERS, "sort", "page"))
 def incident_list(request):
     incident_filter = IncidentFilter(request.GET)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "-date"
@@ -129,6 +124,7 @@ def incident_list(request):
     return render(request, "public/incident_list.html", context)
 
 
+@public_page()
 def incident_detail(request, code):
     incident = get_object_or_404(Incident.public.prefetch_related("belligerents", "strike_types"), code=code)
     context = {
@@ -141,6 +137,7 @@ def incident_detail(request, code):
     return render(request, "public/incident_detail.html", context)
 
 
+@public_page()
 def methodology(request):
     compared = tallies.unfiltered()["comparisons"]
     context = {"likely": tallies.LIKELY_GRADINGS, "example": compared[0] if compared else None}

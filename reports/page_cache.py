@@ -1,0 +1,236 @@
+"""The public pages' shared cache and conditional requests (README, "Caching and serving").
+
+A view marked `@public_page(...)` is the same for every reader: it is rendered without the reader's cookies
+(so it cannot hold anything of a logged-in user's), for its own query parameters only, sorted (so that
+`?b=1&a=2&utm_source=x` and `?a=2&b=1` are one page). Every response carries an ETag and Last-Modified naming
+the version of the public data (`PublicVersion`, one row read per request) and of the deployed code; a request
+that already holds that version gets a 304 before anything is rendered. A rendered page is kept under the same
+versions, the language and the query, in the worker's memory and in the shared cache (the database's or Redis,
+settings.CACHES): a change readers can see moves the data version in its own transaction, so the next request
+renders the new page; nothing has to be deleted, and no reader is ever served a page older than the data."""
+
+import dataclasses
+import hashlib
+import logging
+import math
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError
+from django.http import HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+from reports import db_router
+from reports.models import PublicVersion
+from reports.views.errors import is_outage
+
+KEY_PREFIX = "page"
+log = logging.getLogger("reports.page_cache")
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicPage:
+    params: frozenset  # the query parameters the view reads: the others are dropped before it runs
+    stored: bool  # False for streamed downloads: validated (ETag, 304), never stored
+
+
+def public_page(params=(), stored=True):
+    """Mark a view as a public page: the same for every reader, cached and validated by the data version."""
+
+    def mark(view):
+        view.public_page = PublicPage(frozenset(params), stored)
+        return view
+
+    return mark
+
+
+def page_of(request):
+    """The PublicPage of the view this GET or HEAD request goes to, or None."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return getattr(match.func, "public_page", None)
+
+
+def as_anonymous(request):
+    """Drop the reader's cookies: the page is rendered as for a reader who has none (no session, so no user and
+    no messages; no CSRF token), so it is the same for everyone and may be shared."""
+    request.COOKIES = {}
+    request.META.pop("HTTP_COOKIE", None)
+
+
+def normalise_query(request, params):
+    """Keep only the parameters the view reads, sorted, without empty values; the view sees the same."""
+    query = QueryDict(mutable=True)
+    for name in sorted(params.intersection(request.GET)):
+        values = sorted(value for value in request.GET.getlist(name) if value.strip())
+        if values:
+            query.setlist(name, values)
+    query._mutable = False
+    request.GET = query
+    request.META["QUERY_STRING"] = query.urlencode()
+
+
+def code_stamp():
+    """The deployed code's version: a hash of the templates, the app's code and translations, and the static
+    files' manifest (the names pages link to). A deployment renders every page anew, and browsers revalidate."""
+    global _code_stamp
+    if _code_stamp is None:
+        digest = hashlib.blake2s(digest_size=6)
+        base = Path(settings.BASE_DIR)
+        files = [*base.glob("templates/**/*"), *base.glob("reports/**/*"), *base.glob("casualties/*.py")]
+        files.append(Path(settings.STATIC_ROOT) / "staticfiles.json")
+        for path in sorted(files):
+            if path.is_file() and path.suffix in {".py", ".html", ".txt", ".mo", ".json"}:
+                digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path).encode())
+                digest.update(path.read_bytes())
+        _code_stamp = digest.hexdigest()
+    return _code_stamp
+
+
+_code_stamp = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Validators:
+    """What a public response is validated and kept by."""
+
+    version: PublicVersion
+    language: str
+
+    @property
+    def etag(self):
+        return f'W/"{code_stamp()}-{self.version.stamp}-{self.language}"'
+
+    @property
+    def last_modified(self):
+        """Seconds since the epoch, rounded up, once that second is over; None before then (the ETag still
+        validates). HTTP dates have no finer grain: a version made within the second a reader's copy is dated
+        would otherwise look unmodified to them."""
+        moment = self.version.last_modified
+        if moment is None:
+            return None
+        seconds = math.ceil(moment.timestamp())
+        return seconds if seconds <= time.time() else None
+
+    def key(self, request):
+        """The page's key: the versions, the language and the address (hashed: an address can be long)."""
+        address = hashlib.blake2s(request.get_full_path().encode(), digest_size=16).hexdigest()
+        return f"{KEY_PREFIX}:{code_stamp()}:{self.version.stamp}:{self.language}:{address}"
+
+    def apply(self, response):
+        response["ETag"] = self.etag
+        if self.last_modified is not None:
+            response["Last-Modified"] = http_date(self.last_modified)
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.PUBLIC_PAGE_MAX_AGE,
+            stale_while_revalidate=settings.PUBLIC_PAGE_STALE_WHILE_REVALIDATE,
+        )
+        return response
+
+
+def language_of(request):
+    return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+
+
+# A response's parts that a stored copy keeps: the outer middleware adds the security headers on every response.
+def frozen(response):
+    return response.status_code, response.content, list(response.items())
+
+
+def thawed(stored):
+    status, content, headers = stored
+    return HttpResponse(content, status=status, headers=dict(headers))
+
+
+def may_store(response):
+    """Only a whole, successful page that nothing of the reader's went into: no cookie set, not varying on
+    one (a view that read the session would say so), not private."""
+    vary = {part.strip().lower() for part in response.get("Vary", "").split(",")}
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "cookie" not in vary
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def read(key):
+    local = caches["local"].get(key)
+    if local is not None:
+        return local
+    shared = shared_cache("get", key)
+    if shared is not None:
+        caches["local"].set(key, shared)
+    return shared
+
+
+def keep(key, stored):
+    caches["local"].set(key, stored)
+    shared_cache("set", key, stored, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+
+
+def shared_cache(method, *args, **kwargs):
+    """The shared cache's answer, or None when it is unreachable (Redis down, the table locked): the page is
+    then rendered and served without it, and the log says so, rather than failing."""
+    try:
+        return getattr(caches["default"], method)(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 (a cache backend's errors are its driver's: any of them)
+        log.warning(
+            "shared cache unavailable (%s): %s",
+            method,
+            str(error).strip().splitlines()[0] if str(error) else type(error).__name__,
+        )
+        return None
+
+
+def serve(request, page, get_response):
+    """Answer a public page's request: a 304, a kept copy, or the view's own response (kept if it may be).
+    With a read replica, the version is read where the page's data will be (a replica's version names the
+    replica's data, however far behind the primary it is)."""
+    as_anonymous(request)
+    normalise_query(request, page.params)
+    token = db_router.read_from_replica()
+    try:
+        return serve_version(request, page, get_response)
+    finally:
+        db_router.reset(token)
+
+
+def serve_version(request, page, get_response):
+    try:
+        version = PublicVersion.read()
+    except DatabaseError as error:
+        if is_outage(error):  # the view answers with the outage page
+            return get_response(request)
+        raise
+    request.public_version = version
+    validators = Validators(version, language_of(request))
+    not_modified = get_conditional_response(request, etag=validators.etag, last_modified=validators.last_modified)
+    if not_modified is not None:
+        return validators.apply(not_modified) if not_modified.status_code == 304 else not_modified
+    if not page.stored:
+        return validators.apply(get_response(request))
+    key = validators.key(request)
+    stored = read(key)
+    if stored is not None:
+        response = thawed(stored)
+    else:
+        response = get_response(request)
+        if not may_store(response):
+            return response
+        keep(key, frozen(response))
+    if request.method == "HEAD":  # the GET's headers (its Content-Length too: set by the common middleware)
+        response.content = b""
+    return validators.apply(response)
