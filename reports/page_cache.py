@@ -181,6 +181,17 @@ def keep(key, stored):
     shared_cache("set", key, stored, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
 
 
+def kept_fragment(key, render):
+    """A part of a page that depends on less than the page (its own `key`, which must name everything it
+    depends on), rendered once and kept like pages: in this worker's memory and the shared cache."""
+    key = f"{KEY_PREFIX}:{code_stamp()}:{key}"
+    fragment = read(key)
+    if fragment is None:
+        fragment = render()
+        keep(key, fragment)
+    return fragment
+
+
 def shared_cache(method, *args, **kwargs):
     """The shared cache's answer, or None when it is unreachable (Redis down, the table locked): the page is
     then rendered and served without it, and the log says so, rather than failing."""

@@ -7,10 +7,13 @@ import datetime
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from reports import page_cache
 from reports.devdata.demo import demo_loaded
 from reports.figures import charts, tallies
 from reports.filters import IncidentFilter
@@ -53,6 +56,29 @@ def dashboard(request):
     incident_filter = IncidentFilter(request.GET)
     common = common_context(request, incident_filter)
     figures = tallies.dashboard(incident_filter)
+    context = {
+        **common,
+        "counted": counted(request, figures, incident_filter),
+        "figures_content": figures_content(request, incident_filter, figures, common),
+        "latest_incidents": incident_filter.qs.order_by("-date_start", "code").with_summary_relations(
+            incident_filter.as_of_date
+        )[:LATEST],
+    }
+    return render(request, "public/dashboard.html", context)
+
+
+def figures_content(request, incident_filter, figures, common):
+    """The dashboard's figures, chart and breakdowns. Unfiltered, they depend only on the stored figures (their
+    version and time), the language and the code: rendered once per recount and kept (most of the page's
+    rendering time), so a publication's next reader waits for the latest incidents only."""
+    stamp = counted(request, figures, incident_filter)
+    if stamp is None:
+        return render_figures(request, incident_filter, figures, common)
+    key = f"dashboard-figures:{stamp['version']}:{figures['computed_at']}:{get_language()}"
+    return page_cache.kept_fragment(key, lambda: render_figures(request, incident_filter, figures, common))
+
+
+def render_figures(request, incident_filter, figures, common):
     compared = figures["comparisons"][0] if figures["comparisons"] else None
     chart_series = []
     if compared:
@@ -66,17 +92,13 @@ def dashboard(request):
     context = {
         **common,
         "figures": figures,
-        "counted": counted(request, figures, incident_filter),
         "lead_comparison": compared,
         "chart": charts.cumulative_chart(figures["by_month"], chart_series) if chart_series else None,
         "lead": figures["monitors"][0] if figures["monitors"] else None,
         "chips": incident_filter.active(),
-        "latest_incidents": incident_filter.qs.order_by("-date_start", "code").with_summary_relations(
-            incident_filter.as_of_date
-        )[:LATEST],
         "as_of": incident_filter.as_of_date,
     }
-    return render(request, "public/dashboard.html", context)
+    return render_to_string("public/_dashboard_figures.html", context, request)
 
 
 def counted(request, figures, incident_filter):
