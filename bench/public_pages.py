@@ -2,10 +2,11 @@
 
 For each size it grows the data with the synthetic generator (reports/devdata/synthetic.py: published SYN- incidents
 with attributions, monitor and official assessment histories and sources), then requests each page once to
-warm up (and count its queries) and `--repeats` times more, and prints the status, queries, first request and
-p50 / p95 in milliseconds. The CSV export is streamed to the end: rows/s, then a second pass under
-tracemalloc for the peak Python memory while streaming, which stays flat when the export really streams. Last,
-what a writer waits for: saves of published assessments, each recounting the summary.
+warm up (and count its queries) and `--repeats` times more, each rendered (the caches emptied before it), and
+prints the status, queries, first request and p50 / p95 in milliseconds. The CSV export is streamed to the
+end: rows/s, then a second pass under tracemalloc for the peak Python memory while streaming, which stays flat
+when the export really streams. Last, what a writer waits for: saves of published assessments, each
+recounting the summary.
 A page that does not exist yet shows as "missing (404)"; an error shows its status code.
 
 Everything happens in a throwaway test database (never the one DATABASE_URL names), dropped at the end.
@@ -47,6 +48,7 @@ settings.STORAGES = {
 warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise, about the uncollected STATIC_ROOT
 logging.getLogger("reports.request").setLevel(logging.WARNING)  # a log line per request would bury the table
 
+from django.core.cache import caches  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
@@ -140,7 +142,9 @@ def incident_url():
 
 
 def time_page(client, url, repeats):
-    """{status, queries, first, p50, p95} in ms; timings only for a page that answers 200."""
+    """{status, queries, first, p50, p95} in ms; timings only for a page that answers 200. Each request is
+    rendered: the caches are emptied before it (the page cache would answer the repeats otherwise)."""
+    empty_caches()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         status = client.get(url).status_code
@@ -150,10 +154,16 @@ def time_page(client, url, repeats):
         return result
     timings = []
     for _ in range(repeats):
+        empty_caches()
         started = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
     return {**result, "p50": percentile(timings, 50), "p95": percentile(timings, 95)}
+
+
+def empty_caches():
+    for cache in caches.all():
+        cache.clear()
 
 
 def time_saves(repeats):
