@@ -143,8 +143,6 @@ class Validators:
         return response
 
 
-
-
 # A response's parts that a stored copy keeps: the outer middleware adds the security headers on every response.
 def frozen(response):
     return response.status_code, response.content, list(response.items())
