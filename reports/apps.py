@@ -16,6 +16,8 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from reports import security  # noqa: F401  (connects the login, logout and failed-login log)
         from reports.figures.receivers import rebuild_outdated_summary  # (connects the figures' receivers)
+        from reports.page_cache import deployed_code
 
         post_migrate.connect(rebuild_outdated_summary, sender=self)
         post_migrate.connect(create_cache_table, sender=self)
+        deployed_code()  # the code this process runs, hashed as it starts (the pages' cache keys and ETags name it)

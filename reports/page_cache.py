@@ -7,7 +7,8 @@ the version of the public data (`PublicVersion`, one row read per request) and o
 that already holds that version gets a 304 before anything is rendered. A rendered page is kept under the same
 versions, the language and the query, in the worker's memory and in the shared cache (the database's or Redis,
 settings.CACHES): a change readers can see moves the data version in its own transaction, so the next request
-renders the new page; nothing has to be deleted, and no reader is ever served a page older than the data."""
+renders the new page; nothing has to be deleted, and the app never serves a page older than the data (a proxy
+or browser may keep one for `PUBLIC_PAGE_MAX_AGE` seconds, as Cache-Control allows it)."""
 
 import dataclasses
 import functools
@@ -28,6 +29,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 from reports import db_router
+from reports.figures import tallies
 from reports.models import PublicVersion
 from reports.views.errors import is_outage
 
@@ -76,23 +78,27 @@ def as_anonymous(request):
 
 
 def normalise_query(request, params):
-    """Keep only the parameters the view reads, sorted, without empty values; the view sees the same."""
-    pairs = [
-        (name, value)
-        for name in sorted(params.intersection(request.GET))
-        for value in sorted(request.GET.getlist(name))
-        if value.strip()
-    ]
+    """Keep only the parameters the view reads, sorted, each with the one value the view reads (the last), and
+    none left empty; the view sees the same."""
+    pairs = [(name, request.GET[name]) for name in sorted(params.intersection(request.GET))]
+    pairs = [(name, value) for name, value in pairs if value.strip()]
     query = urlencode(pairs)
     request.GET = QueryDict(query)
     request.META["QUERY_STRING"] = query
 
 
+@dataclasses.dataclass(frozen=True)
+class Code:
+    stamp: str  # a hash of what renders pages
+    modified_at: float  # when the newest of those files was written (seconds since the epoch)
+
+
 @functools.cache
-def code_stamp():
+def deployed_code():
     """The deployed code's version: a hash of the templates, the app's code and translations, and the static
-    files' manifest (the names pages link to). A deployment renders every page anew, and browsers revalidate."""
-    digest = hashlib.blake2s(digest_size=6)
+    files' manifest (the names pages link to), and the time of the newest. A deployment renders every page
+    anew, and browsers revalidate. Read once per process, at start (`ReportsConfig.ready`)."""
+    digest, newest = hashlib.blake2s(digest_size=6), 0.0
     base = Path(settings.BASE_DIR)
     files = [*base.glob("templates/**/*"), *base.glob("reports/**/*"), *base.glob("casualties/*.py")]
     files.append(Path(settings.STATIC_ROOT) / "staticfiles.json")
@@ -100,7 +106,12 @@ def code_stamp():
         if path.is_file() and path.suffix in {".py", ".html", ".txt", ".mo", ".json"}:
             digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path).encode())
             digest.update(path.read_bytes())
-    return digest.hexdigest()
+            newest = max(newest, path.stat().st_mtime)
+    return Code(digest.hexdigest(), newest)
+
+
+def code_stamp():
+    return deployed_code().stamp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,14 +127,12 @@ class Validators:
 
     @property
     def last_modified(self):
-        """Seconds since the epoch, rounded up, once that second is over; None before then (the ETag still
-        validates). HTTP dates have no finer grain: a version made within the second a reader's copy is dated
-        would otherwise look unmodified to them."""
+        """Seconds since the epoch (HTTP dates have no finer grain): the data's version's date or the code's,
+        whichever is later. Each new version of the data is dated at least a whole second after the one
+        before (`next_moment`), so a reader's copy of an earlier one never looks unmodified."""
         moment = self.version.last_modified
-        if moment is None:
-            return None
-        seconds = math.ceil(moment.timestamp())
-        return seconds if seconds <= time.time() else None
+        data = moment.timestamp() if moment else 0
+        return math.floor(max(data, deployed_code().modified_at)) or None
 
     def key(self, request):
         """The page's key: the versions, the language and the address (hashed: an address can be long)."""
@@ -194,22 +203,34 @@ def kept_fragment(key, render):
 
 def shared_cache(method, *args, **kwargs):
     """The shared cache's answer, or None when it is unreachable (Redis down, the table locked): the page is
-    then rendered and served without it, and the log says so, rather than failing."""
+    then rendered and served without it, and the log says so, rather than failing. After a failure this
+    worker leaves it alone for SHARED_CACHE_RETRY seconds, so an unreachable Redis costs one timeout, not one
+    per request."""
+    global shared_cache_retry_at
+    if time.monotonic() < shared_cache_retry_at:
+        return None
     try:
         return getattr(caches["default"], method)(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 (a cache backend's errors are its driver's: any of them)
+        shared_cache_retry_at = time.monotonic() + SHARED_CACHE_RETRY
         log.warning(
-            "shared cache unavailable (%s): %s",
+            "shared cache unavailable (%s), not used for %s s: %s",
             method,
+            SHARED_CACHE_RETRY,
             str(error).strip().splitlines()[0] if str(error) else type(error).__name__,
         )
         return None
+
+
+SHARED_CACHE_RETRY = 10  # seconds
+shared_cache_retry_at = 0.0
 
 
 def serve(request, page, get_response):
     """Answer a public page's request: a 304, a kept copy, or the view's own response (kept if it may be).
     With a read replica, the version is read where the page's data will be (a replica's version names the
     replica's data, however far behind the primary it is)."""
+    request.get_host()  # ALLOWED_HOSTS, checked here as for any page (a kept page is answered before Django does)
     as_anonymous(request)
     normalise_query(request, page.params)
     token = db_router.read_from_replica()
@@ -227,12 +248,15 @@ def serve_version(request, page, get_response):
             return get_response(request)
         raise
     request.public_version = version
+    if tallies.recount_overdue(version):  # the recount worker is not running: see that one reader recounts
+        tallies.unfiltered()
+        version = request.public_version = PublicVersion.read()
     validators = Validators(version, translation.get_language())  # a language in the URL is activated before
     not_modified = get_conditional_response(request, etag=validators.etag, last_modified=validators.last_modified)
     if not_modified is not None:
         return validators.apply(not_modified) if not_modified.status_code == 304 else not_modified
     if not page.stored:
-        return validators.apply(get_response(request))
+        return validated(validators, get_response(request))
     key = validators.key(request)
     stored = read(key)
     if stored is not None:
@@ -245,3 +269,9 @@ def serve_version(request, page, get_response):
     if request.method == "HEAD":  # the GET's headers (its Content-Length too: set by the common middleware)
         response.content = b""
     return validators.apply(response)
+
+
+def validated(validators, response):
+    """A download's response, with the version's validators if it is the data (an error, a 503 during an
+    outage, must not be kept by a browser or proxy, nor revalidated as if it were)."""
+    return validators.apply(response) if response.status_code == 200 else response

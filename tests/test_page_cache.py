@@ -9,11 +9,26 @@ from unittest import mock
 
 import pytest
 from django.core.cache import caches
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import parse_http_date
 
+from reports import page_cache
 from reports.figures import tallies
-from reports.models import Belligerent, Incident, OfficialStatement, ReviewState, TallySnapshot
+from reports.models import (
+    Belligerent,
+    Incident,
+    OfficialStatement,
+    ReviewState,
+    StatementItem,
+    StrikeType,
+    TallySnapshot,
+)
 from reports.page_cache import KEY_PREFIX
 from reports.views import public
 from tests.factories import (
@@ -21,6 +36,7 @@ from tests.factories import (
     make_incident,
     make_source,
     make_statement,
+    monitor_assessor,
     official_assessor,
     proposed_change,
 )
@@ -81,8 +97,10 @@ def test_the_query_is_normalised_and_unknown_parameters_never_reach_the_page(cli
     _response, html = page(client, "/incidents/?sort=code&country=Syria&utm_source=x&q=&evil=%3Cscript%3E")
     assert "utm_source" not in html and "evil" not in html and "&lt;script" not in html
     keys = kept_keys()
+    assert len(keys) == 1
     page(client, "/incidents/?country=Syria&sort=code")
     page(client, "/incidents/?sort=code&country=Syria&ref=newsletter")
+    page(client, "/incidents/?sort=-date&sort=code&country=Syria")  # the value the view reads: the last one
     assert kept_keys() == keys  # one page, kept once
 
 
@@ -104,17 +122,23 @@ def test_a_conditional_request_gets_304_only_for_the_version_it_holds(
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"] and "KEPT-1" not in html
 
 
-def test_if_modified_since_is_answered_by_the_whole_second_after_the_change(client, backend, incident, reviewer):
-    snapshot = TallySnapshot.get()
-    past = snapshot.changed_at - datetime.timedelta(seconds=5)
-    TallySnapshot.objects.filter(pk=1).update(changed_at=past, computed_at=past)
+def test_if_modified_since_gets_304_only_until_the_next_version_even_within_one_second(
+    client, backend, incident, reviewer, monkeypatch
+):
     first, _html = page(client, "/methodology/")
     assert page(client, "/methodology/", if_modified_since=first["Last-Modified"])[0].status_code == 304
+    for change in range(3):  # versions made within the same second are dated a whole second apart
+        make_incident(code=f"SAME-SECOND-{change}")
+        response, _html = page(client, "/methodology/", if_modified_since=first["Last-Modified"])
+        assert response.status_code == 200, change
+        first = response
 
-    incident.retract(reviewer, reason="Duplicate of another record.")  # a change: now, after that date
+    deployed = page_cache.deployed_code()  # a deployment: newer code renders the same data anew
+    later = page_cache.Code("another-stamp", parse_http_date(first["Last-Modified"]) + 10)
+    monkeypatch.setattr(page_cache, "deployed_code", lambda: later)
     response, _html = page(client, "/methodology/", if_modified_since=first["Last-Modified"])
-    assert response.status_code == 200
-    assert "Last-Modified" not in response  # within the change's second: only the ETag validates
+    assert response.status_code == 200 and response["ETag"] != first["ETag"]
+    assert deployed.stamp != later.stamp
 
 
 @pytest.mark.parametrize("url", PUBLIC_URLS)
@@ -135,8 +159,9 @@ def test_a_cached_page_holds_nothing_of_a_logged_in_users(client, backend, incid
         _response, html = page(client, url)
         assert "rita-reviewer" not in html and "csrfmiddlewaretoken" not in html, url
         assert "Log out" not in html and reverse("admin:index") not in html, url
-    stored = [caches["local"].get(key.split(":", 2)[2]) for key in kept_keys()]
-    assert stored and all(item is not None for item in stored)
+    keys = [key.split(":", 2)[2] for key in kept_keys()]  # as given to the cache, without its prefix
+    stored = [caches[alias].get(key) for key in keys for alias in ("local", "default")]
+    assert stored and all(item is not None for item in stored)  # in this worker's memory and the shared cache
     for item in stored:
         raw = pickle.dumps(item)
         assert b"rita-reviewer" not in raw and b"csrf" not in raw.lower() and b"sessionid" not in raw
@@ -149,19 +174,41 @@ def test_staff_pages_are_never_kept(client, backend, incident, analyst):
     assert not kept_keys()
 
 
-def test_a_head_request_gets_the_pages_headers_and_no_body(client, backend, incident):
+def test_a_head_request_gets_the_pages_headers_and_no_body(backend, incident):
+    """Through the WSGI handler, as a server calls it (the test client would drop a HEAD's body itself)."""
+    handler = WSGIHandler()
+    for attempt in ("rendered", "kept"):
+        started = {}
+        body = handler(RequestFactory().head("/").environ, lambda status, headers, kept=started: kept.update(headers))
+        assert b"".join(body) == b"", attempt
+        assert int(dict(started)["Content-Length"]) > 1000, attempt
+        body.close()
+
+
+def test_a_request_for_another_host_is_refused_even_when_the_page_is_kept(client, backend, incident):
     page(client, "/")
-    head = client.head("/")
-    assert head.status_code == 200 and head.content == b"" and int(head["Content-Length"]) > 1000
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_an_invalid_filters_errors_never_reach_the_kept_front_page(client, backend, incident):
+    _response, html = page(client, "/?country=Figures+here+are+fake&min_killed=abc")
+    assert "Figures here are fake" in html  # its own page says what was wrong
+    for _attempt in ("rendered", "kept"):
+        assert "Figures here are fake" not in page(client, "/")[1]
+        caches["local"].clear()
 
 
 # --- Every kind of visible change is on the next response ---------------------------------------------------
 
 
 def served_twice(client, url):
-    """The page as served, and as served again from the cache (so that a stale copy would be what is seen)."""
+    """The page as served, and as served again from the shared cache, as another worker would get it (so that
+    a stale copy is what a later request would see)."""
     first = page(client, url)[1]
-    assert page(client, url)[1] == first
+    caches["local"].clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert page(client, url)[1] == first
+    assert len(queries) <= 2, queries.captured_queries  # the version, and the database cache's row: not rendered
     return first
 
 
@@ -216,6 +263,33 @@ def test_a_reference_edit_is_on_the_next_response(client, backend, incident):
     assert "Combined Joint Task Force coalition" in page(client, f"/incidents/{incident.code}/")[1]
 
 
+def test_a_strike_type_and_a_deleted_source_are_on_the_next_response(client, backend, incident):
+    source = make_source(incident, url="https://example.org/gone", publisher="The Vanishing Gazette")
+    incident.strike_types.add(StrikeType.objects.create(name="Test strike", slug="test-strike"))
+    assert "The Vanishing Gazette" in served_twice(client, f"/incidents/{incident.code}/")
+    source.delete()
+    strike_type = StrikeType.objects.get(slug="test-strike")
+    strike_type.name = "Uncrewed aircraft strike"
+    strike_type.save()
+    html = page(client, f"/incidents/{incident.code}/")[1]
+    assert "The Vanishing Gazette" not in html and "Uncrewed aircraft strike" in html
+
+
+def test_an_assessor_renamed_is_on_the_next_response(client, backend, incident):
+    assert "Airwars" in served_twice(client, f"/incidents/{incident.code}/")
+    monitor = monitor_assessor()
+    monitor.name = "Airwars (renamed)"
+    monitor.save()
+    assert "Airwars (renamed)" in page(client, f"/incidents/{incident.code}/")[1]
+
+
+def test_a_draft_statement_moves_nothing_readers_see(client, backend, incident):
+    version = TallySnapshot.get().data_version
+    statement = make_statement(approved_at=None)
+    StatementItem.objects.create(statement=statement, role="period", description="August 2014 to April 2017")
+    assert TallySnapshot.get().data_version == version  # every kept page still good
+
+
 def test_a_statement_approval_is_on_the_next_response(client, backend, incident, analyst, reviewer):
     statement = make_statement(approved_at=None)
     statement.history.update(history_user=analyst)
@@ -251,10 +325,17 @@ def test_without_the_worker_one_reader_recounts_once_the_grace_is_over(client, b
     settings.FIGURES_RECOUNT_GRACE = 30
     page(client, "/")
     make_incident(code="NEWER-3")
-    TallySnapshot.objects.filter(pk=1).update(
-        changed_at=TallySnapshot.get().changed_at - datetime.timedelta(seconds=31)
-    )
+    TallySnapshot.objects.filter(pk=1).update(changed_at=timezone.now() - datetime.timedelta(seconds=31))
     assert "being counted" not in page(client, "/")[1]
+    assert TallySnapshot.get().is_fresh
+
+
+def test_a_kept_front_page_does_not_outlive_a_dead_worker(client, backend, incident, settings):
+    settings.FIGURES_RECOUNT_GRACE = 30
+    make_incident(code="NEWER-4")
+    assert "being counted" in served_twice(client, "/")  # within the grace: the previous figures, kept
+    TallySnapshot.objects.filter(pk=1).update(changed_at=timezone.now() - datetime.timedelta(seconds=31))
+    assert "being counted" not in page(client, "/")[1]  # past it: one reader recounted, the page is new
     assert TallySnapshot.get().is_fresh
 
 

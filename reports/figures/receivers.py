@@ -50,16 +50,16 @@ def refresh_written(incident_ids, readers_locked_out=False):
 
 def rebuild_outdated_summary(using, apps=global_apps, **kwargs):
     """After `migrate` (or `flush`): build the summary if it predates this code's SUMMARY_FORMAT (or did not
-    exist). Not after a migration back to before the summary (`apps`: the state migrated to)."""
+    exist), and move the data version. Not after a migration back to before the summary (`apps`: the state
+    migrated to)."""
     if using != DEFAULT_DB_ALIAS or not summary_is_migrated(apps):
         return
     with transaction.atomic():
         lock_summary()
-        if TallySnapshot.objects.filter(pk=1, summary_format=SUMMARY_FORMAT).exists():
-            return
-        summary.rebuild()
-        TallySnapshot.objects.filter(pk=1).update(summary_format=SUMMARY_FORMAT)
-        data_changed()
+        if not TallySnapshot.objects.filter(pk=1, summary_format=SUMMARY_FORMAT).exists():
+            summary.rebuild()
+            TallySnapshot.objects.filter(pk=1).update(summary_format=SUMMARY_FORMAT)
+        data_changed()  # a migration may have changed records without their signals: nothing kept is trusted
 
 
 def summary_is_migrated(apps):
@@ -143,14 +143,34 @@ def speakers_changed(sender, instance, action, **kwargs):
     data_changed()
 
 
-@receiver(post_save, sender=OfficialStatement)
-@receiver(post_delete, sender=OfficialStatement)
-@receiver(post_save, sender=StatementItem)
-@receiver(post_delete, sender=StatementItem)
 @receiver(post_delete, sender=Assessor)  # only ever an unused one: assessments protect theirs
 @receiver(post_delete, sender=Belligerent)
 @receiver(post_save, sender=StrikeType)  # a filter's choices and a label on the incident pages
 @receiver(post_delete, sender=StrikeType)
-def statement_or_reference_changed(sender, **kwargs):
-    """Statements and reference rows readers see: the figures are recounted and every cached page outdated."""
+def reference_changed_or_deleted(sender, **kwargs):
+    """Reference rows readers see: the figures are recounted and every cached page outdated."""
     data_changed()
+
+
+@receiver(pre_save, sender=OfficialStatement)
+def remember_if_statement_was_public(sender, instance, **kwargs):
+    instance._was_public = (
+        instance.pk is not None and OfficialStatement.objects.filter(pk=instance.pk, approved_at__isnull=False).exists()
+    )
+
+
+@receiver(post_save, sender=OfficialStatement)
+@receiver(post_delete, sender=OfficialStatement)
+def statement_changed(sender, instance, **kwargs):
+    """An approved statement (or one that was: a retraction, an edit) is on the public pages; a draft is not,
+    and an analyst saving one moves nothing readers see."""
+    if instance.approved_at is not None or getattr(instance, "_was_public", False):
+        data_changed()
+
+
+@receiver(post_save, sender=StatementItem)
+@receiver(post_delete, sender=StatementItem)
+def statement_item_changed(sender, instance, **kwargs):
+    approved = OfficialStatement.objects.filter(pk=instance.statement_id, approved_at__isnull=False).exists()
+    if approved:
+        data_changed()

@@ -49,6 +49,7 @@ from reports.models import (
     TallyCell,
     TallySnapshot,
 )
+from reports.models.snapshot import next_moment
 from reports.models.summary import ALL
 
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
@@ -382,12 +383,27 @@ def unfiltered():
     does, and the others keep the previous figures."""
     snapshot = TallySnapshot.get()
     since = outdated_since(snapshot)
-    if since is not None and (
-        not usable(snapshot.figures)
-        or timezone.now() - since >= datetime.timedelta(seconds=settings.FIGURES_RECOUNT_GRACE)
-    ):
+    if since is not None and (not usable(snapshot.figures) or past_grace(since)):
         refresh_snapshot(snapshot, store_only=usable(snapshot.figures))
     return snapshot.figures
+
+
+def past_grace(since):
+    """Whether figures outdated since `since` have waited settings.FIGURES_RECOUNT_GRACE seconds for the worker.
+    A change's date can be a few seconds ahead (`next_moment`): it counts from now then."""
+    now = timezone.now()
+    return now - min(since, now) >= datetime.timedelta(seconds=settings.FIGURES_RECOUNT_GRACE)
+
+
+def recount_overdue(version):
+    """Whether the figures of this `PublicVersion` are overdue for a recount: outdated for longer than the
+    grace, so no recount worker is running. Told from the version alone, without reading the figures: what
+    the page cache asks before it serves a kept page (which would never ask `unfiltered()`)."""
+    if version.computed_at is None or version.computed_version != version.data_version:
+        return version.changed_at is None or past_grace(version.changed_at)
+    today = timezone.localdate()
+    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    return timezone.localtime(version.computed_at).date() < today and past_grace(midnight)
 
 
 def usable(figures):
@@ -422,7 +438,8 @@ def refresh_snapshot(snapshot=None, store_only=False):
     snapshot = snapshot or TallySnapshot.get()
     with transaction.atomic():
         row = TallySnapshot.objects.select_for_update(skip_locked=True).filter(pk=snapshot.pk)
-        version = row.values_list("data_version", flat=True).first()
+        locked = row.values_list("data_version", "changed_at", "computed_at").first()
+        version, changed_at, computed_at = locked or (None, None, None)
         if version is None and store_only:
             return False
         everything = SummaryFigures(
@@ -431,7 +448,7 @@ def refresh_snapshot(snapshot=None, store_only=False):
         figures = compute(everything, Incident.public.all())
         if version is not None:
             # Which version of the data they were computed for, and when: what readers are told.
-            computed_at = timezone.now()
+            computed_at = next_moment(changed_at, computed_at)
             figures["data_version"], figures["computed_at"] = version, computed_at.isoformat()
             row.update(figures=figures, computed_version=version, computed_at=computed_at)
             snapshot.computed_version, snapshot.computed_at = version, computed_at

@@ -68,11 +68,11 @@ def dashboard(request):
 
 
 def figures_content(request, incident_filter, figures, common):
-    """The dashboard's figures, chart and breakdowns. Unfiltered, they depend only on the stored figures (their
-    version and time), the language and the code: rendered once per recount and kept (most of the page's
-    rendering time), so a publication's next reader waits for the latest incidents only."""
+    """The dashboard's figures, chart and breakdowns. Without a query, they depend only on the stored figures
+    (their version and time), the language and the code: rendered once per recount and kept (most of the
+    page's rendering time), so a publication's next reader waits for the latest incidents only."""
     stamp = counted(request, figures, incident_filter)
-    if stamp is None:
+    if stamp is None or request.GET:  # with any query (an invalid filter's errors too), the part is its own
         return render_figures(request, incident_filter, figures, common)
     key = f"dashboard-figures:{stamp['version']}:{figures['computed_at']}:{get_language()}"
     return page_cache.kept_fragment(key, lambda: render_figures(request, incident_filter, figures, common))

@@ -42,6 +42,9 @@ class Command(BaseCommand):
                 log.warning("recount worker: database unavailable: %s", str(error).strip().splitlines()[0])
                 connections.close_all()
                 time.sleep(max(interval, 2))
+            except Exception:  # a bug must not stop the recounts for good: say it, and look again
+                log.exception("recount worker: the recount failed")
+                time.sleep(max(interval, 10))
             time.sleep(interval)
         log.info("recount worker stopped")
 
