@@ -8,10 +8,11 @@ import pickle
 from unittest import mock
 
 import pytest
+from django.core import signals
 from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -175,14 +176,22 @@ def test_staff_pages_are_never_kept(client, backend, incident, analyst):
 
 
 def test_a_head_request_gets_the_pages_headers_and_no_body(backend, incident):
-    """Through the WSGI handler, as a server calls it (the test client would drop a HEAD's body itself)."""
+    """Through the WSGI handler, as a server calls it (the test client would drop a HEAD's body itself), keeping
+    the test's database connection open as the test client does."""
     handler = WSGIHandler()
-    for attempt in ("rendered", "kept"):
-        started = {}
-        body = handler(RequestFactory().head("/").environ, lambda status, headers, kept=started: kept.update(headers))
-        assert b"".join(body) == b"", attempt
-        assert int(dict(started)["Content-Length"]) > 1000, attempt
-        body.close()
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        for attempt in ("rendered", "kept"):
+            started = {}
+            environ = RequestFactory().head("/").environ
+            body = handler(environ, lambda status, headers, kept=started: kept.update(headers, status=status))
+            assert started["status"] == "200 OK" and b"".join(body) == b"", attempt
+            assert int(dict(started)["Content-Length"]) > 1000, attempt
+            body.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def test_a_request_for_another_host_is_refused_even_when_the_page_is_kept(client, backend, incident):
