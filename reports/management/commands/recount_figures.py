@@ -39,7 +39,9 @@ class Command(BaseCommand):
             try:
                 recount_if_outdated()
             except DatabaseError as error:  # an outage or a restart: look again later, on a new connection
-                log.warning("recount worker: database unavailable: %s", str(error).strip().splitlines()[0])
+                log.warning(
+                    "recount worker: database unavailable or busy, trying again: %s", str(error).strip().splitlines()[0]
+                )
                 connections.close_all()
                 time.sleep(max(interval, 2))
             except Exception:  # a bug must not stop the recounts for good: say it, and look again
