@@ -401,9 +401,8 @@ def recount_overdue(version):
     the page cache asks before it serves a kept page (which would never ask `unfiltered()`)."""
     if version.computed_at is None or version.computed_version != version.data_version:
         return version.changed_at is None or past_grace(version.changed_at)
-    today = timezone.localdate()
-    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
-    return timezone.localtime(version.computed_at).date() < today and past_grace(midnight)
+    midnight = start_of_today()
+    return version.computed_at < midnight and past_grace(midnight)
 
 
 def usable(figures):
@@ -415,13 +414,20 @@ def outdated_since(snapshot):
     time), a new day (they say "as of" a date: midnight), or figures of an older shape (always due)."""
     figures = snapshot.figures
     if not usable(figures):
-        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+        return LONG_AGO
     if not snapshot.is_fresh:
-        return snapshot.changed_at or snapshot.computed_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
-    today = timezone.localdate()
-    if figures.get("as_of") != today.isoformat():
-        return timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+        return snapshot.changed_at or snapshot.computed_at or LONG_AGO
+    if figures.get("as_of") != timezone.localdate().isoformat():
+        return start_of_today()
     return None
+
+
+LONG_AGO = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+
+def start_of_today():
+    """Midnight, in the site's time zone: when figures "as of" yesterday went out of date."""
+    return timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
 
 
 def place_choices(figures, dimension):

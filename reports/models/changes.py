@@ -7,6 +7,7 @@ import contextlib
 import threading
 
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
 
@@ -100,7 +101,9 @@ def strike_types_changed(sender, instance, action, reverse, pk_set, **kwargs):
         data_changed()
         return
     ids = pk_set if reverse else [instance.pk]
-    states = Incident.objects.filter(pk__in=ids).values_list("pk", "review_state")
-    public = [pk for pk, state in states if counted(pk, state)]
+    counted_ids = Incident.objects.filter(pk__in=ids).filter(
+        Q(review_state__in=PUBLIC_STATES) | Q(pk__in=TalliedIncident.objects.values("pk"))
+    )
+    public = list(counted_ids.values_list("pk", flat=True))  # `counted()`, for all of them in one query
     if public:
         incidents_changed(public)

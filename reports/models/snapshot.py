@@ -7,6 +7,7 @@ that move it, and keep the summary up to date, are the figures' (`reports.figure
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 
 from django.db import connections, models, router, transaction
@@ -85,9 +86,9 @@ class PublicVersion:
         data_version, changed_at, computed_version, computed_at = row
         return cls(data_version, as_datetime(changed_at), computed_version, as_datetime(computed_at))
 
-    @property
+    @functools.cached_property
     def stamp(self):
-        """A short, opaque token naming this version (for cache keys and ETags)."""
+        """A short, opaque token naming this version (for cache keys and ETags; asked for three times a request)."""
         parts = [self.data_version, self.changed_at, self.computed_version, self.computed_at]
         return hashlib.blake2s(repr(parts).encode(), digest_size=9).hexdigest()
 

@@ -56,10 +56,11 @@ def dashboard(request):
     incident_filter = IncidentFilter(request.GET)
     common = common_context(request, incident_filter)
     figures = tallies.dashboard(incident_filter)
+    stamp = counted(request, figures, incident_filter)
     context = {
         **common,
-        "counted": counted(request, figures, incident_filter),
-        "figures_content": figures_content(request, incident_filter, figures, common),
+        "counted": stamp,
+        "figures_content": figures_content(request, incident_filter, figures, common, stamp),
         "latest_incidents": incident_filter.qs.order_by("-date_start", "code").with_summary_relations(
             incident_filter.as_of_date
         )[:LATEST],
@@ -67,11 +68,10 @@ def dashboard(request):
     return render(request, "public/dashboard.html", context)
 
 
-def figures_content(request, incident_filter, figures, common):
+def figures_content(request, incident_filter, figures, common, stamp):
     """The dashboard's figures, chart and breakdowns. Without a query, they depend only on the stored figures
-    (their version and time), the language and the code: rendered once per recount and kept (most of the
-    page's rendering time), so a publication's next reader waits for the latest incidents only."""
-    stamp = counted(request, figures, incident_filter)
+    (their version and time: `stamp`), the language and the code: rendered once per recount and kept (most of
+    the page's rendering time), so a publication's next reader waits for the latest incidents only."""
     if stamp is None or request.GET:  # with any query (an invalid filter's errors too), the part is its own
         return render_figures(request, incident_filter, figures, common)
     key = f"dashboard-figures:{stamp['version']}:{figures['computed_at']}:{get_language()}"
