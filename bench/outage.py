@@ -150,12 +150,12 @@ def analyst(base, name, references, journal, stop, submitted):
         except requests.RequestException as error:
             journal.save(kind="create", code=code, pk=None, told=f"failed: {type(error).__name__}")
             continue
-        found = re.search(r"/work/incidents/(\d+)/$", response.headers.get("Location", ""))
+        found = re.search(r"/work/incidents/([^/]+)/$", response.headers.get("Location", ""))
         if response.status_code != 302 or not found:
             journal.save(kind="create", code=code, pk=None, told=f"failed: HTTP {response.status_code}")
             time.sleep(0.5)
             continue
-        pk = int(found.group(1))
+        pk = found.group(1)  # the incident's code
         journal.save(kind="create", code=code, pk=pk, told="ok")
         submit(base, session, code, pk, journal, submitted)
 

@@ -28,9 +28,9 @@ urlpatterns = [
     path("methodology/", public.methodology, name="methodology"),
     path("work/", entry.my_work, name="my_work"),
     path("work/incidents/new/", entry.incident_create, name="incident_create"),
-    path("work/incidents/<int:pk>/", entry.incident_detail, name="work_incident"),
-    path("work/incidents/<int:pk>/edit/", entry.incident_edit, name="incident_edit"),
-    path("work/incidents/<int:pk>/submit/", entry.incident_submit, name="incident_submit"),
-    path("work/incidents/<int:pk>/assessments/new/", entry.assessment_create, name="assessment_create"),
+    path("work/incidents/<code:code>/", entry.incident_detail, name="work_incident"),
+    path("work/incidents/<code:code>/edit/", entry.incident_edit, name="incident_edit"),
+    path("work/incidents/<code:code>/submit/", entry.incident_submit, name="incident_submit"),
+    path("work/incidents/<code:code>/assessments/new/", entry.assessment_create, name="assessment_create"),
     path("work/statements/new/", entry.statement_create, name="statement_create"),
 ]

@@ -193,7 +193,7 @@ class World:
         """A concrete URL for the route: its parameters filled with this world's records."""
         model = route.split("/")[2] if route.startswith("admin/") and route.count("/") > 2 else None
         replacements = {
-            "<code:code>": lambda: self.published.code,
+            "<code:code>": lambda: (self.draft if route.startswith("work/") else self.published).code,
             "<slug:role>": lambda: "file",
             "<int:pk>": lambda: self.draft.pk,
             "<path:object_id>": lambda: self.draft.pk if name == "admin:view_on_site" else self.object_id(model),
@@ -283,9 +283,9 @@ def test_another_analyst_cannot_change_a_draft_by_its_id(client):
     world = World()
     client.force_login(world.users["other_analyst"])
     draft = world.draft
-    assert client.post(f"/work/incidents/{draft.pk}/edit/", {"title": "Hijacked"}).status_code == 404
-    assert client.post(f"/work/incidents/{draft.pk}/submit/").status_code == 404
-    assert client.post(f"/work/incidents/{draft.pk}/assessments/new/", {"verdict": "fair"}).status_code == 404
+    assert client.post(f"/work/incidents/{draft.code}/edit/", {"title": "Hijacked"}).status_code == 404
+    assert client.post(f"/work/incidents/{draft.code}/submit/").status_code == 404
+    assert client.post(f"/work/incidents/{draft.code}/assessments/new/", {"verdict": "fair"}).status_code == 404
     response = client.post(f"/admin/reports/incident/{draft.pk}/change/", {"title": "Hijacked"})
     assert response.status_code == 302 and response["Location"] == "/admin/"
     statement = world.objects["officialstatement"]

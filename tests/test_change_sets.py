@@ -71,7 +71,7 @@ def test_a_change_made_on_the_analysts_page_is_a_change_set_that_approves(client
         },
     )
     client.force_login(analyst)
-    assert client.post(reverse("reports:incident_edit", args=[incident.pk]), form).status_code == 302
+    assert client.post(reverse("reports:incident_edit", args=[incident.code]), form).status_code == 302
 
     revision = IncidentRevision.objects.get()
     assert revision.change_set == {
@@ -137,7 +137,7 @@ def test_the_author_continues_their_change_where_they_left_it(client, analyst):
     assert entry.change_set()["incident"] == {"title": "Strike on the old market"}
     assert entry.form["version"].value() == str(revision.base_version)
     client.force_login(analyst)
-    html = client.get(reverse("reports:incident_edit", args=[incident.pk])).content.decode()
+    html = client.get(reverse("reports:incident_edit", args=[incident.code])).content.decode()
     assert 'value="Strike on the old market"' in html
     assert 'name="sources-1-DELETE" id="id_sources-1-DELETE" checked' in html
     assert 'name="assessments-0-killed_max" value="9"' in html
@@ -145,7 +145,7 @@ def test_the_author_continues_their_change_where_they_left_it(client, analyst):
 
     # Saved again unchanged, the page proposes the same change.
     form = {key: values[0] if len(values) == 1 else values for key, values in entry.form.data.lists()}
-    client.post(reverse("reports:incident_edit", args=[incident.pk]), form)
+    client.post(reverse("reports:incident_edit", args=[incident.code]), form)
     revision.refresh_from_db()
     assert revision.change_set["sources"] == change_set["sources"]
     assert revision.change_set["assessments"][0] == change_set["assessments"][0]
@@ -162,7 +162,7 @@ def test_a_new_assessment_on_a_published_incident_approves_attributed_to_the_ana
         "killed_min": "105",
         "killed_max": "105",
     }
-    assert client.post(reverse("reports:assessment_create", args=[incident.pk]), form).status_code == 302
+    assert client.post(reverse("reports:assessment_create", args=[incident.code]), form).status_code == 302
     incident.approve(reviewer)
     official = Assessment.objects.get(incident=incident, assessor=official_assessor())
     assert (official.verdict, official.killed_min, official.created_by) == ("credible", 105, analyst)

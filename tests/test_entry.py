@@ -41,7 +41,7 @@ def draft_of(user, **fields):
 
 
 def edit_url(incident):
-    return reverse("reports:incident_edit", args=[incident.pk])
+    return reverse("reports:incident_edit", args=[incident.code])
 
 
 def edit_form(incident, **changes):
@@ -58,9 +58,9 @@ def work_urls(incident):
     return [
         reverse("reports:my_work"),
         CREATE,
-        reverse("reports:work_incident", args=[incident.pk]),
+        reverse("reports:work_incident", args=[incident.code]),
         edit_url(incident),
-        reverse("reports:assessment_create", args=[incident.pk]),
+        reverse("reports:assessment_create", args=[incident.code]),
         reverse("reports:statement_create"),
     ]
 
@@ -76,7 +76,7 @@ def test_users_without_a_role_are_refused(client, analyst, reader):
     client.force_login(reader)
     for url in work_urls(draft_of(analyst)):
         assert client.get(url).status_code == 403, url
-    assert client.post(reverse("reports:incident_submit", args=[draft_of(analyst).pk])).status_code == 403
+    assert client.post(reverse("reports:incident_submit", args=[draft_of(analyst).code])).status_code == 403
 
 
 def test_another_analyst_cannot_see_or_touch_a_draft(client, analyst, other_analyst):
@@ -85,7 +85,7 @@ def test_another_analyst_cannot_see_or_touch_a_draft(client, analyst, other_anal
     for url in work_urls(draft)[2:5]:
         assert client.get(url).status_code == 404, url
     assert client.post(edit_url(draft), edit_form(draft, title="Hijacked")).status_code == 404
-    assert client.post(reverse("reports:incident_submit", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("reports:incident_submit", args=[draft.code])).status_code == 404
     draft.refresh_from_db()
     assert draft.title != "Hijacked"
     assert draft.review_state == ReviewState.DRAFT
@@ -94,7 +94,7 @@ def test_another_analyst_cannot_see_or_touch_a_draft(client, analyst, other_anal
 def test_a_reviewer_can_open_and_edit_any_draft(client, analyst, reviewer):
     draft = draft_of(analyst)
     login(client, reviewer)
-    assert client.get(reverse("reports:work_incident", args=[draft.pk])).status_code == 200
+    assert client.get(reverse("reports:work_incident", args=[draft.code])).status_code == 200
     assert client.post(edit_url(draft), edit_form(draft, title="Tidied")).status_code == 302
     draft.refresh_from_db()
     assert draft.title == "Tidied"
@@ -115,7 +115,7 @@ def test_analyst_enters_an_incident_with_sources_and_both_kinds_of_assessment(cl
     response = login(client, analyst).post(CREATE, west_mosul_form())
     incident = Incident.objects.get(code="IQ-MOSUL-0317")
     assert response.status_code == 302
-    assert response.url == reverse("reports:work_incident", args=[incident.pk])
+    assert response.url == reverse("reports:work_incident", args=[incident.code])
     assert (incident.review_state, incident.created_by, incident.version) == (ReviewState.DRAFT, analyst, 1)
     assert incident.place_name_ar == "الجديدة"
     assert incident.sources.count() == 2
@@ -178,7 +178,7 @@ def test_hostile_and_odd_text_is_kept_and_shown_escaped(client, analyst):
     login(client, analyst).post(CREATE, form)
     incident = Incident.objects.get()
     assert incident.place_name == script
-    page = client.get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
+    page = client.get(reverse("reports:work_incident", args=[incident.code])).content.decode()
     assert script not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
 
@@ -211,7 +211,7 @@ def test_a_likely_duplicate_is_flagged_with_a_link_and_can_still_be_saved(client
     login(client, analyst)
     page = client.post(CREATE, west_mosul_form()).content.decode()
     assert "This may be an incident already recorded" in page
-    assert reverse("reports:work_incident", args=[existing.pk]) in page
+    assert reverse("reports:work_incident", args=[existing.code]) in page
     assert not Incident.objects.filter(code="IQ-MOSUL-0317").exists()
     assert client.post(CREATE, west_mosul_form(not_a_duplicate="1")).status_code == 302
     assert Incident.objects.filter(code="IQ-MOSUL-0317").exists()
@@ -245,7 +245,7 @@ def test_the_warning_names_published_incidents_and_ones_own_drafts(client, analy
     page = login(client, user).post(CREATE, west_mosul_form()).content.decode()
     assert "This may be an incident already recorded" in page
     for incident in (published, own):
-        assert reverse("reports:work_incident", args=[incident.pk]) in page
+        assert reverse("reports:work_incident", args=[incident.code]) in page
 
 
 @pytest.mark.parametrize(
@@ -283,7 +283,7 @@ def test_editing_a_draft_records_who_what_when_and_why(client, analyst):
     assert [(c.field, c.old, c.new) for c in delta.changes if c.field == "place_name"] == [
         ("place_name", "Al-Jadida", "Al-Jadida, west Mosul")
     ]
-    page = client.get(reverse("reports:work_incident", args=[draft.pk])).content.decode()
+    page = client.get(reverse("reports:work_incident", args=[draft.code])).content.decode()
     assert "Al-Jadida, west Mosul" in page
     assert "Fixed" in page
 
@@ -325,7 +325,7 @@ def test_the_second_of_two_simultaneous_edits_gets_a_conflict_page_and_keeps_its
 
 def test_submit_needs_a_source_and_an_assessment(client, analyst):
     bare = make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
-    response = login(client, analyst).post(reverse("reports:incident_submit", args=[bare.pk]), follow=True)
+    response = login(client, analyst).post(reverse("reports:incident_submit", args=[bare.code]), follow=True)
     assert "Add a source and an assessment before submitting for review." in response.content.decode()
     bare.refresh_from_db()
     assert bare.review_state == ReviewState.DRAFT
@@ -333,7 +333,7 @@ def test_submit_needs_a_source_and_an_assessment(client, analyst):
 
 def test_submit_sends_the_draft_to_review_with_a_decision_row(client, analyst):
     draft = draft_of(analyst)
-    login(client, analyst).post(reverse("reports:incident_submit", args=[draft.pk]))
+    login(client, analyst).post(reverse("reports:incident_submit", args=[draft.code]))
     draft.refresh_from_db()
     assert draft.review_state == ReviewState.PENDING
     decision = ReviewDecision.objects.get(incident=draft)
@@ -343,7 +343,7 @@ def test_submit_sends_the_draft_to_review_with_a_decision_row(client, analyst):
 
 def test_submit_only_accepts_post(client, analyst):
     draft = draft_of(analyst)
-    assert login(client, analyst).get(reverse("reports:incident_submit", args=[draft.pk])).status_code == 405
+    assert login(client, analyst).get(reverse("reports:incident_submit", args=[draft.code])).status_code == 405
 
 
 # --- Published incidents change only through review ------------------------------------------------------
@@ -389,18 +389,18 @@ def official_verdict_change(**overrides):
 def test_a_new_official_verdict_is_recorded_beside_the_earlier_one(client, analyst):
     login(client, analyst).post(CREATE, west_mosul_form())
     incident = Incident.objects.get()
-    url = reverse("reports:assessment_create", args=[incident.pk])
+    url = reverse("reports:assessment_create", args=[incident.code])
     assert client.post(url, official_verdict_change()).status_code == 302
     official = incident.assessments.filter(assessor=official_assessor()).order_by("assessed_on")
     assert [a.verdict for a in official] == ["under_review", "credible"]
     assert incident.official_assessments()[0].killed_min == 105
-    history = client.get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
+    history = client.get(reverse("reports:work_incident", args=[incident.code])).content.decode()
     assert "assessment by CJTF-OIR on 2017-05-25 created" in history
 
 
 def test_a_bad_new_assessment_is_explained_and_kept(client, analyst):
     incident = draft_of(analyst)
-    url = reverse("reports:assessment_create", args=[incident.pk])
+    url = reverse("reports:assessment_create", args=[incident.code])
     page = login(client, analyst).post(url, official_verdict_change(killed_max="10")).content.decode()
     assert "The maximum (10) is below the minimum (105)." in page
     assert 'value="https://example.org/cjtf-oir-mosul-investigation"' in page
@@ -411,7 +411,7 @@ def test_a_new_assessment_on_a_published_incident_waits_for_review(client, analy
     published = make_incident()
     make_source(published)
     make_assessment(published, official_assessor(), verdict="under_review", killed_min=None, killed_max=None)
-    url = reverse("reports:assessment_create", args=[published.pk])
+    url = reverse("reports:assessment_create", args=[published.code])
     assert login(client, analyst).post(url, official_verdict_change()).status_code == 302
     assert published.assessments.count() == 1
     revision = IncidentRevision.objects.get(incident=published)
@@ -512,6 +512,6 @@ def test_history_shows_any_kind_of_changed_value(client, analyst):
     incident.external_data = {"sequence": 2}
     incident.civilian_harm_reported = True
     incident.save()
-    page = login(client, analyst).get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
+    page = login(client, analyst).get(reverse("reports:work_incident", args=[incident.code])).content.decode()
     assert "{&#x27;sequence&#x27;: 2}" in page
     assert "<td>Yes</td>" in page

@@ -78,7 +78,7 @@ def test_a_reviewer_who_adds_an_assessment_on_the_analysts_page_cannot_approve(
 ):
     incident = pending_case(analyst)
     client.force_login(reviewer)
-    url = reverse("reports:assessment_create", args=[incident.pk])
+    url = reverse("reports:assessment_create", args=[incident.code])
     form = {"assessor": monitor_assessor().pk, "verdict": "confirmed", "assessed_on": "2017-05-01"}
     response = client.post(url, {**form, "dating": "stated", "killed_min": "500", "killed_max": "600"})
     assert response.status_code == 302, response.context["form"].errors
@@ -364,7 +364,7 @@ def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, o
     revision = incident.propose_revision(change_set, incident.version, other_analyst, reason="Secret reason")
     pages = [
         reverse("admin:reports_incident_change", args=[incident.pk]),
-        reverse("reports:work_incident", args=[incident.pk]),
+        reverse("reports:work_incident", args=[incident.code]),
     ]
     client.force_login(reviewer)
     assert "Secret reason" in client.get(pages[0]).content.decode()
@@ -376,7 +376,7 @@ def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, o
     for url in pages:
         assert "secret title is wrong" not in client.get(url).content.decode(), url
     client.force_login(other_analyst)
-    assert "secret title is wrong" in client.get(reverse("reports:work_incident", args=[incident.pk])).content.decode()
+    assert "secret title is wrong" in client.get(reverse("reports:work_incident", args=[incident.code])).content.decode()
 
 
 def test_a_reviewer_who_changes_a_case_by_a_mapped_import_cannot_approve(tmp_path, analyst, reviewer, second_reviewer):

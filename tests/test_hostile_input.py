@@ -129,7 +129,7 @@ def test_entry_form_dates_out_of_range_are_field_errors(client, analyst, field, 
 def test_a_new_assessments_date_out_of_range_is_a_field_error(client, analyst):
     incident = make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
     client.force_login(analyst)
-    url = reverse("reports:assessment_create", args=[incident.pk])
+    url = reverse("reports:assessment_create", args=[incident.code])
     form = {"assessor": str(official_assessor().pk), "verdict": "credible", "assessed_on": "0001-01-01"}
     response = client.post(url, form)
     assert response.status_code == 200
@@ -238,7 +238,7 @@ def test_a_missing_or_negative_row_count_is_no_error_page(client, analyst):
 def test_a_tampered_row_count_when_editing_is_a_clear_error(client, analyst):
     incident = make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
     client.force_login(analyst)
-    url = reverse("reports:incident_edit", args=[incident.pk])
+    url = reverse("reports:incident_edit", args=[incident.code])
     form = west_mosul_form(code=incident.code, version=str(incident.version), **{"sources-TOTAL_FORMS": "x"})
     for extra in ({}, {"add_row": "sources"}):
         response = client.post(url, {**form, **extra})
@@ -585,7 +585,7 @@ def test_the_statement_and_assessment_forms_take_only_http_links(client, analyst
     response = client.post(STATEMENT, statement_form(url="ftp://example.org/statement.pdf"))
     assert response.status_code == 200 and NOT_A_WEB_LINK in response.content.decode()
     incident = make_incident(review_state=ReviewState.DRAFT, created_by=analyst)
-    url = reverse("reports:assessment_create", args=[incident.pk])
+    url = reverse("reports:assessment_create", args=[incident.code])
     form = {"assessor": str(official_assessor().pk), "verdict": "credible", "assessed_on": "2017-05-25"}
     response = client.post(url, {**form, "source_url": "ftp://example.org/x"})
     assert response.status_code == 200 and NOT_A_WEB_LINK in response.content.decode()

@@ -29,7 +29,7 @@ print(json.dumps({
     "read_outside_requests": router.db_for_read(Incident),
     "reader_sees_old": reader.get("/incidents/CS-OLD/").status_code,
     "reader_sees_lagging": reader.get("/incidents/CS-LAG/").status_code,
-    "staff_sees_lagging": analyst.get(f"/work/incidents/{lagging.pk}/").status_code,
+    "staff_sees_lagging": analyst.get(f"/work/incidents/{lagging.code}/").status_code,
     "reader_list_mentions_lagging": "CS-LAG" in reader.get("/incidents/").content.decode(),
 }))
 """

@@ -238,7 +238,7 @@ def test_logins_logouts_and_refusals_are_logged(client, analyst, caplog):
     with caplog.at_level(logging.INFO, logger="reports.security"):
         client.post(LOGIN, {"username": analyst.username, "password": PASSWORD})
         client.get(reverse("admin:auth_user_changelist"))  # analysts may not manage users: 403
-        client.get(reverse("reports:incident_edit", args=[draft_elsewhere.pk]))  # another's draft: 404
+        client.get(reverse("reports:incident_edit", args=[draft_elsewhere.code]))  # another's draft: 404
         client.post(reverse("logout"))
     events = [(record.event, getattr(record, "user", None)) for record in caplog.records if hasattr(record, "event")]
     assert ("login", analyst.username) in events

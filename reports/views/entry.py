@@ -41,8 +41,8 @@ def analyst_required(view):
     return login_required(permission_required("reports.add_incident", raise_exception=True)(view))
 
 
-def editable_incident(request, pk):
-    incident = get_object_or_404(Incident.objects.visible_to(request.user), pk=pk)
+def editable_incident(request, code):
+    incident = get_object_or_404(Incident.objects.visible_to(request.user), code=code)
     if not incident.can_edit(request.user):
         raise PermissionDenied(_("This incident cannot be edited in its current state."))
     return incident
@@ -85,13 +85,13 @@ def incident_create(request):
         if not duplicates or request.POST.get("not_a_duplicate"):
             incident = entry.save(by=request.user)
             messages.success(request, _("Saved %(code)s as a draft.") % {"code": incident.code})
-            return redirect("reports:work_incident", pk=incident.pk)
+            return redirect("reports:work_incident", code=incident.code)
     return render_entry(request, entry, duplicates=duplicates)
 
 
 @analyst_required
-def incident_edit(request, pk):
-    incident = editable_incident(request, pk)
+def incident_edit(request, code):
+    incident = editable_incident(request, code)
     revision = incident.open_revision() if incident.is_published else None
     if revision and revision.created_by != request.user:
         messages.error(
@@ -99,7 +99,7 @@ def incident_edit(request, pk):
             _("%(user)s's change to this incident is awaiting review; it must be decided first.")
             % {"user": revision.created_by},
         )
-        return redirect("reports:work_incident", pk=incident.pk)
+        return redirect("reports:work_incident", code=incident.code)
     if request.method != "POST":
         # Continue one's own pending change, or start from the stored record.
         entry = IncidentEntry.for_revision(revision) if revision else IncidentEntry(instance=incident)
@@ -115,13 +115,13 @@ def incident_edit(request, pk):
         base_version = entry.form.cleaned_data["version"] or incident.version
         if not propose_change(request, incident, entry.change_set(), base_version, reason):
             return render_entry(request, entry, incident=incident)
-        return redirect("reports:work_incident", pk=incident.pk)
+        return redirect("reports:work_incident", code=incident.code)
     try:
         entry.save(by=request.user, reason=reason)
     except EditConflict as conflict:
         return render_conflict(request, incident, conflict)
     messages.success(request, _("Saved %(code)s.") % {"code": incident.code})
-    return redirect("reports:work_incident", pk=incident.pk)
+    return redirect("reports:work_incident", code=incident.code)
 
 
 def propose_change(request, incident, change_set, base_version, reason):
@@ -168,10 +168,10 @@ def render_conflict(request, incident, conflict):
 
 
 @analyst_required
-def incident_detail(request, pk):
+def incident_detail(request, code):
     incident = get_object_or_404(
         Incident.objects.visible_to(request.user).select_related("created_by"),
-        pk=pk,
+        code=code,
     )
     context = {
         "incident": incident,
@@ -190,21 +190,21 @@ def incident_detail(request, pk):
 
 @require_POST
 @analyst_required
-def incident_submit(request, pk):
-    incident = editable_incident(request, pk)
+def incident_submit(request, code):
+    incident = editable_incident(request, code)
     try:
         incident.submit(by=request.user, comment=request.POST.get("comment", "").strip())
     except InvalidTransition as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, _("%(code)s was sent for review.") % {"code": incident.code})
-    return redirect("reports:work_incident", pk=incident.pk)
+    return redirect("reports:work_incident", code=incident.code)
 
 
 @analyst_required
-def assessment_create(request, pk):
+def assessment_create(request, code):
     """Record what an assessor said on a date, without retyping the incident. Earlier ones stay as history."""
-    incident = editable_incident(request, pk)
+    incident = editable_incident(request, code)
     form = AssessmentForm(request.POST or None)
     form.instance.incident = incident
     if request.method == "POST" and form.is_valid():
@@ -213,9 +213,9 @@ def assessment_create(request, pk):
             assessment.created_by = request.user
             assessment.save()
             messages.success(request, _("Recorded the assessment by %(assessor)s.") % {"assessor": assessment.assessor})
-            return redirect("reports:work_incident", pk=incident.pk)
+            return redirect("reports:work_incident", code=incident.code)
         if propose_new_assessment(request, incident, form):
-            return redirect("reports:work_incident", pk=incident.pk)
+            return redirect("reports:work_incident", code=incident.code)
     return render(request, "work/assessment_form.html", {"form": form, "incident": incident})
 
 

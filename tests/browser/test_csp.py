@@ -39,7 +39,7 @@ def test_no_page_breaks_the_policy(live_server, browser, admin_user):
         "/admin/auth/user/",
         "/work/",
         "/work/incidents/new/",
-        f"/work/incidents/{draft.pk}/",
+        f"/work/incidents/{draft.code}/",
     ]:
         page.goto(live_server.url + path)
     assert found == []

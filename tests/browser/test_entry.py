@@ -78,7 +78,7 @@ def test_second_save_of_the_same_draft_is_refused_and_keeps_the_input(live_serve
     for user in (analyst, reviewer):
         page = browser.new_context().new_page()
         page.set_default_timeout(10_000)
-        log_in(page, live_server, user, next_path=f"/work/incidents/{incident.pk}/edit/")
+        log_in(page, live_server, user, next_path=f"/work/incidents/{incident.code}/edit/")
         pages.append(page)
     first, second = pages
 

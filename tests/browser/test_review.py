@@ -46,7 +46,7 @@ def test_analyst_and_reviewer_take_an_incident_from_draft_to_the_home_page(live_
     make_assessment(incident, killed_min=4, killed_max=6)
     analyst_page, reviewer_page, reader_page = new_page(browser), new_page(browser), new_page(browser)
 
-    log_in(analyst_page, live_server, analyst, next_path=f"/work/incidents/{incident.pk}/")
+    log_in(analyst_page, live_server, analyst, next_path=f"/work/incidents/{incident.code}/")
     analyst_page.get_by_role("button", name="Submit for review").click()
     expect(analyst_page.locator(".state")).to_have_text("Pending review")
 
