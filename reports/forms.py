@@ -19,6 +19,7 @@ from reports.models import (
     Source,
     StatementItem,
 )
+from reports.models.queue import COMMENT_NEEDED
 from reports.models.review import assign_values, changeable_fields, empty_change_set, encode_value
 from reports.models.vocabulary import validate_date_in_range
 
@@ -88,10 +89,29 @@ class IncidentForm(forms.ModelForm):
             "civilian_harm_reported": forms.NullBooleanSelect,
         }
 
+    # The code this form suggested to a new incident (Incident.objects.next_free_code()).
+    suggested_code = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial.setdefault("version", self.instance.version)
+        elif not self.is_bound:
+            code = Incident.objects.next_free_code()
+            self.initial.setdefault("code", code)
+            self.initial.setdefault("suggested_code", code)
+        self.fields["code"].help_text = _(
+            "A new incident gets the next free code in the project's format (INC- and a number); keep it, or type "
+            "the code a source gives it (e.g. Airwars' CS1548). Never reused."
+        )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        suggested = self.data.get(self.add_prefix("suggested_code"), "")
+        # The analyst kept the suggestion, which someone else took meanwhile: the next free code is as good.
+        if self.instance.pk is None and code and code == suggested and Incident.objects.filter(code=code).exists():
+            return Incident.objects.next_free_code()
+        return code
 
 
 class AssessmentForm(forms.ModelForm):
@@ -415,3 +435,34 @@ class IncidentEntry:
             user, data["date_start"], belligerents, data["place_name"], data["latitude"], data["longitude"]
         )
         return duplicates.exclude(pk=self.form.instance.pk) if self.form.instance.pk else duplicates
+
+
+class ReviewDecisionForm(forms.Form):
+    """A reviewer's decision on one record of the queue, with the comment its author will read."""
+
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Comment for the author"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed to request changes or to reject: say what needs to change, or why."),
+    )
+    override_reason = forms.CharField(
+        label=_("Four-eyes override: why you decide on your own work (admins only)"), required=False, max_length=1000
+    )
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, decisions, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = list(decisions.items())
+        if not user.is_superuser:
+            del self.fields["override_reason"]
+
+    def clean(self):
+        data = super().clean()
+        needed = COMMENT_NEEDED.get(data.get("decision"))
+        if needed and not data.get("comment", "").strip():
+            self.add_error("comment", needed)
+        data.setdefault("override_reason", "")
+        return data

@@ -53,8 +53,22 @@ def change_log(incident):
         for record in records.order_by("history_date", "history_id"):
             before = previous.get(record.id)
             previous[record.id] = record
-            changes.append(_describe(model, record, before))
+            if not completes_creation(model, record, before):
+                changes.append(_describe(model, record, before))
     return sorted(changes, key=lambda change: change.when, reverse=True)
+
+
+def completes_creation(model, record, before):
+    """Whether `record` only adds the many-to-many values (strike types) of the creation just before it: a new
+    incident is saved before its links can be, which leaves a second history row that is part of creating it."""
+    if before is None or before.history_type != "+" or record.history_type != "~":
+        return False
+    if record.history_user_id != before.history_user_id or getattr(record, "version", None) != getattr(
+        before, "version", None
+    ):
+        return False
+    delta = record.diff_against(before, excluded_fields=NOT_CONTENT)
+    return bool(delta.changes) and all(model._meta.get_field(c.field).many_to_many for c in delta.changes)
 
 
 def public_change_log(incident):

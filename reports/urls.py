@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports.views import entry, exports, public
+from reports.views import entry, exports, public, statements, workbench
 
 
 class IncidentCode:
@@ -26,11 +26,16 @@ urlpatterns = [
     path("incidents.json", exports.incidents_json, name="incidents_json"),
     path("tallies.json", exports.tallies_json, name="tallies_json"),
     path("methodology/", public.methodology, name="methodology"),
-    path("work/", entry.my_work, name="my_work"),
+    path("work/", workbench.workbench, name="my_work"),
+    path("work/incidents/", workbench.find_incident, name="find_incident"),
     path("work/incidents/new/", entry.incident_create, name="incident_create"),
     path("work/incidents/<code:code>/", entry.incident_detail, name="work_incident"),
     path("work/incidents/<code:code>/edit/", entry.incident_edit, name="incident_edit"),
     path("work/incidents/<code:code>/submit/", entry.incident_submit, name="incident_submit"),
     path("work/incidents/<code:code>/assessments/new/", entry.assessment_create, name="assessment_create"),
-    path("work/statements/new/", entry.statement_create, name="statement_create"),
+    path("work/incidents/<code:code>/review/", workbench.review_incident, name="review_incident"),
+    path("work/statements/new/", statements.statement_create, name="statement_create"),
+    path("work/statements/<int:pk>/", statements.statement_detail, name="statement_detail"),
+    path("work/statements/<int:pk>/edit/", statements.statement_edit, name="statement_edit"),
+    path("work/statements/<int:pk>/review/", workbench.review_statement, name="review_statement"),
 ]

@@ -433,21 +433,9 @@ def test_my_work_lists_my_unfinished_incidents_with_the_reviewers_comment(client
     page = login(client, analyst).get(reverse("reports:my_work")).content.decode()
     assert mine.code in page and returned.code in page
     assert "Add the second monitor&#x27;s range." in page
-    assert "THEIRS" not in page and "PUBLISHED1" not in page
-
-
-def test_my_work_takes_the_same_number_of_queries_for_any_number_of_incidents(
-    client, analyst, django_assert_max_num_queries
-):
-    login(client, analyst)
-    for _ in range(2):
-        draft_of(analyst)
-    with django_assert_max_num_queries(9) as few:
-        client.get(reverse("reports:my_work"))
-    for _ in range(15):
-        draft_of(analyst)
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(reverse("reports:my_work"))
+    assert "THEIRS" not in page
+    published = page[page.index("My published incidents") : page.index("My official statements")]
+    assert "PUBLISHED1" in published and mine.code not in published
 
 
 def test_recording_the_april_2017_statement(client, analyst):

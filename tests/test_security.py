@@ -104,9 +104,9 @@ def test_staff_errors_and_redirects_are_not_cached_either(client, analyst, reade
     responses = [client.get(reverse("reports:my_work"))]  # no role: 403
     client.force_login(analyst)
     client.raise_request_exception = False
-    with mock.patch("reports.views.entry.render", side_effect=ValueError("boom")):
+    with mock.patch("reports.views.workbench.render", side_effect=ValueError("boom")):
         responses.append(client.get(reverse("reports:my_work")))  # 500
-    with mock.patch("reports.views.entry.render", side_effect=OperationalError("server closed")):
+    with mock.patch("reports.views.workbench.render", side_effect=OperationalError("server closed")):
         responses.append(client.get(reverse("reports:my_work")))  # 503
     session = client.session
     session[LAST_SEEN] = int(time.time()) - settings.STAFF_IDLE_TIMEOUT - 5

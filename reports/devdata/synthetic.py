@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models.functions import Length
 from django.utils import timezone
 
 from reports.figures import summary
@@ -224,7 +223,7 @@ def generate(count, seed=None, stdout=None, chunk_size=CHUNK_SIZE):
     written = Counter()
     with transaction.atomic():
         builder = ChunkBuilder(rng, Reference.load(), timezone.now())
-        first_number, first_id = next_code_number(), reserve_incident_ids(count)
+        first_number, first_id = Incident.objects.next_code_number(CODE_PREFIX), reserve_incident_ids(count)
         chunks = [(offset, min(chunk_size, count - offset)) for offset in range(0, count, chunk_size)]
 
         def prepared(chunk):
@@ -265,17 +264,6 @@ def _report(stdout, done, count, written, started):
     rows = sum(written.values())
     rate = rows / max(time.perf_counter() - started, 1e-9)
     stdout.write(f"  {done:,} / {count:,} incidents, {rows:,} rows ({rate:,.0f} rows/s)\n")
-
-
-def next_code_number():
-    """One past the highest SYN-<number> code (longest first: codes may outgrow their zero padding)."""
-    last = (
-        Incident.objects.filter(code__regex=rf"^{CODE_PREFIX}[0-9]+$")
-        .order_by(Length("code").desc(), "-code")
-        .values_list("code", flat=True)
-        .first()
-    )
-    return int(last.removeprefix(CODE_PREFIX)) + 1 if last else 1
 
 
 def reserve_incident_ids(count):

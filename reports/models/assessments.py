@@ -289,6 +289,18 @@ class StatementQuerySet(models.QuerySet):
         """What readers may see: approved by a second person, and not retracted since."""
         return self.filter(approved_at__isnull=False, retracted_at__isnull=True)
 
+    def pending(self):
+        """Awaiting a reviewer's approval (neither approved nor retracted)."""
+        return self.filter(approved_at__isnull=True, retracted_at__isnull=True)
+
+    def visible_to(self, user):
+        """Staff pages: reviewers see every statement; analysts the approved ones and their own."""
+        if can_review(user):
+            return self
+        if user.has_perm("reports.view_officialstatement"):
+            return self.filter(Q(approved_at__isnull=False) | Q(created_by=user.pk))
+        return self.none()
+
 
 class PublicStatementManager(models.Manager.from_queryset(StatementQuerySet)):
     """`OfficialStatement.public`, the way code for readers reaches statements: approved ones only, whatever
@@ -426,12 +438,35 @@ class OfficialStatement(models.Model):
             return ReviewState.RETRACTED
         return ReviewState.PENDING if self.approved_at is None else ReviewState.PUBLISHED
 
+    def get_review_state_display(self):
+        return ReviewState(self.review_state).label
+
     def editable_by(self, user):
         """An approved statement is public: a new statement corrects it, not an edit. Until then its author or a
         reviewer may fix it (and its details), and whoever does becomes one of its authors."""
         if self.approved_at is not None:
             return False
         return can_review(user) or self.created_by_id == user.pk
+
+    def edit_token(self):
+        """Changes with every saved change to the statement or its details: an edit is made on one token, and
+        refused if the statement moved on meanwhile (see lock_for_edit)."""
+        latest = [
+            history.order_by("-history_id").values_list("history_id", flat=True).first()
+            for history in (self.history.all(), StatementItem.history.filter(statement_id=self.pk))
+        ]
+        return ":".join(str(history_id or 0) for history_id in latest)
+
+    def lock_for_edit(self, by, token):
+        """Within the edit's transaction: lock the statement and raise InvalidTransition unless `by` may still
+        edit it (it was not approved meanwhile) and nothing was saved since `token`, so no edit is overwritten."""
+        locked = OfficialStatement.objects.select_for_update().get(pk=self.pk)
+        if not locked.editable_by(by):
+            raise InvalidTransition(_("It was approved meanwhile: a new statement corrects it, not an edit."))
+        if token != self.edit_token():
+            raise InvalidTransition(
+                _("Someone saved this statement after you opened it. Nothing was saved: open it again.")
+            )
 
     def authors(self):
         """Who wrote the statement, by any path: its creator, and everyone whose change to it or to its details

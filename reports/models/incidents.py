@@ -3,11 +3,13 @@
 import contextlib
 import datetime
 import math
+import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -78,6 +80,21 @@ class IncidentQuerySet(models.QuerySet):
             .order_by("date_start", "code")
         )
 
+    def next_code_number(self, prefix):
+        """One past the highest <prefix><number> code (longest first: codes may outgrow their zero padding)."""
+        last = (
+            self.filter(code__regex=rf"^{re.escape(prefix)}[0-9]+$")
+            .order_by(Length("code").desc(), "-code")
+            .values_list("code", flat=True)
+            .first()
+        )
+        return int(last.removeprefix(prefix)) + 1 if last else 1
+
+    def next_free_code(self):
+        """The code the entry form suggests: the project's format (CODE_PREFIX and a number, e.g. INC-00042),
+        one past the highest such code. Codes from imports (Airwars' CS1548, …) keep their own formats."""
+        return f"{CODE_PREFIX}{self.next_code_number(CODE_PREFIX):0{CODE_DIGITS}d}"
+
     def with_pending_revision(self):
         """Each incident's pending change, for lists of cases to decide (see revision_awaiting_review)."""
         pending = IncidentRevision.objects.filter(state=RevisionState.PENDING).select_related("created_by")
@@ -139,6 +156,9 @@ class PublicIncidentManager(models.Manager.from_queryset(IncidentQuerySet)):
 
 
 DUPLICATE_RADIUS_KM = 5
+# The project's own incident codes: INC- and a number, zero-padded to five digits (see next_free_code).
+CODE_PREFIX = "INC-"
+CODE_DIGITS = 5
 EDITABLE_STATES = (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)
 
 

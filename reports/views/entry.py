@@ -9,31 +9,23 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reports.forms import (
-    MAX_ITEMS,
     AssessmentForm,
     IncidentEntry,
-    StatementForm,
-    StatementItemFormSet,
     added_row,
-    posted_row_count,
 )
-from reports.history import change_log, changes_since
+from reports.history import change_log, changes_since, proposed_changes
 from reports.models import (
     EditConflict,
     Incident,
-    IncidentRevision,
     InvalidTransition,
-    ReviewDecision,
-    ReviewState,
+    can_review,
 )
-from reports.models.review import OPEN_REVISION_STATES, empty_change_set
+from reports.models.review import empty_change_set
 
 
 def analyst_required(view):
@@ -46,31 +38,6 @@ def editable_incident(request, code):
     if not incident.can_edit(request.user):
         raise PermissionDenied(_("This incident cannot be edited in its current state."))
     return incident
-
-
-def latest_review_comment(**link):
-    decisions = ReviewDecision.objects.filter(**link).order_by("-decided_at", "-id")
-    return Subquery(decisions.values("comment")[:1])
-
-
-@analyst_required
-def my_work(request):
-    incidents = (
-        Incident.objects.filter(
-            created_by=request.user,
-            review_state__in=[ReviewState.DRAFT, ReviewState.PENDING, ReviewState.CHANGES_REQUESTED],
-        )
-        .annotate(review_comment=latest_review_comment(incident=OuterRef("pk"), revision=None))
-        .order_by("-updated_at")
-    )
-    revisions = IncidentRevision.objects.filter(created_by=request.user, state__in=OPEN_REVISION_STATES).annotate(
-        review_comment=latest_review_comment(revision=OuterRef("pk"))
-    )
-    return render(
-        request,
-        "work/my_work.html",
-        {"incidents": incidents, "revisions": revisions.select_related("incident")},
-    )
 
 
 @analyst_required
@@ -170,9 +137,12 @@ def render_conflict(request, incident, conflict):
 @analyst_required
 def incident_detail(request, code):
     incident = get_object_or_404(
-        Incident.objects.visible_to(request.user).select_related("created_by"),
+        Incident.objects.visible_to(request.user).select_related("created_by").prefetch_related("strike_types"),
         code=code,
     )
+    revision = incident.open_revision()
+    readable = revision is not None and revision.readable_by(request.user)
+    proposed, proposed_problem = proposed_changes(revision) if readable else (None, "")
     context = {
         "incident": incident,
         "attributions": incident.attributions.select_related("belligerent"),
@@ -181,9 +151,13 @@ def incident_detail(request, code):
         ),
         "sources": incident.sources.all(),
         "decisions": incident.decisions.visible_to(request.user).select_related("decided_by", "revision__created_by"),
-        "revision": incident.open_revision(),
+        "revision": revision,
+        "proposed": proposed,
+        "proposed_problem": proposed_problem,
         "history": change_log(incident),
         "can_edit": incident.can_edit(request.user),
+        "can_review": can_review(request.user),
+        "can_decide": can_review(request.user) and incident.awaits("approve"),
     }
     return render(request, "work/incident_detail.html", context)
 
@@ -228,36 +202,3 @@ def propose_new_assessment(request, incident, form):
     change_set["assessments"].append(added_row(form))
     reason = _("New assessment by %(assessor)s") % {"assessor": form.cleaned_data["assessor"]}
     return propose_change(request, incident, change_set, revision.base_version if own else incident.version, reason)
-
-
-@login_required
-@permission_required("reports.add_officialstatement", raise_exception=True)
-def statement_create(request):
-    data = request.POST or None
-    if data is not None and request.POST.get("add_row") == "items":  # the no-JavaScript "add a row" button
-        count = posted_row_count(request.POST.get("items-TOTAL_FORMS"), MAX_ITEMS)
-        data = request.POST.copy()
-        if count is not None:
-            data["items-TOTAL_FORMS"] = str(count)
-    form = StatementForm(data)
-    # (a post without the details' rows at all, from a client other than the form, records none)
-    items_posted = data is not None and "items-TOTAL_FORMS" in data
-    items = StatementItemFormSet(data if items_posted else None, prefix="items")
-    if data is not None and "add_row" in data:
-        return render(request, "work/statement_form.html", {"form": form, "items": items, "show_errors": False})
-    if request.method == "POST" and form.is_valid() and (not items_posted or items.is_valid()):
-        with transaction.atomic():
-            statement = form.save(commit=False)
-            statement.created_by = request.user
-            statement._history_user = request.user
-            statement.save()
-            if items_posted:
-                items.instance = statement
-                items.save()
-        messages.success(
-            request,
-            _("Recorded the statement of %(date)s. It appears on public pages once a reviewer approves it.")
-            % {"date": statement.published_on},
-        )
-        return redirect("reports:my_work")
-    return render(request, "work/statement_form.html", {"form": form, "items": items})

@@ -1,0 +1,311 @@
+"""The staff workbench (/work/): each person's own work, incidents by code, the reviewers' one queue of
+incidents, changes and statements, and the decision page every kind goes through and that leads back to it."""
+
+import pytest
+from django.urls import reverse
+
+from reports.models import Incident, IncidentRevision, OfficialStatement, ReviewDecision, ReviewState, RevisionState
+from reports.models.queue import review_queue
+from tests.factories import make_assessment, make_incident, make_source, make_statement, proposed_change
+
+pytestmark = pytest.mark.django_db
+
+WORK = reverse("reports:my_work")
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def draft_of(user, **fields):
+    incident = make_incident(review_state=ReviewState.DRAFT, created_by=user, **fields)
+    make_source(incident)
+    make_assessment(incident)
+    return incident
+
+
+def pending_of(user, **fields):
+    incident = draft_of(user, **fields)
+    incident.submit(by=user)
+    return incident
+
+
+def change_by(user, incident, **changes):
+    return incident.propose_revision(proposed_change(incident, **changes), incident.version, by=user, reason="Why")
+
+
+def section(page, title, next_title):
+    return page[page.index(title) : page.index(next_title)]
+
+
+# --- The analyst's own work ------------------------------------------------------------------------------
+
+
+def test_an_analyst_sees_a_proposed_change_with_what_it_changes(client, analyst):
+    published = make_incident(code="PUB1", title="Old title", created_by=analyst)
+    change_by(analyst, published, title="Conceded: 105 killed")
+    page = login(client, analyst).get(WORK).content.decode()
+    changes = section(page, "My changes to published incidents", "My published incidents")
+    assert "PUB1" in changes and "Old title" in changes and "Conceded: 105 killed" in changes
+
+
+def test_an_analyst_finds_published_incidents_and_statements_again(client, analyst, other_analyst):
+    make_incident(code="MINE-PUB", created_by=analyst)
+    make_incident(code="THEIR-PUB", created_by=other_analyst)
+    statement = make_statement(created_by=analyst, approved_at=None, title="April 2017 figures")
+    make_statement(created_by=other_analyst, approved_at=None, published_on="2017-05-31", title="Not mine")
+    page = login(client, analyst).get(WORK).content.decode()
+    assert "MINE-PUB" in page and "THEIR-PUB" not in page
+    statements = page[page.index("My official statements") :]
+    assert reverse("reports:statement_detail", args=[statement.pk]) in statements
+    assert "April 2017 figures" in statements and "Not mine" not in statements
+
+
+def test_an_analyst_has_no_queue(client, analyst, other_analyst):
+    pending_of(other_analyst, code="WAITING")
+    page = login(client, analyst).get(WORK).content.decode()
+    assert "Awaiting review" not in page and "WAITING" not in page
+
+
+def test_the_workbench_takes_a_bounded_number_of_queries(client, analyst, reviewer, django_assert_max_num_queries):
+    days = iter(range(1, 29))
+
+    def fill(number):
+        for _ in range(number):
+            n = next(days)
+            draft_of(analyst)
+            pending_of(analyst)
+            make_incident(created_by=analyst)
+            make_statement(created_by=analyst, approved_at=None, published_on=f"2017-02-{n:02d}")
+            change_by(analyst, make_incident(created_by=analyst), title=f"Changed {n}")
+
+    fill(6)
+    for user in (analyst, reviewer):
+        login(client, user)
+        with django_assert_max_num_queries(90) as few:  # mostly the 5 diffs shown (SHOWN_DIFFS)
+            client.get(WORK)
+        fill(1)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            client.get(WORK)
+
+
+# --- Incidents by code ---------------------------------------------------------------------------------
+
+
+def test_an_incident_is_found_by_its_code(client, analyst):
+    make_incident(code="CS1548")
+    login(client, analyst)
+    response = client.get(reverse("reports:find_incident"), {"code": "cs1548"})
+    assert response.status_code == 302 and response.url == reverse("reports:work_incident", args=["CS1548"])
+    assert "CS1548" in client.get(reverse("reports:find_incident"), {"code": "CS15"}).content.decode()
+
+
+def test_finding_by_code_never_reveals_another_analysts_draft(client, analyst, other_analyst):
+    draft_of(other_analyst, code="SECRET-1")
+    login(client, analyst)
+    response = client.get(reverse("reports:find_incident"), {"code": "SECRET-1"})
+    assert response.status_code == 200 and "SECRET-1</a>" not in response.content.decode()
+    assert client.get(reverse("reports:work_incident", args=["SECRET-1"])).status_code == 404
+
+
+# --- The reviewers' one queue ----------------------------------------------------------------------------
+
+
+def test_the_queue_holds_incidents_changes_and_statements_oldest_first(analyst, reviewer):
+    first = pending_of(analyst, code="FIRST")
+    change = change_by(analyst, make_incident(code="SECOND"), title="New")
+    statement = make_statement(created_by=analyst, approved_at=None)
+    make_incident(code="DONE")  # published, nothing pending: not in the queue
+    items, counts = review_queue()
+    assert [item.kind for item in items] == ["incident", "change", "statement"]
+    assert [item.record for item in items] == [first, change.incident, statement]
+    assert counts == {"incident": 1, "change": 1, "statement": 1}
+
+
+def test_a_reviewer_lands_on_the_queue(client, analyst, reviewer):
+    pending_of(analyst, code="WAITING")
+    page = login(client, reviewer).get(WORK).content.decode()
+    queue = section(page, 'id="queue-title"', "<h2>My work</h2>")
+    assert "WAITING" in queue and reverse("reports:review_incident", args=["WAITING"]) in queue
+
+
+@pytest.mark.parametrize("kind", ["incident", "change", "statement"])
+def test_each_kind_is_approved_from_the_queue_with_a_comment_and_back_to_it(client, analyst, reviewer, kind):
+    if kind == "incident":
+        record = pending_of(analyst, code="NEW-1")
+        url = reverse("reports:review_incident", args=["NEW-1"])
+    elif kind == "change":
+        record = make_incident(code="PUB-1", title="Old")
+        change_by(analyst, record, title="New")
+        url = reverse("reports:review_incident", args=["PUB-1"])
+    else:
+        record = make_statement(created_by=analyst, approved_at=None)
+        url = reverse("reports:review_statement", args=[record.pk])
+    login(client, reviewer)
+    page = client.get(url).content.decode()
+    assert "Confirm the decision" in page and 'name="comment"' in page
+    seen = IncidentRevision.objects.filter(state=RevisionState.PENDING).first()
+    data = {
+        "decision": "approve",
+        "comment": "Checked against both sources.",
+        "seen": seen.version_token if seen else "",
+    }
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain == [(WORK, 302)]
+    assert "Checked against both sources." in ReviewDecision.objects.values_list("comment", flat=True)
+    record.refresh_from_db()
+    if kind == "statement":
+        assert record.approved_by == reviewer
+    elif kind == "change":
+        assert record.title == "New"
+    else:
+        assert record.review_state == ReviewState.PUBLISHED
+    assert review_queue()[0] == []
+
+
+def test_returning_needs_a_comment_and_nothing_changes_without_one(client, analyst, reviewer):
+    incident = pending_of(analyst, code="NEW-2")
+    url = reverse("reports:review_incident", args=["NEW-2"])
+    response = login(client, reviewer).post(url, {"decision": "request_changes", "comment": " "})
+    assert response.status_code == 200 and "Say what needs to change." in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.review_state == ReviewState.PENDING
+    client.post(url, {"decision": "request_changes", "comment": "Add the second source."})
+    incident.refresh_from_db()
+    assert incident.review_state == ReviewState.CHANGES_REQUESTED
+
+
+def test_a_change_edited_after_the_reviewer_looked_is_not_approved(client, analyst, reviewer):
+    incident = make_incident(code="PUB-2", title="Old")
+    revision = change_by(analyst, incident, title="First idea")
+    seen = revision.version_token
+    change_by(analyst, Incident.objects.get(pk=incident.pk), title="Second idea")
+    url = reverse("reports:review_incident", args=["PUB-2"])
+    response = login(client, reviewer).post(url, {"decision": "approve", "seen": seen}, follow=True)
+    assert "edited after you looked at it" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.title == "Old"
+
+
+def test_a_statement_is_only_approved_from_the_queue(client, analyst, reviewer):
+    statement = make_statement(created_by=analyst, approved_at=None)
+    url = reverse("reports:review_statement", args=[statement.pk])
+    response = login(client, reviewer).post(url, {"decision": "reject", "comment": "No"})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    statement.refresh_from_db()
+    assert statement.approved_at is None
+
+
+# --- The four-eyes rule and roles on the workbench's decision path -------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["incident", "change", "statement"])
+def test_an_author_cannot_approve_their_own_work_from_the_workbench(client, reviewer, kind):
+    if kind == "incident":
+        record, url = pending_of(reviewer, code="OWN-1"), reverse("reports:review_incident", args=["OWN-1"])
+    elif kind == "change":
+        record = make_incident(code="OWN-2", title="Old")
+        change_by(reviewer, record, title="Mine")
+        url = reverse("reports:review_incident", args=["OWN-2"])
+    else:
+        record = make_statement(created_by=reviewer, approved_at=None)
+        url = reverse("reports:review_statement", args=[record.pk])
+    login(client, reviewer)
+    assert "another reviewer must decide" in client.get(url).content.decode()
+    revision = IncidentRevision.objects.filter(state=RevisionState.PENDING).first()
+    response = client.post(url, {"decision": "approve", "seen": revision.version_token if revision else ""})
+    assert "another reviewer must decide" in response.content.decode()
+    assert not ReviewDecision.objects.filter(to_state=ReviewState.PUBLISHED).exists()
+
+
+def test_analysts_and_readers_cannot_reach_the_decision_pages(client, analyst, other_analyst):
+    incident = pending_of(other_analyst, code="NEW-3")
+    statement = make_statement(created_by=other_analyst, approved_at=None)
+    urls = [
+        reverse("reports:review_incident", args=["NEW-3"]),
+        reverse("reports:review_statement", args=[statement.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 302  # to the login
+        assert login(client, analyst).post(url, {"decision": "approve"}).status_code == 403
+        client.logout()
+    incident.refresh_from_db()
+    assert incident.review_state == ReviewState.PENDING
+
+
+# --- Statements as records ------------------------------------------------------------------------------
+
+
+def test_an_author_edits_a_pending_statement_and_not_an_approved_one(client, analyst, reviewer):
+    statement = make_statement(created_by=analyst, approved_at=None, civilians_killed=350)
+    login(client, analyst)
+    page = client.get(reverse("reports:statement_detail", args=[statement.pk])).content.decode()
+    assert reverse("reports:statement_edit", args=[statement.pk]) in page
+    edit = reverse("reports:statement_edit", args=[statement.pk])
+    form = client.get(edit).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields} | {
+        "civilians_killed": "352",
+        "edit_token": statement.edit_token(),
+    }
+    response = client.post(edit, data)
+    assert response.status_code == 302 and response.url == reverse("reports:statement_detail", args=[statement.pk])
+    statement.refresh_from_db()
+    assert statement.civilians_killed == 352
+    statement.approve(by=reviewer)
+    assert client.get(edit).status_code == 403
+
+
+def test_a_stale_statement_edit_is_refused_and_nothing_is_lost(client, analyst, reviewer):
+    statement = make_statement(created_by=analyst, approved_at=None, civilians_killed=350)
+    token = statement.edit_token()
+    statement.title = "Corrected by the reviewer"
+    statement._history_user = reviewer
+    statement.save()
+    login(client, analyst)
+    edit = reverse("reports:statement_edit", args=[statement.pk])
+    form = client.get(edit).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields} | {"civilians_killed": "999", "edit_token": token}
+    response = client.post(edit, data)
+    assert response.status_code == 409 and "999" in response.content.decode()
+    statement.refresh_from_db()
+    assert statement.civilians_killed == 350 and statement.title == "Corrected by the reviewer"
+
+
+def test_another_analyst_cannot_see_or_edit_a_pending_statement(client, analyst, other_analyst):
+    statement = make_statement(created_by=other_analyst, approved_at=None)
+    login(client, analyst)
+    assert client.get(reverse("reports:statement_detail", args=[statement.pk])).status_code == 404
+    assert client.get(reverse("reports:statement_edit", args=[statement.pk])).status_code == 404
+
+
+def test_recording_a_statement_leads_to_its_page(client, analyst):
+    from tests.factories import official_assessor
+
+    data = {"assessor": official_assessor().pk, "published_on": "2017-04-30", "civilians_killed": "352"}
+    response = login(client, analyst).post(reverse("reports:statement_create"), data)
+    statement = OfficialStatement.objects.get()
+    assert response.url == reverse("reports:statement_detail", args=[statement.pk])
+
+
+# --- The entry form ------------------------------------------------------------------------------------
+
+
+def test_the_form_suggests_the_next_free_code(client, analyst):
+    make_incident(code="INC-00041")
+    make_incident(code="CS1548")
+    form = login(client, analyst).get(reverse("reports:incident_create")).context["entry"].form
+    assert form.initial["code"] == "INC-00042"
+
+
+def test_creating_an_incident_logs_no_separate_strike_type_change(client, analyst):
+    from tests.factories import west_mosul_form
+    from reports.models import StrikeType
+
+    strike = StrikeType.objects.first()
+    login(client, analyst).post(reverse("reports:incident_create"), west_mosul_form(strike_types=[str(strike.pk)]))
+    incident = Incident.objects.get(code="IQ-MOSUL-0317")
+    assert list(incident.strike_types.all()) == [strike]
+    page = client.get(reverse("reports:work_incident", args=[incident.code])).content.decode()
+    history = page[page.index("Change history") :]
+    assert "Strike types" not in history and "strike types" not in history
