@@ -299,8 +299,8 @@ def test_the_form_suggests_the_next_free_code(client, analyst):
 
 
 def test_creating_an_incident_logs_no_separate_strike_type_change(client, analyst):
-    from tests.factories import west_mosul_form
     from reports.models import StrikeType
+    from tests.factories import west_mosul_form
 
     strike = StrikeType.objects.first()
     login(client, analyst).post(reverse("reports:incident_create"), west_mosul_form(strike_types=[str(strike.pk)]))
