@@ -155,7 +155,7 @@ def analyst(base, name, references, journal, stop, submitted):
             journal.save(kind="create", code=code, pk=None, told=f"failed: HTTP {response.status_code}")
             time.sleep(0.5)
             continue
-        pk = found.group(1)  # the incident's code
+        pk = found.group(1)  # the staff page is addressed by the incident's code
         journal.save(kind="create", code=code, pk=pk, told="ok")
         submit(base, session, code, pk, journal, submitted)
 
@@ -180,31 +180,30 @@ def submit(base, session, code, pk, journal, submitted):
 
 
 def reviewer(base, name, journal, stop, submitted):
+    """Approves each submitted incident from the workbench's decision page, as a reviewer does from the queue."""
     session = log_in(base, name)
-    changelist = base + "/admin/reports/incident/?state=all"
     while not stop.is_set():
         try:
             pk, code = submitted.popleft()
         except IndexError:
             time.sleep(0.2)
             continue
+        decide = f"{base}/work/incidents/{code}/review/"
         try:
             response = session.post(
-                changelist,
+                decide,
                 {
                     "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
-                    "action": "approve_selected",
-                    "_selected_action": str(pk),
-                    "confirm": "yes",
+                    "decision": "approve",
                     "comment": "Checked during the outage benchmark.",
                 },
-                headers={"Referer": changelist},
+                headers={"Referer": decide},
                 timeout=TIMEOUT,
             )
         except requests.RequestException as error:
             journal.save(kind="approve", code=code, pk=pk, told=f"failed: {type(error).__name__}")
             continue
-        if response.status_code == 200 and f"Approve: 1 incident ({code})" in response.text:
+        if response.status_code == 200 and f"Approve: {code} " in response.text:
             journal.save(kind="approve", code=code, pk=pk, told="ok")
         else:
             journal.save(kind="approve", code=code, pk=pk, told=f"failed: HTTP {response.status_code}")

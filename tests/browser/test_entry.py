@@ -33,7 +33,7 @@ def fill_assessment(page, index, assessor, verdict, killed_min, killed_max):
 
 def test_analyst_enters_fixes_and_submits_an_incident(live_server, page, analyst):
     log_in(page, live_server, analyst)
-    expect(page.get_by_role("heading", level=1)).to_have_text("My work")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Workbench")
     page.get_by_role("link", name="New incident").click()
 
     field(page, "Code").fill("CS1548")
