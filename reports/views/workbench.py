@@ -98,7 +98,12 @@ def review_incident(request, code):
     else:
         item = QueueItem(INCIDENT, incident, incident.submitted_by or incident.created_by, incident.submitted_at)
     refusal = incident.review_refusal(request.user, "approve")
-    return review(request, item, refusal)
+    essentials = {
+        "attributions": incident.attributions.select_related("belligerent"),
+        "current": incident.official_assessments() + incident.monitor_assessments(),
+        "sources": incident.sources.all(),
+    }
+    return review(request, item, refusal, essentials)
 
 
 @reviewer_required
@@ -109,7 +114,7 @@ def review_statement(request, pk):
     return review(request, item, refusal or statement.review_refusal(request.user))
 
 
-def review(request, item, refusal):
+def review(request, item, refusal, essentials=None):
     """The confirm-and-comment page of every decision; after one, back to the queue."""
     # What the reviewer saw of a change, posted back: a change edited meanwhile is not approved unseen.
     seen = item.revision.version_token if item.revision else ""
@@ -125,7 +130,7 @@ def review(request, item, refusal):
             done = item.decisions[data["decision"]]
             messages.success(request, _("%(decision)s: %(record)s.") % {"decision": done, "record": item.record})
             return redirect("reports:my_work")
-    context = {"item": item, "form": form, "refusal": refusal}
+    context = {"item": item, "form": form, "refusal": refusal, **(essentials or {})}
     if item.revision is not None:
         context["changes"], context["problem"] = proposed_changes(item.revision)
     return render(request, "work/review.html", context)
