@@ -336,7 +336,8 @@ def test_a_statement_counts_publicly_only_once_another_reviewer_approves_it(clie
     client.logout()
     logged_in(client, reviewer)
     url = reverse("admin:reports_officialstatement_changelist")
-    client.post(url, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk, own.pk]})
+    selected = {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk, own.pk]}
+    client.post(url, {**selected, "confirm": "yes", "comment": ""})
     statement.refresh_from_db()
     assert statement.approved_by == reviewer
     assert [row["stated_civilians_killed"] for row in tallies.dashboard(IncidentFilter({}))["reconciliation"]] == [
