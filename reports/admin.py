@@ -564,7 +564,9 @@ class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHi
             can_approve = pending and (request.user.is_superuser or not refusal)
             can_retract = statement.review_state == ReviewState.PUBLISHED and not refusal
             context = {
-                **{"refusal": refusal, "can_approve": can_approve, "can_retract": can_retract},
+                "refusal": refusal,
+                "can_approve": can_approve,
+                "can_retract": can_retract,
                 "changelist_filters": request.GET.get(CHANGELIST_FILTERS, ""),
             }
             extra_context = {**(extra_context or {}), **context}

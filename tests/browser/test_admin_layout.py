@@ -97,3 +97,17 @@ def test_the_reviewers_pages_fit_a_laptop_screen(live_server, laptop, analyst, r
     assert laptop.locator("#result_list tbody tr").count() == 2
     assert_fits(laptop, "statements")
     assert_every_column_in_view(laptop)
+
+
+def test_an_analyst_reads_a_published_incident_and_goes_on_to_propose_a_change(live_server, laptop, analyst):
+    incident = make_incident(code="CS4100", created_by=analyst)
+    make_source(incident)
+    with_six_sources(incident)
+    admin_log_in(laptop, live_server, analyst)
+
+    laptop.goto(f"{live_server.url}/admin/reports/incident/{incident.pk}/change/")
+    assert laptop.locator("#sources-group tbody tr.has_original").count() == 6
+    assert laptop.locator("#sources-group input[name$=url]").count() == 0  # read-only: links shown as text
+    assert_fits(laptop, "incident-read-only")
+    laptop.get_by_role("link", name="Propose a change").click()
+    assert laptop.url == f"{live_server.url}/work/incidents/CS4100/edit/"
