@@ -7,24 +7,32 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from reports.admin_import import ImportBatchAdmin, import_view
 from reports.admin_review import (
+    CHANGELIST_FILTERS,
     DECISIONS,
     QUEUE,
+    STATEMENT_STATES,
+    STATEMENTS,
     ReviewStateFilter,
+    StatementStateFilter,
     VerdictFilter,
     decide,
     with_queue_fields,
 )
 from reports.figures.receivers import SUMMARY_KEYS, SUMMARY_RELATIONS, summary_keys_in_use
+from reports.forms import DATE_INPUT
 from reports.history import change_log, proposed_changes
 from reports.models import (
     Assessment,
@@ -47,6 +55,9 @@ admin.site.register(ImportBatch, ImportBatchAdmin)
 admin.site.site_header = _("Civilian casualty tracker")
 admin.site.site_title = _("Casualty tracker admin")
 admin.site.index_title = _("Records and reference tables")
+# At a laptop's width the navigation sidebar takes a quarter of the screen from the queue's columns and an
+# incident's rows; the breadcrumbs and the index lead to the same pages.
+admin.site.enable_nav_sidebar = False
 
 
 class GuardedHistoryAdmin(SimpleHistoryAdmin):
@@ -203,9 +214,18 @@ class AssessmentInline(IncidentPartInline, admin.StackedInline):
 
 
 class SourceInline(IncidentPartInline, admin.TabularInline):
+    """Compact rows that fit a laptop's screen (the widths are in css/admin-review.css): plain inputs for links,
+    since the admin's link widget writes each stored link out in full above its input, and for dates. The
+    position may be left empty: the source then goes last (Source.save)."""
+
     model = Source
     extra = 0
-    fields = ["position", "url", "publisher", "title", "language", "published_on", "archive_url"]
+    fields = ["position", "url", "title", "publisher", "language", "published_on", "archive_url"]
+    formfield_overrides = {
+        models.URLField: {"widget": forms.URLInput},
+        models.CharField: {"widget": forms.TextInput(attrs={"dir": "auto"})},  # Arabic titles read right to left
+        models.DateField: {"widget": DATE_INPUT},  # the browser's own picker: one line, not three
+    }
 
 
 @admin.register(Incident)
@@ -213,18 +233,10 @@ class IncidentAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmi
     form = IncidentAdminForm
     change_form_template = "admin/reports/incident/change_form.html"
     change_list_template = "admin/reports/incident/change_list.html"
-    list_display = [
-        "code",
-        "date_start",
-        "place_name",
-        "country",
-        "belligerent_names",
-        "state",
-        "waiting",
-        "submitted_by",
-        "created_by",
-    ]
-    list_select_related = ["created_by", "submitted_by"]
+    # Few and short columns, so that the queue fits a laptop's screen beside the filters (the country, the
+    # author and more are filters, and on each incident's page).
+    list_display = ["code", "date", "place", "belligerent_names", "state", "waiting", "deaths", "submitted_by"]
+    list_select_related = ["submitted_by"]
     list_filter = [
         ReviewStateFilter,
         "country",
@@ -293,7 +305,7 @@ class IncidentAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmi
 
     def get_queryset(self, request):
         # Analysts see published incidents and their own; reviewers see everything.
-        incidents = Incident.objects.visible_to(request.user).prefetch_related("belligerents")
+        incidents = Incident.objects.visible_to(request.user).with_summary_relations()
         return with_queue_fields(incidents)
 
     def get_ordering(self, request):
@@ -317,7 +329,13 @@ class IncidentAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmi
     def change_view(self, request, object_id, form_url="", extra_context=None):
         incident = self.get_object(request, object_id)
         if incident is not None:
-            extra_context = {**(extra_context or {}), **self.review_context(request, incident)}
+            # A page read-only to an analyst (a published incident) leads to where they may propose a change.
+            context = {
+                **self.review_context(request, incident),
+                "can_propose": incident.can_edit(request.user),
+                "changelist_filters": request.GET.get(CHANGELIST_FILTERS, ""),
+            }
+            extra_context = {**(extra_context or {}), **context}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def review_context(self, request, incident):
@@ -364,11 +382,31 @@ class IncidentAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmi
     def retract_selected(self, request, queryset):
         return decide(self, request, queryset, DECISIONS["retract"])
 
+    @admin.display(description=_("date"), ordering="date_start")
+    def date(self, incident):
+        return incident.date_start
+
+    @admin.display(description=_("place"), ordering="place_name")
+    def place(self, incident):
+        return ", ".join(part for part in (incident.place_name, incident.country) if part)
+
     @admin.display(description=_("belligerents"))
     def belligerent_names(self, incident):
         return ", ".join(b.name for b in incident.belligerents.all())
 
-    @admin.display(description=_("review state"), ordering="review_state")
+    @admin.display(description=_("deaths"))
+    def deaths(self, incident):
+        """Civilians killed, as each assessor's current assessment has it."""
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} <small>{}</small>",
+                ((assessment.range_display(), assessment.assessor.name) for assessment in incident.current_assessments),
+            )
+            or "—"
+        )
+
+    @admin.display(description=_("state"), ordering="review_state")
     def state(self, incident):
         if incident.has_pending_change:
             return _("%(state)s, change pending") % {"state": incident.get_review_state_display()}
@@ -446,6 +484,18 @@ class StatementItemInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and self._statement_editable(request, obj)
 
 
+def figure(name, label):
+    """A statement's figure as a list column under a short label: the fields' own names are sentences, too wide
+    for a laptop's screen."""
+
+    @admin.display(description=label, ordering=name)
+    def column(statement):
+        return getattr(statement, name)
+
+    column.__name__ = name
+    return column
+
+
 @admin.register(OfficialStatement)
 class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmin):
     """Statements are reviewed like incidents: another reviewer than anyone who wrote them approves them, and a
@@ -457,17 +507,17 @@ class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHi
         "published_on",
         "assessor",
         "state",
-        "civilians_killed",
-        "reports_under_review",
-        "reports_received",
-        "reports_credible",
-        "reports_non_credible",
+        figure("civilians_killed", _("killed")),
+        figure("reports_under_review", _("under review")),
+        figure("reports_received", _("received")),
+        figure("reports_credible", _("credible")),
+        figure("reports_non_credible", _("non-credible")),
     ]
     list_select_related = ["assessor"]
     search_fields = ["title", "quote", "note", "url"]
     date_hierarchy = "published_on"
     readonly_fields = ["created_by", "created_at", "approved_by", "approved_at", "retracted_by", "retracted_at"]
-    list_filter = ["assessor", ("approved_at", admin.EmptyFieldListFilter)]
+    list_filter = [StatementStateFilter, "assessor"]
     actions = ["approve_selected"]
 
     def get_queryset(self, request):
@@ -494,18 +544,32 @@ class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHi
 
     @admin.display(description=_("state"))
     def state(self, statement):
-        return ReviewState(statement.review_state).label
+        return STATEMENT_STATES[statement.review_state]
 
     def get_urls(self):
         retract_view = self.admin_site.admin_view(self.retract_view)
         return [path("<int:pk>/retract/", retract_view, name="reports_officialstatement_retract"), *super().get_urls()]
 
+    def get_ordering(self, request):
+        # The queue is worked oldest first.
+        if StatementStateFilter.selected(request) == QUEUE:
+            return ["created_at", "pk"]
+        return super().get_ordering(request)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         statement = self.get_object(request, object_id)
         if statement is not None and self.has_review_permission(request):
             refusal = statement.review_refusal(request.user)
+            pending = statement.review_state == ReviewState.PENDING
+            can_approve = pending and (request.user.is_superuser or not refusal)
             can_retract = statement.review_state == ReviewState.PUBLISHED and not refusal
-            extra_context = {**(extra_context or {}), "refusal": refusal, "can_retract": can_retract}
+            context = {
+                "refusal": refusal,
+                "can_approve": can_approve,
+                "can_retract": can_retract,
+                "changelist_filters": request.GET.get(CHANGELIST_FILTERS, ""),
+            }
+            extra_context = {**(extra_context or {}), **context}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def retract_view(self, request, pk):
@@ -521,20 +585,9 @@ class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHi
             self.message_user(request, _("Retracted: %(statement)s") % {"statement": statement}, messages.SUCCESS)
         return redirect("admin:reports_officialstatement_change", statement.pk)
 
-    @admin.action(description=_("Approve selected statements (make them public)"), permissions=["review"])
+    @admin.action(description=_("Approve selected statements (make them public)…"), permissions=["review"])
     def approve_selected(self, request, queryset):
-        done, skipped = [], []
-        for statement in queryset:
-            try:
-                statement.approve(request.user)
-            except InvalidTransition as refused:
-                skipped.append(f"{statement}: {refused}")
-            else:
-                done.append(str(statement))
-        if done:
-            self.message_user(request, _("Approved: %(list)s") % {"list": "; ".join(done)}, messages.SUCCESS)
-        if skipped:
-            self.message_user(request, _("Skipped: %(list)s") % {"list": "; ".join(skipped)}, messages.WARNING)
+        return decide(self, request, queryset, DECISIONS["approve"], STATEMENTS)
 
 
 class SummaryKeysAdmin(admin.ModelAdmin):

@@ -1,12 +1,15 @@
-"""The reviewers' side of the incident admin: the pending queue (filter, age, ordering) and the review
-decisions as bulk actions with a confirmation page. The rules themselves are the models' (Incident.approve,
-request_changes, reject, retract); this module only asks for the comment and reports what was skipped."""
+"""The reviewers' side of the admin: the queues of incidents and of official statements (filter, age,
+ordering), and the review decisions as bulk actions with a confirmation page, after which the reviewer is back
+on the queue. The rules themselves are the models' (Incident.approve, request_changes, reject, retract;
+OfficialStatement.approve); this module only asks for the comment and reports what was skipped."""
 
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -17,9 +20,14 @@ from reports.models.incidents import with_authors
 from reports.models.review import RevisionState
 from reports.models.vocabulary import can_review
 
-# The review state filter's own values, beside the states themselves: the reviewers' queue, and every state.
+# The review state filter's parameter, and its own values beside the states themselves: the reviewers' queue,
+# and every state.
+STATE = "state"
 QUEUE = "queue"
 EVERY_STATE = "all"
+# Where a change page keeps the filters of the list it was opened from (the admin's name for them): a decision
+# made on that page sends the reviewer back to that list.
+CHANGELIST_FILTERS = "_changelist_filters"
 
 
 def incidents_with_pending_change():
@@ -41,15 +49,17 @@ def awaiting_review(queryset):
     )
 
 
-class ReviewStateFilter(admin.SimpleListFilter):
-    """By review state, plus "awaiting review" (pending incidents and pending changes to published ones),
-    which is where reviewers land by default."""
+class QueueFilter(admin.SimpleListFilter):
+    """A review-state filter on which reviewers land on their queue by default (others on every state). Its
+    choices: the queue, the states of `states`, and every state."""
 
     title = _("review state")
-    parameter_name = "state"
+    parameter_name = STATE
+    queue_label = _("Awaiting review")
+    states = []  # (value, label) of the states one can choose besides the queue
 
     def lookups(self, request, model_admin):
-        return [(QUEUE, _("Awaiting review")), *ReviewState.choices, (EVERY_STATE, _("All"))]
+        return [(QUEUE, self.queue_label), *self.states, (EVERY_STATE, _("All"))]
 
     @classmethod
     def selected(cls, request):
@@ -63,9 +73,9 @@ class ReviewStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == QUEUE:
-            return awaiting_review(queryset)
-        if value in ReviewState.values:
-            return queryset.filter(review_state=value)
+            return self.queue(queryset)
+        if value in dict(self.states):
+            return self.in_state(queryset, value)
         return queryset
 
     def choices(self, changelist):
@@ -73,6 +83,43 @@ class ReviewStateFilter(admin.SimpleListFilter):
         for choice in super().choices(changelist):
             if choice["query_string"] != changelist.get_query_string(remove=[self.parameter_name]):
                 yield choice
+
+
+class ReviewStateFilter(QueueFilter):
+    """Incidents by review state, plus "awaiting review" (pending incidents and pending changes to published
+    ones)."""
+
+    states = ReviewState.choices
+
+    def queue(self, queryset):
+        return awaiting_review(queryset)
+
+    def in_state(self, queryset, state):
+        return queryset.filter(review_state=state)
+
+
+# A statement's review states as reviewers name them (OfficialStatement.review_state).
+STATEMENT_STATES = {
+    ReviewState.PENDING: _("Awaiting approval"),
+    ReviewState.PUBLISHED: _("Approved"),
+    ReviewState.RETRACTED: _("Retracted"),
+}
+
+
+class StatementStateFilter(QueueFilter):
+    """Official statements awaiting approval (the queue), approved (public) or retracted: the states of
+    OfficialStatement.review_state."""
+
+    queue_label = STATEMENT_STATES[ReviewState.PENDING]
+    states = [(state, STATEMENT_STATES[state]) for state in (ReviewState.PUBLISHED, ReviewState.RETRACTED)]
+
+    def queue(self, queryset):
+        return queryset.filter(approved_at__isnull=True, retracted_at__isnull=True)
+
+    def in_state(self, queryset, state):
+        if state == ReviewState.PUBLISHED:
+            return queryset.approved()
+        return queryset.filter(retracted_at__isnull=False)
 
 
 class VerdictFilter(admin.SimpleListFilter):
@@ -114,11 +161,6 @@ class Decision:
     comment_label: str
     comment_required: bool
 
-    def make(self, incident, by, comment, override_reason, seen=None):
-        if self.name == "approve":
-            return incident.approve(by, comment, override_reason=override_reason, seen=seen)
-        return getattr(incident, self.name)(by, comment, override_reason=override_reason)
-
 
 DECISIONS = {
     decision.name: decision
@@ -148,64 +190,145 @@ class DecisionForm(forms.Form):
             del self.fields["override_reason"]
 
 
-def decide(model_admin, request, queryset, decision):
-    """The confirmation page of a review action, then the decision on each selected incident: each one is
-    decided (or refused by the model's rules) on its own, and the reviewer is told which were skipped and why."""
-    incidents = queryset.select_related("created_by", "last_edited_by").with_pending_revision().order_by("code")
-    incidents = with_authors(list(incidents))
+class Decided:
+    """What the confirmation page and the outcome need to know of the records decided on: how to read them
+    for the page, why one would be skipped, how to make the decision (the model's method, which holds the
+    rule), and how to name them."""
+
+    template = ""
+
+    def records(self, queryset):
+        return list(queryset)
+
+    def row(self, request, record, decision):
+        return {"record": record, "refusal": self.refusal(request.user, record, decision)}
+
+
+class IncidentsDecided(Decided):
+    template = "admin/reports/incident/decide.html"
+
+    def records(self, queryset):
+        incidents = queryset.select_related("created_by", "last_edited_by").with_pending_revision().order_by("code")
+        return with_authors(list(incidents))
+
+    def refusal(self, user, incident, decision):
+        return incident.review_refusal(user, decision.name)
+
+    def row(self, request, incident, decision):
+        """For a pending change, also what it changes (the reviewer approves exactly that: an edit made meanwhile
+        is refused)."""
+        revision = incident.revision_awaiting_review()
+        changes, problem = proposed_changes(revision) if revision else ([], "")
+        return {
+            **super().row(request, incident, decision),
+            "revision": revision,
+            "changes": changes,
+            "problem": problem,
+        }
+
+    def make(self, decision, incident, request, data):
+        by, comment, override_reason = request.user, data["comment"], data.get("override_reason", "")
+        if decision.name == "approve":
+            seen = request.POST.get(f"seen_{incident.pk}")
+            return incident.approve(by, comment, override_reason=override_reason, seen=seen)
+        return getattr(incident, decision.name)(by, comment, override_reason=override_reason)
+
+    def label(self, incident):
+        return incident.code
+
+    def done(self, decision, labels):
+        return ngettext(
+            "%(decision)s: %(count)d incident (%(codes)s).",
+            "%(decision)s: %(count)d incidents (%(codes)s).",
+            len(labels),
+        ) % {"decision": decision.title, "count": len(labels), "codes": ", ".join(labels)}
+
+
+class StatementsDecided(Decided):
+    """Official statements: approved (made public) by a reviewer who wrote no part of them. (Each statement's
+    authors are read on its own: statements are approved a few at a time.)"""
+
+    template = "admin/reports/officialstatement/decide.html"
+
+    def records(self, queryset):
+        return list(queryset.select_related("assessor", "created_by").order_by("published_on", "pk"))
+
+    def refusal(self, user, statement, decision):
+        if statement.review_state != ReviewState.PENDING:
+            return _("It is %(state)s, not awaiting this decision.") % {
+                "state": ReviewState(statement.review_state).label.lower()
+            }
+        return statement.review_refusal(user)
+
+    def row(self, request, statement, decision):
+        return {**super().row(request, statement, decision), "state": STATEMENT_STATES[statement.review_state]}
+
+    def make(self, decision, statement, request, data):
+        return statement.approve(request.user, data["comment"], data.get("override_reason", ""))
+
+    def label(self, statement):
+        return str(statement)
+
+    def done(self, decision, labels):
+        return ngettext(
+            "%(decision)s: %(count)d statement (%(list)s).",
+            "%(decision)s: %(count)d statements (%(list)s).",
+            len(labels),
+        ) % {"decision": decision.title, "count": len(labels), "list": "; ".join(labels)}
+
+
+INCIDENTS, STATEMENTS = IncidentsDecided(), StatementsDecided()
+
+
+def decide(model_admin, request, queryset, decision, decided=INCIDENTS):
+    """The confirmation page of a review action, then the decision on each selected record: each one is
+    decided (or refused by the model's rules) on its own, the reviewer is told which were skipped and why, and
+    is sent back to the queue."""
+    records = decided.records(queryset)
     confirmed = "confirm" in request.POST
     form = DecisionForm(request.POST if confirmed else None, decision=decision, user=request.user)
     if confirmed and form.is_valid():
-        report_outcome(model_admin, request, decision, incidents, form.cleaned_data)
-        return None  # back to the list
+        report_outcome(model_admin, request, decision, decided, records, form.cleaned_data)
+        return HttpResponseRedirect(queue_url(request))
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("%(decision)s: confirm") % {"decision": decision.title},
         "decision": decision,
         "form": form,
-        "rows": [confirmation_row(request, incident, decision) for incident in incidents],
+        "rows": [decided.row(request, record, decision) for record in records],
         "opts": model_admin.model._meta,
         "action_name": f"{decision.name}_selected",
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "changelist_filters": request.POST.get(CHANGELIST_FILTERS, ""),
     }
-    return TemplateResponse(request, "admin/reports/incident/decide.html", context)
+    return TemplateResponse(request, decided.template, context)
 
 
-def confirmation_row(request, incident, decision):
-    """An incident as the confirmation page lists it: why it would be skipped, and for a pending change, what
-    it changes (the reviewer approves exactly that: an edit made meanwhile is refused)."""
-    revision = incident.revision_awaiting_review()
-    changes, problem = proposed_changes(revision) if revision else ([], "")
-    return {
-        "incident": incident,
-        "refusal": incident.review_refusal(request.user, decision.name),
-        "revision": revision,
-        "changes": changes,
-        "problem": problem,
-    }
+def queue_url(request):
+    """The list the decision was made from, on the queue: with the filters, search and ordering the reviewer
+    had (from the list itself, or kept by the change page they decided on), but on the first page, since the
+    decided records have left it."""
+    if CHANGELIST_FILTERS in request.POST:
+        query = QueryDict(request.POST[CHANGELIST_FILTERS], mutable=True)
+    else:
+        query = request.GET.copy()
+    query[STATE] = QUEUE
+    for kept_only_for_the_list in (PAGE_VAR, ERROR_FLAG):
+        query.pop(kept_only_for_the_list, None)
+    return f"{request.path}?{query.urlencode()}"
 
 
-def report_outcome(model_admin, request, decision, incidents, data):
+def report_outcome(model_admin, request, decision, decided, records, data):
     done, skipped = [], []
-    for incident in incidents:
+    for record in records:
         try:
-            seen = request.POST.get(f"seen_{incident.pk}")
-            decision.make(incident, request.user, data["comment"], data.get("override_reason", ""), seen)
+            decided.make(decision, record, request, data)
         except InvalidTransition as refused:
-            skipped.append(f"{incident.code}: {refused}")
+            skipped.append(f"{decided.label(record)}: {refused}")
         else:
-            done.append(incident.code)
+            done.append(decided.label(record))
     if done:
-        model_admin.message_user(
-            request,
-            ngettext(
-                "%(decision)s: %(count)d incident (%(codes)s).",
-                "%(decision)s: %(count)d incidents (%(codes)s).",
-                len(done),
-            )
-            % {"decision": decision.title, "count": len(done), "codes": ", ".join(done)},
-            messages.SUCCESS,
-        )
+        model_admin.message_user(request, decided.done(decision, done), messages.SUCCESS)
     if skipped:
         model_admin.message_user(
             request,

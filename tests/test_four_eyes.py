@@ -315,11 +315,12 @@ def test_approving_in_the_admin_refuses_the_statements_author(client, reviewer, 
     statement = analysts_statement(reviewer)
     client.force_login(reviewer)
     changelist = reverse("admin:reports_officialstatement_changelist")
-    client.post(changelist, {"action": "approve_selected", "_selected_action": [statement.pk]})
+    confirmed = {"action": "approve_selected", "_selected_action": [statement.pk], "confirm": "yes", "comment": ""}
+    client.post(changelist, confirmed)
     statement.refresh_from_db()
     assert statement.approved_at is None
     client.force_login(second_reviewer)
-    client.post(changelist, {"action": "approve_selected", "_selected_action": [statement.pk]})
+    client.post(changelist, confirmed)
     statement.refresh_from_db()
     assert statement.approved_by == second_reviewer
 

@@ -336,7 +336,8 @@ def test_a_statement_counts_publicly_only_once_another_reviewer_approves_it(clie
     client.logout()
     logged_in(client, reviewer)
     url = reverse("admin:reports_officialstatement_changelist")
-    client.post(url, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk, own.pk]})
+    selected = {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk, own.pk]}
+    client.post(url, {**selected, "confirm": "yes", "comment": ""})
     statement.refresh_from_db()
     assert statement.approved_by == reviewer
     assert [row["stated_civilians_killed"] for row in tallies.dashboard(IncidentFilter({}))["reconciliation"]] == [
@@ -362,3 +363,151 @@ def queries_for_action(client, incidents):
     with CaptureQueriesContext(connection) as captured:
         assert act(client, "approve_selected", incidents).status_code == 200
     return len(captured)
+
+
+# --- Back to the queue after a decision ----------------------------------------------------------------------
+
+
+def test_after_a_decision_the_reviewer_is_back_on_the_queue_with_their_filters(client, analyst, reviewer):
+    incidents = [pending_by(analyst, country="Iraq") for _ in range(2)]
+    logged_in(client, reviewer)
+    data = {"action": "approve_selected", ACTION_CHECKBOX_NAME: [i.pk for i in incidents], "confirm": "yes"}
+    response = client.post(CHANGELIST + "?state=all&country=Iraq&q=T&p=2", {**data, "comment": ""})
+    assert response.status_code == 302
+    assert_queue(response.url, CHANGELIST, country="Iraq", q="T")
+    assert Incident.objects.published().count() == 2
+
+
+def test_a_decision_on_an_incidents_page_returns_to_the_list_it_was_opened_from(client, analyst, reviewer):
+    incident = pending_by(analyst)
+    logged_in(client, reviewer)
+    opened_from = "country=Syria&state=all&o=2"
+    page = client.get(
+        reverse("admin:reports_incident_change", args=[incident.pk]), {"_changelist_filters": opened_from}
+    )
+    assert 'name="_changelist_filters" value="country=Syria&amp;state=all&amp;o=2"' in page.content.decode()
+    decision = {"action": "request_changes_selected", ACTION_CHECKBOX_NAME: [incident.pk]}
+    decision["_changelist_filters"] = opened_from
+    confirmation = client.post(CHANGELIST + "?state=all", decision).content.decode()
+    assert 'name="_changelist_filters"' in confirmation  # carried through the confirmation page
+    response = client.post(CHANGELIST + "?state=all", {**decision, "confirm": "yes", "comment": "Name the source"})
+    assert_queue(response.url, CHANGELIST, country="Syria", o="2")
+    assert Incident.objects.get(pk=incident.pk).review_state == ReviewState.CHANGES_REQUESTED
+
+
+def assert_queue(url, changelist, **kept):
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    assert parts.path == changelist
+    assert parse_qs(parts.query) == {"state": ["queue"], **{name: [value] for name, value in kept.items()}}
+
+
+# --- Official statements ------------------------------------------------------------------------------------
+
+STATEMENTS = reverse("admin:reports_officialstatement_changelist")
+
+
+def awaiting_approval(author, **fields):
+    from tests.factories import make_statement
+
+    return make_statement(created_by=author, approved_at=None, **fields)
+
+
+def listed_statements(response):
+    return sorted(statement.pk for statement in response.context["cl"].result_list)
+
+
+def test_reviewers_land_on_the_statements_awaiting_approval(client, analyst, reviewer):
+    from tests.factories import make_statement
+
+    pending = awaiting_approval(analyst)
+    approved = make_statement(published_on=datetime.date(2017, 3, 31))
+    retracted = make_statement(published_on=datetime.date(2017, 2, 28))
+    retracted.retract(reviewer, "Superseded")
+    logged_in(client, reviewer)
+    landing = client.get(STATEMENTS)
+    assert listed_statements(landing) == [pending.pk]
+    assert "Awaiting approval" in landing.content.decode()
+    assert listed_statements(client.get(STATEMENTS, {"state": "published"})) == [approved.pk]
+    assert listed_statements(client.get(STATEMENTS, {"state": "retracted"})) == [retracted.pk]
+    every = client.get(STATEMENTS, {"state": "all"})
+    assert listed_statements(every) == sorted([pending.pk, approved.pk, retracted.pk])
+    assert '<td class="field-state">Approved</td>' in every.content.decode()
+    client.force_login(analyst)  # analysts, who have no queue, land on everything they may see
+    assert listed_statements(client.get(STATEMENTS)) == sorted([pending.pk, approved.pk, retracted.pk])
+
+
+def test_approving_a_statement_asks_for_confirmation_then_records_the_comment(client, analyst, reviewer):
+    statement = awaiting_approval(analyst, title="Monthly report, May 2017")
+    logged_in(client, reviewer)
+    selected = {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk]}
+    confirmation = client.post(STATEMENTS, selected)
+    assert confirmation.status_code == 200
+    assert "Approve 1 statement" in confirmation.content.decode()
+    statement.refresh_from_db()
+    assert statement.approved_at is None
+
+    response = client.post(STATEMENTS + "?assessor__id__exact=1", {**selected, "confirm": "yes", "comment": "Checked"})
+    assert_queue(response.url, STATEMENTS, assessor__id__exact="1")
+    statement.refresh_from_db()
+    assert statement.approved_by == reviewer
+    decision = ReviewDecision.objects.get(statement=statement)
+    assert (decision.decided_by, decision.comment, decision.to_state) == (reviewer, "Checked", ReviewState.PUBLISHED)
+    assert messages_of(response)[-1].startswith("Approve: 1 statement")
+
+
+def test_the_author_of_a_statement_cannot_approve_it_on_the_confirmation_page(client, reviewer, second_reviewer):
+    own = awaiting_approval(reviewer)
+    logged_in(client, reviewer)
+    selected = {"action": "approve_selected", ACTION_CHECKBOX_NAME: [own.pk]}
+    assert "Will be skipped: You created or last edited it" in client.post(STATEMENTS, selected).content.decode()
+    response = client.post(STATEMENTS, {**selected, "confirm": "yes", "comment": ""})
+    assert "another reviewer must decide" in messages_of(response)[-1]
+    own.refresh_from_db()
+    assert own.approved_at is None and not ReviewDecision.objects.filter(statement=own).exists()
+    change = reverse("admin:reports_officialstatement_change", args=[own.pk])
+    assert "Approve (make public)" not in client.get(change).content.decode()
+    client.force_login(second_reviewer)
+    assert "Approve (make public)" in client.get(change).content.decode()
+
+
+def test_analysts_cannot_approve_statements(client, analyst, other_analyst):
+    statement = awaiting_approval(other_analyst)
+    logged_in(client, analyst)
+    selected = {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk], "confirm": "yes"}
+    client.post(STATEMENTS + "?state=all", {**selected, "comment": ""})
+    statement.refresh_from_db()
+    assert statement.approved_at is None
+
+
+# --- From the admin to the workbench -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "state", "may_propose"),
+    [
+        ("analyst", ReviewState.PUBLISHED, True),  # read-only here: the change is proposed in the workbench
+        ("analyst", ReviewState.PENDING, False),
+        ("reviewer", ReviewState.PUBLISHED, True),
+        ("reviewer", ReviewState.REJECTED, False),
+    ],
+)
+def test_the_incident_page_leads_to_the_workbench(client, request, analyst, who, state, may_propose):
+    incident = make_incident(review_state=state, created_by=analyst)
+    page = logged_in(client, request.getfixturevalue(who)).get(
+        reverse("admin:reports_incident_change", args=[incident.pk])
+    )
+    html = page.content.decode()
+    workbench = reverse("reports:work_incident", args=[incident.code])
+    assert f'<a href="{workbench}">Open in the workbench</a>' in html
+    edit = f'<a href="{reverse("reports:incident_edit", args=[incident.code])}">Propose a change</a>'
+    assert (edit in html) is may_propose
+
+
+def test_the_queue_shows_each_assessors_deaths(client, analyst, reviewer):
+    incident = pending_by(analyst)
+    make_assessment(incident, official_assessor(), killed_min=3, killed_max=3)
+    response = logged_in(client, reviewer).get(CHANGELIST)
+    html = response.content.decode()
+    assert "2–5 <small>Airwars</small><br>3 <small>CJTF-OIR</small>" in html

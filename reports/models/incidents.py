@@ -561,7 +561,12 @@ class Source(models.Model):
     media_count = models.PositiveIntegerField(_("media items"), null=True, blank=True)
     has_video = models.BooleanField(_("has video"), default=False)
     external_id = models.CharField(_("external identifier"), max_length=100, blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order among the sources."))
+    position = models.PositiveIntegerField(
+        _("position"),
+        default=None,
+        blank=True,
+        help_text=_("Order among the sources, from 1. Left empty, the source goes last."),
+    )
     import_digest = models.CharField(max_length=64, blank=True, editable=False)  # see Incident.import_digest
 
     objects = SourceQuerySet.as_manager()
@@ -576,9 +581,23 @@ class Source(models.Model):
     def __str__(self):
         return self.title or self.publisher or self.url
 
+    def save(self, *args, **kwargs):
+        # Every path that saves one source (the analysts' form, the admin's inline, a change set, a command)
+        # numbers it here; the importer, which bulk-creates, numbers its own (importing.writer.number_sources).
+        if not self.position:
+            self.position = self.next_position(self.incident_id)
+        super().save(*args, **kwargs)
+
     def clean(self):
         if not (self.url or self.publisher or self.title):
             raise ValidationError(_("Give at least a link, a publisher or a title."))
+
+    @staticmethod
+    def next_position(incident_id):
+        """The position after the incident's last source: 1 for its first. (Two sources added at the same
+        instant may share one; the order then falls back on their ids.)"""
+        last = Source.objects.filter(incident_id=incident_id).aggregate(last=models.Max("position"))["last"]
+        return (last or 0) + 1
 
 
 # --- Authors: the four-eyes rule's one definition -----------------------------------------------------------
