@@ -23,7 +23,6 @@ from reports.admin_review import (
     CHANGELIST_FILTERS,
     DECISIONS,
     QUEUE,
-    STATEMENT_STATES,
     STATEMENTS,
     ReviewStateFilter,
     StatementStateFilter,
@@ -544,7 +543,7 @@ class OfficialStatementAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHi
 
     @admin.display(description=_("state"))
     def state(self, statement):
-        return STATEMENT_STATES[statement.review_state]
+        return statement.get_review_state_display()
 
     def get_urls(self):
         retract_view = self.admin_site.admin_view(self.retract_view)

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from reports.history import proposed_changes
 from reports.models import Assessment, Grading, IncidentRevision, InvalidTransition, OfficialVerdict, ReviewState
+from reports.models.assessments import STATEMENT_STATES
 from reports.models.incidents import with_authors
 from reports.models.review import RevisionState
 from reports.models.vocabulary import can_review
@@ -99,13 +100,6 @@ class ReviewStateFilter(QueueFilter):
 
 
 # A statement's review states as reviewers name them (OfficialStatement.review_state).
-STATEMENT_STATES = {
-    ReviewState.PENDING: _("Awaiting approval"),
-    ReviewState.PUBLISHED: _("Approved"),
-    ReviewState.RETRACTED: _("Retracted"),
-}
-
-
 class StatementStateFilter(QueueFilter):
     """Official statements awaiting approval (the queue), approved (public) or retracted: the states of
     OfficialStatement.review_state."""
@@ -114,7 +108,7 @@ class StatementStateFilter(QueueFilter):
     states = [(state, STATEMENT_STATES[state]) for state in (ReviewState.PUBLISHED, ReviewState.RETRACTED)]
 
     def queue(self, queryset):
-        return queryset.filter(approved_at__isnull=True, retracted_at__isnull=True)
+        return queryset.pending()
 
     def in_state(self, queryset, state):
         if state == ReviewState.PUBLISHED:
@@ -261,7 +255,7 @@ class StatementsDecided(Decided):
         return statement.review_refusal(user)
 
     def row(self, request, statement, decision):
-        return {**super().row(request, statement, decision), "state": STATEMENT_STATES[statement.review_state]}
+        return {**super().row(request, statement, decision), "state": statement.get_review_state_display()}
 
     def make(self, decision, statement, request, data):
         return statement.approve(request.user, data["comment"], data.get("override_reason", ""))

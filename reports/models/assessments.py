@@ -280,6 +280,13 @@ class Assessment(models.Model):
         return self.range_display("injured")
 
 
+# A statement's states as staff pages name them (see OfficialStatement.review_state).
+STATEMENT_STATES = {
+    ReviewState.PENDING: _("Awaiting approval"),
+    ReviewState.PUBLISHED: _("Approved"),
+    ReviewState.RETRACTED: _("Retracted"),
+}
+
 # What a statement's review changes, not its content (see OfficialStatement.authors).
 STATEMENT_BOOKKEEPING = {"id", "created_by", "created_at", "approved_by", "approved_at", "retracted_by", "retracted_at"}
 
@@ -439,7 +446,7 @@ class OfficialStatement(models.Model):
         return ReviewState.PENDING if self.approved_at is None else ReviewState.PUBLISHED
 
     def get_review_state_display(self):
-        return ReviewState(self.review_state).label
+        return STATEMENT_STATES[self.review_state]
 
     def editable_by(self, user):
         """An approved statement is public: a new statement corrects it, not an edit. Until then its author or a

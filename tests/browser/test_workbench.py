@@ -71,7 +71,7 @@ def record_the_statement(page):
     page.locator("#id_reports_under_review").fill("42")
     page.get_by_role("button", name="Record the statement").click()
     expect(page.get_by_text("Recorded the statement of 2017-04-30")).to_be_visible()
-    expect(page.locator("h1 .state")).to_have_text("Pending review")
+    expect(page.locator("h1 .state")).to_have_text("Awaiting approval")
 
 
 def decide_from_the_queue(page, row_text, comment):
