@@ -2,6 +2,7 @@
 saved, records attributed to who entered them, and role permissions enforced on the server."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -252,3 +253,16 @@ def test_a_belligerents_slug_and_an_assessors_kind_and_speakers_are_read_only_on
     unused = Assessor.objects.create(name="Unused ministry", slug="unused-ministry", kind=AssessorKind.OFFICIAL)
     page = client.get(reverse("admin:reports_assessor_change", args=[unused.pk])).content.decode()
     assert 'name="kind"' in page and 'name="speaks_for"' in page
+
+
+def test_an_assessors_kind_reads_as_one_word_after_its_name(client, admin_user):
+    """Not "CJTF-OIR (official (a belligerent's own reporting))": the form's help says what the kinds mean."""
+    logged_in(client, admin_user)
+    unused = Assessor.objects.create(name="Unused ministry", slug="unused-ministry", kind=AssessorKind.OFFICIAL)
+    page = client.get(reverse("admin:reports_assessor_change", args=[unused.pk])).content.decode()
+    assert '<option value="official" selected>Official</option>' in page
+    assert "Official: a belligerent's own reporting" in page  # the help text
+    wrong = Assessment(incident=make_incident(), assessor=official_assessor(), verdict="fair")
+    with pytest.raises(ValidationError) as refused:
+        wrong.clean()
+    assert "CJTF-OIR is official: choose one of" in str(refused.value)

@@ -86,11 +86,11 @@ def test_a_change_made_on_the_analysts_page_is_a_change_set_that_approves(client
     client.force_login(reviewer)
     confirmation = act(client, "approve_selected", [incident]).content.decode()
     for shown in (
-        "Strike on the market</td><td>Strike on the old market",
+        'Strike on the market</td><td dir="auto">Strike on the old market',
         "Airstrike",
-        "source https://example.org/dropped deleted",
+        "<bdi>source https://example.org/dropped</bdi> deleted",
         "Russian military",
-        "<td>5</td><td>9</td>",
+        '<td dir="auto">5</td><td dir="auto">9</td>',
     ):
         assert shown in confirmation, shown
     response = act(

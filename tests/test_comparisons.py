@@ -123,7 +123,7 @@ def test_a_belligerent_filter_shows_only_the_assessors_that_speak_for_it(war, cl
     turkey = figures(belligerent=TURKEY)
     assert turkey["comparisons"] == []
     page = client.get("/", {"belligerent": TURKEY}).content.decode()
-    assert "Turkish military publishes no casualty assessments." in page
+    assert "<bdi>Turkish military</bdi> publishes no casualty assessments." in page
     rows = {row["key"]: row for row in figures()["breakdowns"]["belligerent"]}
     assert not rows[TURKEY]["has_official"] and rows[COALITION]["has_official"]
     assert span(rows[COALITION], "official") == (22, 24)  # CJTF-OIR's own concessions

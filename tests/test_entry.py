@@ -395,7 +395,7 @@ def test_a_new_official_verdict_is_recorded_beside_the_earlier_one(client, analy
     assert [a.verdict for a in official] == ["under_review", "credible"]
     assert incident.official_assessments()[0].killed_min == 105
     history = client.get(reverse("reports:work_incident", args=[incident.code])).content.decode()
-    assert "assessment by CJTF-OIR on 2017-05-25 created" in history
+    assert "<bdi>assessment by CJTF-OIR on 2017-05-25</bdi> created" in history
 
 
 def test_a_bad_new_assessment_is_explained_and_kept(client, analyst):
@@ -502,4 +502,4 @@ def test_history_shows_any_kind_of_changed_value(client, analyst):
     incident.save()
     page = login(client, analyst).get(reverse("reports:work_incident", args=[incident.code])).content.decode()
     assert "{&#x27;sequence&#x27;: 2}" in page
-    assert "<td>Yes</td>" in page
+    assert '<td dir="auto">Yes</td>' in page

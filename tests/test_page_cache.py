@@ -233,6 +233,23 @@ def test_a_publication_is_on_the_next_response(client, backend, incident, analys
     assert "The night market strike" in page(client, "/incidents/NEW-PUB/")[1]
 
 
+def test_a_publication_is_in_both_of_the_dashboards_latest_lists_on_the_next_response(
+    client, backend, incident, analyst, reviewer
+):
+    """The figures' part of the front page is kept per recount; the two lists below it are the page's own,
+    rendered for each version of the data."""
+    pending = make_incident(
+        code="NEW-PUB", review_state=ReviewState.PENDING, date_start=datetime.date.today() - datetime.timedelta(days=1)
+    )
+    pending.history.update(history_user=analyst)
+    assert "NEW-PUB" not in served_twice(client, "/")
+    pending.approve(reviewer)
+    html = page(client, "/")[1]
+    for heading in ("latest", "recently-published"):
+        start = html.index(f'id="{heading}"')
+        assert "NEW-PUB" in html[start : html.index("</section>", start)], heading
+
+
 def test_a_retraction_is_on_the_next_response(client, backend, incident, reviewer):
     assert "KEPT-1" in served_twice(client, "/incidents/")
     assert '"incidents": 1' in served_twice(client, "/tallies.json")

@@ -2,11 +2,13 @@
 of queries, exports equal to the list, nothing unescaped, no error on odd input."""
 
 import csv
+import datetime
 import io
 import json
 
 import pytest
 from django import forms
+from django.core.cache import caches
 from django.urls import reverse
 from pytest_django.asserts import assertHTMLEqual
 
@@ -14,7 +16,8 @@ from reports import exports
 from reports.devdata.demo import load_demo_data
 from reports.figures import tallies
 from reports.filters import IncidentFilter, PlainSelect
-from reports.models import ReviewState
+from reports.importing.report import ImportReport
+from reports.models import Incident, ReviewState
 from reports.views import public
 from tests.factories import (
     make_assessment,
@@ -97,14 +100,65 @@ def test_dashboard_queries_do_not_grow_with_the_incidents(client, django_assert_
     for number in range(3):
         assessed(f"A{number}", official=("credible", 3))
     get(client, "reports:home", **params)  # warm: the snapshot
-    with django_assert_max_num_queries(30) as few:
-        get(client, "reports:home", **params)
+    with django_assert_max_num_queries(35) as few:  # rendered whole: the figures and both short lists
+        rendered(client, "reports:home", **params)
     few_count = len(few)  # now: the next request resets the query log
     for number in range(20):
         assessed(f"B{number}", official=("credible", 3))
     get(client, "reports:home", **params)
     with django_assert_max_num_queries(few_count):
-        get(client, "reports:home", **params)
+        rendered(client, "reports:home", **params)
+
+
+def section(page, heading_id):
+    """The part of a page from the section whose heading has this id to the end of that section."""
+    start = page.index(f'id="{heading_id}"')
+    return page[start : page.index("</section>", start)]
+
+
+def published(code, at, **fields):
+    incident = assessed(code, **fields)
+    Incident.objects.filter(pk=incident.pk).update(published_at=at)
+    return incident
+
+
+def test_recently_published_lists_publications_newest_first_whatever_the_strikes_date(client):
+    now = datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC)
+    published("NEW-STRIKE", now - datetime.timedelta(days=30), date_start=datetime.date(2024, 5, 1))
+    published("OLD-STRIKE", now, date_start=datetime.date(2014, 9, 23))
+    for number in range(public.LATEST):  # newer strikes, published long ago: they fill the latest incidents
+        published(f"FILL{number}", now - datetime.timedelta(days=400), date_start=datetime.date(2023, 1, 1 + number))
+    make_incident(code="DRAFT-NEW", review_state=ReviewState.DRAFT, date_start=datetime.date(2025, 1, 1))
+    page = get(client, "reports:home")
+    latest, recent = section(page, "latest"), section(page, "recently-published")
+    assert "OLD-STRIKE" not in latest  # ten newer strikes come first there
+    assert recent.index("OLD-STRIKE") < recent.index("NEW-STRIKE")
+    assert "published 2026-12-01 · strike of 2014-09-23" in recent
+    assert "DRAFT-NEW" not in page
+
+
+def rendered(client, name, **params):
+    """The page as rendered, not a kept copy (the page cache and the kept figures emptied first)."""
+    for cache in caches.all():
+        cache.clear()
+    return get(client, name, **params)
+
+
+def test_both_latest_lists_take_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    for number in range(3):
+        assessed(f"A{number}", official=("credible", 3))
+    get(client, "reports:home")  # warm: the snapshot
+    with django_assert_max_num_queries(30) as few:
+        rendered(client, "reports:home")
+    few_count = len(few)  # now: the next request resets the query log
+    assert few_count > 5  # rendered, not served from the cache
+    for number in range(30):
+        assessed(f"B{number}", official=("credible", 3))
+    get(client, "reports:home")
+    with django_assert_max_num_queries(few_count):
+        page = rendered(client, "reports:home")
+    assert section(page, "recently-published").count("<li>") == public.LATEST
+    assert section(page, "latest").count("<li>") == public.LATEST
 
 
 # --- The list and the incident page ------------------------------------------------------------------------
@@ -173,6 +227,81 @@ def test_public_change_log_shows_reviewed_changes_without_naming_staff(client, a
     assert "internal note" not in html
 
 
+def test_incident_page_shows_every_public_field_and_each_sources_author(client):
+    incident = assessed(
+        "CS3000",
+        cause_of_harm="Building collapse",
+        infrastructure="Residential building",
+        strike_count=3,
+        first_reported_on=datetime.date(2017, 3, 18),
+        civilian_harm_reported=True,
+        external_url="https://airwars.org/civilian-casualties/cs3000/",
+        external_data={"internal": "never shown"},
+    )
+    make_source(incident, author="Jane Reporter", platform="Twitter", title="Witnesses describe the strike")
+    html = get_incident(client, "CS3000")
+    for shown in ["Building collapse", "Residential building", "3 strikes", "2017-03-18", "Jane Reporter", "Twitter"]:
+        assert shown in html, shown
+    facts = html[html.index('class="facts"') : html.index("</dl>")]
+    assert "Civilian harm reported</dt><dd>yes</dd>" in facts
+    assert 'href="https://airwars.org/civilian-casualties/cs3000/"' in facts
+    assert "never shown" not in html and "import_digest" not in html
+
+
+def test_one_strike_and_unknown_harm_read_as_such(client):
+    assessed("CS3001", strike_count=1, civilian_harm_reported=None)
+    html = get_incident(client, "CS3001")
+    assert "1 strike<" in html or "1 strike " in html
+    assert "1 strikes" not in html
+    assert "Civilian harm reported</dt><dd>not recorded</dd>" in html
+
+
+def test_an_assessors_kind_is_one_word_after_its_name(client):
+    incident = assessed("CS3002", official=("credible", 4))
+    html = get_incident(client, incident.code)
+    assert "CJTF-OIR</strong> (official)" in html
+    assert "belligerent&#x27;s own reporting" not in html
+
+
+def test_arabic_text_in_a_mixed_line_is_isolated(client):
+    incident = assessed("CS3003", title="غارة على السوق", place_name="الرقة")
+    make_source(incident, publisher="الجزيرة", title="مقتل مدنيين", author="مراسل")
+    html = get_incident(client, incident.code)
+    sources = html[html.index('class="sources"') :]
+    assert "<bdi>الجزيرة</bdi>" in sources and "<bdi>مقتل مدنيين</bdi>" in sources and "<bdi>مراسل</bdi>" in sources
+    assert "<h1>CS3003: <bdi>غارة على السوق</bdi></h1>" in html
+    assert "<bdi>الرقة</bdi>" in html
+    dashboard = get(client, "reports:home")
+    assert "<bdi>غارة على السوق</bdi>" in section(dashboard, "recently-published")
+
+
+def test_the_public_change_log_isolates_changed_values(client, analyst, reviewer):
+    incident = assessed("CS3004", title="Before", official=("credible", 1))
+    incident.propose_revision(proposed_change(incident, title="سوق المدينة"), incident.version, by=analyst)
+    incident.approve(reviewer)
+    html = get_incident(client, incident.code)
+    changes = html[html.index("Changes since publication") :]
+    assert '<td dir="auto">سوق المدينة</td>' in changes
+
+
+def test_the_incident_page_links_staff_to_the_workbench_the_same_for_everyone(client, reviewer):
+    assessed("CS3005")
+    anonymous = get_incident(client, "CS3005")
+    link = '<a href="/work/incidents/CS3005/" rel="nofollow">Staff: open in the workbench</a>'
+    assert link in anonymous
+    client.force_login(reviewer)
+    assert get_incident(client, "CS3005") == anonymous  # nothing of the reader's: one page for all
+    client.logout()
+    followed = client.get("/work/incidents/CS3005/")
+    assert followed.status_code == 302 and followed["Location"].startswith("/accounts/login/")
+
+
+def get_incident(client, code):
+    response = client.get(f"/incidents/{code}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 # --- Downloads ----------------------------------------------------------------------------------------------
 
 
@@ -237,6 +366,25 @@ def test_odd_filters_never_break_a_page_or_download(client, params):
         assert response.status_code == 200, name
     page = client.get(reverse("reports:home"), params).content.decode()
     assert "<script>alert(1)</script>" not in page
+
+
+def test_counts_of_one_are_singular(client):
+    incident = assessed("ONE1", official=("credible", 2))
+    make_assessment(incident, official_assessor(), verdict="credible", killed_min=2, killed_max=None)
+    dashboard = get(client, "reports:home")
+    assert "assessed 1 of the 1 incident<" in dashboard
+    assert "1 incidents" not in dashboard
+    methodology = get(client, "reports:methodology")
+    assert "Of the 1 published incident\n" in methodology or "Of the 1 published incident " in methodology
+    assert "1 published incidents" not in methodology
+
+
+def test_an_import_report_says_one_row_in_the_singular():
+    report = ImportReport()
+    report.problem("incidents.csv", 2, "X1", "no date")
+    report.rows_read, report.elapsed = 1, 0.5
+    lines = "\n".join(report.summary_lines())
+    assert "(1 row or part skipped)" in lines and "1 row in 0.5 s" in lines
 
 
 def test_hostile_text_is_escaped(client):

@@ -239,7 +239,7 @@ def test_the_review_panel_shows_assessments_decisions_history_and_a_pending_chan
     panel = html[html.index('class="review-panel"') :]
     for text in (
         "a change is awaiting review",
-        "Strike on the market</td><td>Strike on the old market",  # the diff against what is published
+        'Strike on the market</td><td dir="auto">Strike on the old market',  # the diff against what is published
         "Non-credible",
         "12–15",
         "Sources check out",
@@ -305,7 +305,7 @@ def test_a_change_is_approved_only_as_the_reviewer_saw_it(client, analyst, revie
     logged_in(client, reviewer)
     confirmation = act(client, "approve_selected", [incident])
     page = confirmation.content.decode()
-    assert "Old title</td><td>Harmless fix" in page  # the diff is on the confirmation page
+    assert 'Old title</td><td dir="auto">Harmless fix' in page  # the diff is on the confirmation page
     seen = confirmation.context["rows"][0]["revision"].version_token
 
     # the proposer edits the change meanwhile

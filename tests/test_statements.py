@@ -90,7 +90,7 @@ def test_the_page_shows_the_statement_its_caveats_and_the_part_the_records_hold(
     )
     StatementItem.objects.create(statement=statement, role=StatementItemRole.EXCLUDED, incident=syria["C"])
     page = client.get("/").content.decode()
-    assert "These records cover Syria; the statement covers Iraq, Syria." in page
+    assert "These records cover <bdi>Syria</bdi>; the statement covers <bdi>Iraq, Syria</bdi>." in page
     statement_part = page.split('id="reconciliation"')[1].split('id="latest"')[0]
     assert statement_part.count('href="/incidents/C/"') == 2  # in its details, and as excluded beside the records
     assert "Does not include the 17 March strike in west Mosul" in page

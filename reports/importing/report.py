@@ -4,6 +4,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils.translation import ngettext
+
 OUTCOMES = ("created", "updated", "unchanged", "conflicts", "skipped")
 KINDS = ("incidents", "assessments", "sources")
 
@@ -71,9 +73,11 @@ class ImportReport:
         if self.reference_rows:
             lines.append("created reference rows: " + ", ".join(self.reference_rows))
         skipped = sum(problem.skipped for problem in self.problems)
-        lines.append(f"problems: {len(self.problems):,} ({skipped:,} rows or parts skipped)")
+        parts = ngettext("%(count)s row or part skipped", "%(count)s rows or parts skipped", skipped)
+        lines.append(f"problems: {len(self.problems):,} ({parts % {'count': f'{skipped:,}'}})")
         if self.elapsed is not None:
-            lines.append(f"{self.rows_read:,} rows in {self.elapsed:.1f} s ({self.rows_per_second:,.0f} rows/s)")
+            rows = ngettext("%(count)s row", "%(count)s rows", self.rows_read) % {"count": f"{self.rows_read:,}"}
+            lines.append(f"{rows} in {self.elapsed:.1f} s ({self.rows_per_second:,.0f} rows/s)")
         if self.dry_run:
             lines.append("dry run: nothing was written")
         return lines
@@ -83,5 +87,8 @@ class ImportReport:
         problems = self.sorted_problems()
         lines = [*self.summary_lines(), *map(str, problems[:problems_shown])]
         if len(problems) > problems_shown:
-            lines.append(f"… and {len(problems) - problems_shown:,} more problems")
+            more = len(problems) - problems_shown
+            lines.append(
+                ngettext("… and %(count)s more problem", "… and %(count)s more problems", more) % {"count": f"{more:,}"}
+            )
         return "\n".join(lines)

@@ -289,6 +289,8 @@ class Incident(models.Model):
         indexes = [
             # The public order (newest first, then code): lists and "latest" read it without sorting.
             models.Index(fields=["review_state", "-date_start", "code"], name="incident_public_order_idx"),
+            # "Recently published": the newest publications first, whatever the strike's date.
+            models.Index(fields=["review_state", "-published_at", "code"], name="incident_published_order_idx"),
             models.Index(fields=["review_state", "submitted_at"], name="incident_queue_idx"),
             models.Index(fields=["date_start"], name="incident_date_idx"),
             models.Index(fields=["country", "governorate"], name="incident_place_idx"),

@@ -27,7 +27,12 @@ class Assessor(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=AssessorKind.choices)
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=AssessorKind.choices,
+        help_text=_("Official: a belligerent's own reporting. Independent monitor: grades the evidence (Airwars)."),
+    )
     speaks_for = models.ManyToManyField(
         Belligerent,
         verbose_name=_("speaks for"),

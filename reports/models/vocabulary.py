@@ -180,7 +180,9 @@ class NonCredibleReason(models.TextChoices):
 
 
 class AssessorKind(models.TextChoices):
-    OFFICIAL = "official", _("Official (a belligerent's own reporting)")
+    """Its label is the short word pages put after a name ("CJTF-OIR (official)"); the field's help says more."""
+
+    OFFICIAL = "official", _("Official")
     MONITOR = "monitor", _("Independent monitor")
 
 

@@ -61,11 +61,17 @@ def dashboard(request):
         **common,
         "counted": stamp,
         "figures_content": figures_content(request, incident_filter, figures, common, stamp),
-        "latest_incidents": incident_filter.qs.order_by("-date_start", "code").with_summary_relations(
-            incident_filter.as_of_date
-        )[:LATEST],
+        "latest_incidents": latest(incident_filter, "-date_start"),
+        "recently_published": latest(incident_filter, "-published_at"),
     }
     return render(request, "public/dashboard.html", context)
+
+
+def latest(incident_filter, order):
+    """The first LATEST incidents in view by `order`, newest first: by the strike's date, or by publication (a
+    record newly published about 2017 is news too). Each order has its index (`Incident.Meta.indexes`)."""
+    incidents = incident_filter.qs.order_by(order, "code")
+    return incidents.with_summary_relations(incident_filter.as_of_date)[:LATEST]
 
 
 def figures_content(request, incident_filter, figures, common, stamp):

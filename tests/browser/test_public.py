@@ -97,3 +97,20 @@ def test_on_a_phone_the_headline_is_on_the_first_screen_and_nothing_scrolls_side
         assert official.bounding_box()["y"] + official.bounding_box()["height"] <= height, (width, height)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (width, height)
         context.close()
+
+
+def test_the_latest_lists_sit_side_by_side_on_a_wide_screen_and_stack_on_a_phone(live_server, browser, records):
+    make_incident(code="OLD-NEWS", title="غارة على السوق", date_start=datetime.date(2014, 9, 23))
+    for width, height, side_by_side in ((1280, 900, True), (390, 844, False)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        latest = page.locator("section[aria-labelledby=latest]").bounding_box()
+        recent = page.locator("section[aria-labelledby=recently-published]").bounding_box()
+        expect(page.locator("section[aria-labelledby=recently-published] li").first).to_contain_text("OLD-NEWS")
+        if side_by_side:
+            assert recent["x"] > latest["x"] + latest["width"] - 1 and recent["y"] == latest["y"]
+        else:
+            assert recent["y"] >= latest["y"] + latest["height"] and recent["x"] == latest["x"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        context.close()
