@@ -28,7 +28,7 @@ POSITION = models.PositiveIntegerField(
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0023_snapshot_changed_at"),
+        ("reports", "0025_incident_published_order"),
     ]
 
     operations = [
