@@ -245,7 +245,7 @@ class AssessorChoiceForm(forms.Form):
     """The first step of a new assessment without JavaScript: whose it is, so that the verdict list that
     follows offers that assessor's kind of verdict."""
 
-    assessor = forms.ModelChoiceField(queryset=Assessor.objects.all(), label=_("Assessor"))
+    assessor = forms.ModelChoiceField(queryset=Assessor.objects.all(), label=_("Assessor"), widget=AssessorSelect)
 
 
 class SourceForm(forms.ModelForm):
