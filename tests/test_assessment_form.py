@@ -310,3 +310,29 @@ def test_the_note_says_it_is_private_and_staff_see_it(client, analyst):
     assert "never shown to readers" in str(AssessmentForm().fields["note"].help_text)
     staff = login(client, analyst).get(reverse("reports:work_incident", args=[incident.code])).content.decode()
     assert "<bdi>Private lead</bdi>" in staff
+
+
+# --- Downloads ---------------------------------------------------------------------------------------------------
+
+
+def test_the_new_columns_come_last_in_the_downloads_and_import_back(client):
+    incident = make_incident(code="CS4000")
+    make_assessment(
+        incident,
+        official_assessor(),
+        verdict="credible",
+        killed_min=4,
+        killed_max=None,
+        killed_max_open=True,
+        missing_min=1,
+        missing_max=2,
+        caveat="=Counts the first strike only",
+    )
+    make_incident(code="CS4001")  # no assessment: empty cells, not "false"
+    header, *rows = b"".join(client.get(reverse("reports:incidents_csv"))).decode().splitlines()
+    assert header.endswith("source_url,killed_max_open,missing_min,missing_max,caveat")
+    by_code = {row.split(",")[0]: row for row in rows}
+    assert by_code["CS4000"].endswith(",true,1,2,'=Counts the first strike only")
+    assert by_code["CS4001"].endswith(",,,,")
+    document = b"".join(client.get(reverse("reports:incidents_json"))).decode()
+    assert '"killed_max_open": true, "missing_min": 1, "missing_max": 2' in document
