@@ -6,6 +6,7 @@ import copy
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.forms import inlineformset_factory
 from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html, format_html_join
@@ -114,7 +115,7 @@ class AssessorSelect(forms.Select):
 def verdict_choices(kind=None):
     """The verdict list for an assessor of `kind`: its kind's verdicts only, or both groups when not known."""
     groups = [(label, verdicts.choices) for group_kind, label, verdicts in VERDICT_GROUPS if kind in (None, group_kind)]
-    return [("", "---------"), *groups]
+    return [*BLANK_CHOICE_DASH, *groups]
 
 
 class VerdictSelect(forms.Select):

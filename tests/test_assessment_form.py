@@ -9,13 +9,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from reports.figures import tallies
 from reports.filters import IncidentFilter
 from reports.forms import AssessmentForm, IncidentEntry
-from reports.models import Assessment, IncidentRevision, ReviewState
+from reports.models import Assessment, Incident, IncidentRevision, ReviewState
 from reports.models.vocabulary import Grading, OfficialVerdict
-from tests.factories import make_assessment, make_incident, make_source, monitor_assessor, official_assessor
+from tests.factories import (
+    make_assessment,
+    make_incident,
+    make_source,
+    monitor_assessor,
+    official_assessor,
+    proposed_change,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -302,6 +310,22 @@ def test_the_caveat_is_shown_to_readers_and_the_note_never(client):
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert response.status_code == 200 and b"call the source back" not in body, url
+
+
+def test_a_note_changed_after_publication_stays_out_of_the_public_change_log(client, analyst, reviewer):
+    incident = make_incident(created_by=analyst)
+    Incident.objects.filter(pk=incident.pk).update(published_at=timezone.now() - datetime.timedelta(days=1))
+    incident.refresh_from_db()
+    make_assessment(incident, official_assessor(), verdict="credible", note="Old lead")
+    change = proposed_change(
+        incident, **{"assessments-0-note": "Call the source back", "assessments-0-caveat": "First strike only"}
+    )
+    revision = incident.propose_revision(change, incident.version, by=analyst, reason="Caveat")
+    revision.approve(by=reviewer, seen=revision.version_token)
+    html = client.get(reverse("reports:public_incident", args=[incident.code])).content.decode()
+    changes = html[html.index("Changes since publication") :]
+    assert "First strike only" in changes
+    assert "Call the source back" not in html and "Old lead" not in html
 
 
 def test_the_note_says_it_is_private_and_staff_see_it(client, analyst):

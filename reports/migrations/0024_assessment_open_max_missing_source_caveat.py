@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             name="source",
             field=models.ForeignKey(
                 blank=True,
-                help_text="One of this incident's sources.",
+                help_text="One of this incident's saved sources (a new incident has none yet: give the link below).",
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="assessments",
@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 blank=True,
                 db_constraint=False,
-                help_text="One of this incident's sources.",
+                help_text="One of this incident's saved sources (a new incident has none yet: give the link below).",
                 null=True,
                 on_delete=django.db.models.deletion.DO_NOTHING,
                 related_name="+",

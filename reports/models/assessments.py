@@ -215,7 +215,7 @@ class Assessment(models.Model):
         null=True,
         blank=True,
         related_name="assessments",
-        help_text=_("One of this incident's sources."),
+        help_text=_("One of this incident's saved sources (a new incident has none yet: give the link below)."),
     )
     source_url = models.URLField(_("source link"), max_length=1000, blank=True, validators=[validate_web_link])
     quote = models.TextField(_("assessor's words"), blank=True, help_text=_("The statement, quoted."))
@@ -241,6 +241,8 @@ class Assessment(models.Model):
 
     objects = AssessmentQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["superseded_on", "counts_from", "import_digest"])
+    # What readers never see, not even as a change in the public change log.
+    PRIVATE_FIELDS = ("note",)
 
     class Meta:
         ordering = ["incident", "assessor", "assessed_on", "id"]
