@@ -381,7 +381,12 @@ def posted_data(form):
     """The data a browser posts for `form` as shown, as {name: [values]}."""
     data = {}
     for bound_field in form:
-        value = bound_field.field.widget.format_value(bound_field.value())
+        widget = bound_field.field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            # A ticked box posts "on"; an unticked one, nothing (written "", which reads as unticked too).
+            data[bound_field.html_name] = ["on" if widget.check_test(bound_field.value()) else ""]
+            continue
+        value = widget.format_value(bound_field.value())
         values = value if isinstance(value, list) else [value]
         data[bound_field.html_name] = ["" if item is None else str(item) for item in values]
     return data

@@ -165,6 +165,14 @@ def test_readers_see_an_open_ended_figure_as_n_plus(client):
     assert "4+ civilians killed" in public and "<td>4+</td>" in public
 
 
+def test_the_edit_form_keeps_an_open_ended_figure_as_it_is(analyst):
+    incident = make_incident()
+    make_assessment(incident, official_assessor(), killed_min=4, killed_max=None, killed_max_open=True)
+    entry = IncidentEntry(IncidentEntry.data_for(incident), instance=incident)
+    assert entry.is_valid()
+    assert entry.change_set()["assessments"] == []
+
+
 @pytest.mark.parametrize(
     ("low", "high", "field"), [("4", "9", "killed_max"), ("", "", "killed_min"), ("", "9", "killed_max")]
 )
