@@ -368,3 +368,17 @@ def test_the_new_columns_come_last_in_the_downloads_and_import_back(client):
     assert by_code["CS4001"].endswith(",,,,")
     document = b"".join(client.get(reverse("reports:incidents_json"))).decode()
     assert '"killed_max_open": true, "missing_min": 1, "missing_max": 2' in document
+
+
+def test_a_file_exported_before_the_new_columns_still_imports(analyst):
+    from reports.exports import CSV_COLUMNS
+    from tests.test_import_csv import import_text
+
+    old_columns = CSV_COLUMNS[: CSV_COLUMNS.index("source_url") + 1]
+    row = {"code": "OLD-1", "date_start": "2017-03-17", "country": "Iraq", "belligerents": "us-led-coalition"}
+    row |= {"assessor": "cjtf-oir", "assessor_kind": "official", "verdict": "credible", "assessed_on": "2017-04-01"}
+    text = ",".join(old_columns) + "\n" + ",".join(row.get(column, "") for column in old_columns) + "\n"
+    report = import_text(text, analyst, state=ReviewState.DRAFT)
+    assert report.counts["assessments"]["created"] == 1, report.problems
+    stored = Assessment.objects.get(incident__code="OLD-1")
+    assert (stored.killed_max_open, stored.missing_min, stored.caveat) == (False, None, "")
