@@ -376,9 +376,7 @@ def test_analysts_do_not_read_other_analysts_proposed_changes(client, analyst, o
     for url in pages:
         assert "secret title is wrong" not in client.get(url).content.decode(), url
     client.force_login(other_analyst)
-    assert (
-        "secret title is wrong" in client.get(reverse("reports:work_incident", args=[incident.code])).content.decode()
-    )
+    assert "secret title is wrong" in client.get(reverse("reports:work_incident", args=[incident.code])).content.decode()
 
 
 def test_a_reviewer_who_changes_a_case_by_a_mapped_import_cannot_approve(tmp_path, analyst, reviewer, second_reviewer):
