@@ -181,13 +181,23 @@ class AssessmentInline(IncidentPartInline, admin.StackedInline):
     # Not a raw id: its label would name whatever incident an id is typed for, published or not.
     autocomplete_fields = ["duplicate_of"]
     fieldsets = [
-        (None, {"fields": [("assessor", "verdict", "assessed_on", "dating"), ("killed_min", "killed_max")]}),
         (
-            _("Injured and breakdown"),
+            None,
+            {
+                "fields": [
+                    ("assessor", "verdict", "assessed_on", "dating"),
+                    ("killed_min", "killed_max", "killed_max_open"),
+                    "caveat",
+                ]
+            },
+        ),
+        (
+            _("Injured, missing and breakdown"),
             {
                 "classes": ["collapse"],
                 "fields": [
                     ("injured_min", "injured_max"),
+                    ("missing_min", "missing_max"),
                     ("children_killed_min", "children_killed_max"),
                     ("women_killed_min", "women_killed_max"),
                     ("men_killed_min", "men_killed_max"),
@@ -201,6 +211,7 @@ class AssessmentInline(IncidentPartInline, admin.StackedInline):
                 "classes": ["collapse"],
                 "fields": [
                     ("non_credible_reason", "duplicate_of"),
+                    "source",
                     "source_url",
                     "quote",
                     "strike_report_url",
@@ -210,6 +221,13 @@ class AssessmentInline(IncidentPartInline, admin.StackedInline):
             },
         ),
     ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # The incident's own sources only (the model refuses another's): not every source of every incident.
+        if field := formset.form.base_fields.get("source"):
+            field.queryset = obj.sources.all() if obj else field.queryset.none()
+        return formset
 
 
 class SourceInline(IncidentPartInline, admin.TabularInline):

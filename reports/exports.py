@@ -52,12 +52,18 @@ ASSESSMENT_FIELDS = [
     "women_killed_min",
     "women_killed_max",
     "source_url",
+    # Added later, so at the end: columns are never moved.
+    "killed_max_open",
+    "missing_min",
+    "missing_max",
+    "caveat",
 ]
 CSV_COLUMNS = [*INCIDENT_FIELDS, "belligerents", "assessor", "assessor_kind", *ASSESSMENT_FIELDS]
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP's list). Every text cell is
 # checked, links included: an imported record's link is whatever its source file held.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FIELDS = {"date_start", "date_end", "assessed_on"}
+FLAG_FIELDS = {"killed_max_open"}  # written true or false (empty: no assessment)
 NUMBER_FIELDS = {"latitude", "longitude"} | {name for name in ASSESSMENT_FIELDS if name.endswith(("_min", "_max"))}
 CHUNK_BYTES = 256 * 1024  # of CSV text handed from the COPY thread at a time
 QUEUED_CHUNKS = 8  # how far the COPY may run ahead of the reader: bounds memory
@@ -175,6 +181,8 @@ def sql_cell(column, name, formula_starts):
         return f"to_char({column}, 'YYYY-MM-DD')"
     if name in NUMBER_FIELDS:
         return column
+    if name in FLAG_FIELDS:
+        return f"CASE WHEN {column} THEN 'true' WHEN NOT {column} THEN 'false' END"
     formula = f"left({column}, 1) = ANY({formula_starts})"
     return f"CASE WHEN {formula} THEN '''' || {column} ELSE NULLIF({column}, '') END"
 
@@ -261,7 +269,7 @@ def written_csv_chunks(incidents, as_of):
     for chunk in batched(joined_rows(incidents, as_of), CHUNK):
         belligerents = belligerent_slugs({row[0] for row in chunk})
         for incident_id, *row in chunk:
-            row = [safe_cell(value) if isinstance(value, str) else value for value in row]
+            row = [written_cell(value) for value in row]
             row.insert(len(INCIDENT_FIELDS), safe_cell(";".join(belligerents[incident_id])))
             writer.writerow(row)
         yield buffer.getvalue()
@@ -297,6 +305,13 @@ def belligerent_slugs(incident_ids):
     ):
         slugs[incident_id].append(slug)
     return slugs
+
+
+def written_cell(value):
+    """A cell as `sql_cell` writes it: text made safe, flags as true or false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return safe_cell(value) if isinstance(value, str) else value
 
 
 def safe_cell(value):

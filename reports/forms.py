@@ -6,12 +6,15 @@ import copy
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.forms import inlineformset_factory
 from django.utils.datastructures import MultiValueDict
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import (
     Assessment,
+    Assessor,
     DatePrecision,
     Incident,
     IncidentBelligerent,
@@ -19,6 +22,7 @@ from reports.models import (
     Source,
     StatementItem,
 )
+from reports.models.assessments import VERDICT_GROUPS
 from reports.models.queue import COMMENT_NEEDED
 from reports.models.review import assign_values, changeable_fields, empty_change_set, encode_value
 from reports.models.vocabulary import validate_date_in_range
@@ -114,7 +118,66 @@ class IncidentForm(forms.ModelForm):
         return code
 
 
+class AssessorSelect(forms.Select):
+    """The assessor list, each option carrying its assessor's kind (data-kind), which assessments.js reads to
+    offer only that kind's verdicts."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-verdicts-follow": "", **(attrs or {})})
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if getattr(value, "instance", None) is not None:
+            option["attrs"]["data-kind"] = value.instance.kind
+        return option
+
+
+def verdict_choices(kind=None):
+    """The verdict list for an assessor of `kind`: its kind's verdicts only, or both groups when not known."""
+    groups = [(label, verdicts.choices) for group_kind, label, verdicts in VERDICT_GROUPS if kind in (None, group_kind)]
+    return [*BLANK_CHOICE_DASH, *groups]
+
+
+class VerdictSelect(forms.Select):
+    """The verdict list, each option carrying the kind of assessor that gives it (data-kind). The full list
+    follows the select in a <template>, from which assessments.js rebuilds the options when the assessor
+    changes (the select itself may offer one kind only)."""
+
+    KIND_OF = {value: kind for kind, _label, verdicts in VERDICT_GROUPS for value in verdicts.values}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.KIND_OF:
+            option["attrs"]["data-kind"] = self.KIND_OF[value]
+        return option
+
+    def render(self, name, value, attrs=None, renderer=None):
+        every_option = format_html_join(
+            "",
+            '<optgroup label="{}">{}</optgroup>',
+            (
+                (
+                    label,
+                    format_html_join("", '<option value="{}" data-kind="{}">{}</option>', verdicts_of(kind, verdicts)),
+                )
+                for kind, label, verdicts in VERDICT_GROUPS
+            ),
+        )
+        every_verdict = format_html('<template class="every-verdict">{}</template>', every_option)
+        return format_html("{}{}", super().render(name, value, attrs, renderer), every_verdict)
+
+
+def verdicts_of(kind, verdicts):
+    return ((value, kind, label) for value, label in verdicts.choices)
+
+
 class AssessmentForm(forms.ModelForm):
+    """An assessment. The verdict list offers the assessor's kind of verdict once the assessor is known (posted,
+    stored, or given as `initial`); the model refuses a verdict of the other kind in any case.
+
+    `assessor_kinds` ({assessor id as text: kind}) and `sources` (the incident's saved sources) may be given by
+    a row set, to look them up once for all its rows."""
+
     # A form field that stands for a model field, in a change set (see change_values()).
     STANDS_FOR = {"duplicate_of_code": "duplicate_of"}
 
@@ -132,27 +195,49 @@ class AssessmentForm(forms.ModelForm):
             "assessed_on",
             "killed_min",
             "killed_max",
+            "killed_max_open",
             "injured_min",
             "injured_max",
             "children_killed_min",
             "children_killed_max",
             "women_killed_min",
             "women_killed_max",
+            "missing_min",
+            "missing_max",
+            "source",
             "source_url",
             "quote",
+            "caveat",
             "note",
         ]
         widgets = {
+            "assessor": AssessorSelect,
+            "verdict": VerdictSelect,
             "assessed_on": DATE_INPUT,
             "quote": forms.Textarea(attrs={"rows": 2}),
+            "caveat": forms.Textarea(attrs={"rows": 2}),
             "note": forms.Textarea(attrs={"rows": 2}),
             **{name: NUMBER_INPUT for name in fields if name.endswith(("_min", "_max"))},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, assessor_kinds=None, sources=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.duplicate_of_id:
             self.initial.setdefault("duplicate_of_code", self.instance.duplicate_of.code)
+        if assessor_kinds is None:
+            assessor_kinds = assessor_kinds_by_id()
+        # Only the rendering is narrowed: the field takes either kind, for the model to refuse with its reason.
+        self.fields["verdict"].widget.choices = verdict_choices(assessor_kinds.get(self.assessor_id()))
+        if sources is None:
+            sources = incident_sources(self.instance.incident_id)
+        self.fields["source"].queryset = sources
+
+    def assessor_id(self):
+        """The assessor's id as text, as far as it is known: posted, given as initial, or stored."""
+        if self.is_bound:
+            return self.data.get(self.add_prefix("assessor"))
+        assessor = self.get_initial_for_field(self.fields["assessor"], "assessor")
+        return str(getattr(assessor, "pk", assessor) or "")
 
     def clean_duplicate_of_code(self):
         code = self.cleaned_data["duplicate_of_code"].strip()
@@ -166,6 +251,22 @@ class AssessmentForm(forms.ModelForm):
             raise forms.ValidationError(_("No published incident has the code %(code)s."), params={"code": code})
         self.instance.duplicate_of = incident
         return incident.code
+
+
+def assessor_kinds_by_id():
+    return {str(pk): kind for pk, kind in Assessor.objects.values_list("pk", "kind")}
+
+
+def incident_sources(incident_id):
+    """The sources an assessment of the incident may name: its own saved ones (none for a new incident)."""
+    return Source.objects.filter(incident_id=incident_id) if incident_id else Source.objects.none()
+
+
+class AssessorChoiceForm(forms.Form):
+    """The first step of a new assessment without JavaScript: whose it is, so that the verdict list that
+    follows offers that assessor's kind of verdict."""
+
+    assessor = forms.ModelChoiceField(queryset=Assessor.objects.all(), label=_("Assessor"), widget=AssessorSelect)
 
 
 class SourceForm(forms.ModelForm):
@@ -251,8 +352,28 @@ AttributionFormSet = inlineformset_factory(
     Incident, IncidentBelligerent, fields=["belligerent", "role"], extra=1, can_delete=True
 )
 SourceFormSet = inlineformset_factory(Incident, Source, form=SourceForm, extra=1, can_delete=True)
+
+
+class BaseAssessmentFormSet(forms.BaseInlineFormSet):
+    """Assessment rows: the assessors' kinds and the incident's sources looked up once for all rows."""
+
+    def get_form_kwargs(self, index):
+        if not hasattr(self, "_shared_kwargs"):
+            self._shared_kwargs = {
+                "assessor_kinds": assessor_kinds_by_id(),
+                "sources": incident_sources(self.instance.pk),
+            }
+        return {**super().get_form_kwargs(index), **self._shared_kwargs}
+
+
 AssessmentFormSet = inlineformset_factory(
-    Incident, Assessment, form=AssessmentForm, fk_name="incident", extra=1, can_delete=True
+    Incident,
+    Assessment,
+    form=AssessmentForm,
+    formset=BaseAssessmentFormSet,
+    fk_name="incident",
+    extra=1,
+    can_delete=True,
 )
 
 
@@ -280,7 +401,12 @@ def posted_data(form):
     """The data a browser posts for `form` as shown, as {name: [values]}."""
     data = {}
     for bound_field in form:
-        value = bound_field.field.widget.format_value(bound_field.value())
+        widget = bound_field.field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            # A ticked box posts "on"; an unticked one, nothing (written "", which reads as unticked too).
+            data[bound_field.html_name] = ["on" if widget.check_test(bound_field.value()) else ""]
+            continue
+        value = widget.format_value(bound_field.value())
         values = value if isinstance(value, list) else [value]
         data[bound_field.html_name] = ["" if item is None else str(item) for item in values]
     return data

@@ -31,6 +31,7 @@ class FieldChange:
     label: str
     old: str
     new: str
+    private: bool = False  # a field readers never see (a model's PRIVATE_FIELDS), left out of the public log
 
 
 @dataclass
@@ -79,7 +80,7 @@ def public_change_log(incident):
     state = str(Incident._meta.get_field("review_state").verbose_name)
     changes = []
     for change in change_log(incident):
-        fields = [field for field in change.fields if field.label != state]
+        fields = [field for field in change.fields if field.label != state and not field.private]
         if change.when <= incident.published_at or (change.action == ACTIONS["~"] and not fields):
             continue
         changes.append(replace(change, fields=fields, who=None, reason=""))
@@ -103,6 +104,7 @@ def _describe(model, record, before):
                 str(model._meta.get_field(c.field).verbose_name),
                 _shown(model, before, c.field, c.old),
                 _shown(model, record, c.field, c.new),
+                private=c.field in getattr(model, "PRIVATE_FIELDS", ()),
             )
             for c in delta.changes
         ]

@@ -71,7 +71,17 @@ def test_export_then_import_into_an_empty_database_then_export_gives_the_same_ro
         belligerents=("us-led-coalition", "islamic-state"),
     )
     make_assessment(mosul, killed_min=105, killed_max=278, children_killed_min=None)
-    make_assessment(mosul, official_assessor(), verdict=OfficialVerdict.CREDIBLE, killed_min=105, killed_max=None)
+    make_assessment(
+        mosul,
+        official_assessor(),
+        verdict=OfficialVerdict.CREDIBLE,
+        killed_min=105,
+        killed_max=None,
+        killed_max_open=True,  # "at least 105"
+        missing_min=3,
+        missing_max=5,
+        caveat="Counts the first strike only",
+    )
     make_incident(
         code="CS-NONE", date_start=datetime.date(2017, 5, 1), date_end=datetime.date(2017, 5, 2)
     )  # no assessment: one row, empty columns

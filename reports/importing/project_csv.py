@@ -11,8 +11,8 @@ from reports.importing.writer import Part, Record
 from reports.models import Assessment, Assessor, Belligerent, BelligerentRole, Dating, Incident
 
 # Columns added since the first exports: a file without them still imports (an assessment's date then reads as
-# stated, as every assessment's did before).
-OPTIONAL_COLUMNS = {"dating"}
+# stated, its maximum as not open-ended, and its missing count and caveat as not given, as before they existed).
+OPTIONAL_COLUMNS = {"dating", "killed_max_open", "missing_min", "missing_max", "caveat"}
 
 
 def read(file, report):
@@ -72,5 +72,6 @@ def assessment(name, number, row, assessors, report):
         report.count("assessments", "skipped")
         return None
     fields["dating"] = fields["dating"] or Dating.STATED
+    fields["killed_max_open"] = bool(fields["killed_max_open"])
     fields["assessor_id"] = assessors[row["assessor"]]
     return Part(name, number, f"{row['assessor']}:{row['assessed_on']}", fields)

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0023_snapshot_changed_at"),
+        ("reports", "0024_assessment_open_max_missing_source_caveat"),
     ]
 
     operations = [

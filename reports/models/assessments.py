@@ -37,7 +37,23 @@ from reports.models.vocabulary import (
 )
 
 # Each pair is a (min, max) range of people; null means unknown, which is not the same as zero.
-COUNT_RANGES = ("killed", "injured", "children_killed", "women_killed", "men_killed", "combatants_killed")
+COUNT_RANGES = (
+    "killed",
+    "injured",
+    "children_killed",
+    "women_killed",
+    "men_killed",
+    "combatants_killed",
+    "missing",
+)
+
+# Which verdicts each kind of assessor gives: an official assessor rules on an allegation, a monitor grades the
+# evidence. (kind, the group's label in a verdict list, the verdicts)
+VERDICT_GROUPS = (
+    (AssessorKind.OFFICIAL, _("Official verdict"), OfficialVerdict),
+    (AssessorKind.MONITOR, _("Monitor grading"), Grading),
+)
+VERDICTS_BY_KIND = {kind: verdicts for kind, _label, verdicts in VERDICT_GROUPS}
 
 
 def count_range_constraints(prefix, ranges):
@@ -145,7 +161,7 @@ class Assessment(models.Model):
     verdict = models.CharField(
         _("verdict"),
         max_length=20,
-        choices=[(_("Official verdict"), OfficialVerdict.choices), (_("Monitor grading"), Grading.choices)],
+        choices=[(label, verdicts.choices) for _kind, label, verdicts in VERDICT_GROUPS],
     )
     non_credible_reason = models.CharField(
         _("reason for non-credible"), max_length=30, choices=NonCredibleReason.choices, blank=True
@@ -173,6 +189,12 @@ class Assessment(models.Model):
 
     killed_min = count_field(_("civilians killed (min)"))
     killed_max = count_field(_("civilians killed (max)"))
+    # "At least N": the assessor gave a minimum and said no maximum, which is not the same as a maximum unknown.
+    killed_max_open = models.BooleanField(
+        _("at least: no upper bound stated"),
+        default=False,
+        help_text=_("The assessor says “at least” the minimum: leave the maximum empty."),
+    )
     injured_min = count_field(_("civilians injured (min)"))
     injured_max = count_field(_("civilians injured (max)"))
     children_killed_min = count_field(_("children killed (min)"))
@@ -183,7 +205,18 @@ class Assessment(models.Model):
     men_killed_max = count_field(_("men killed (max)"))
     combatants_killed_min = count_field(_("combatants killed (min)"))
     combatants_killed_max = count_field(_("combatants killed (max)"))
+    missing_min = count_field(_("missing or unaccounted for (min)"))
+    missing_max = count_field(_("missing or unaccounted for (max)"))
 
+    source = models.ForeignKey(
+        "reports.Source",
+        verbose_name=_("source"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text=_("One of this incident's saved sources (a new incident has none yet: give the link below)."),
+    )
     source_url = models.URLField(_("source link"), max_length=1000, blank=True, validators=[validate_web_link])
     quote = models.TextField(_("assessor's words"), blank=True, help_text=_("The statement, quoted."))
     strike_report_url = models.URLField(
@@ -192,7 +225,10 @@ class Assessment(models.Model):
     location_description = models.TextField(
         _("assessor's location"), blank=True, help_text=_("Where the assessor places the strike (e.g. MGRS).")
     )
-    note = models.TextField(_("note"), blank=True)
+    caveat = models.TextField(
+        _("caveat"), blank=True, help_text=_("What readers should know about these figures; shown on the public page.")
+    )
+    note = models.TextField(_("note"), blank=True, help_text=_("Private to the team: never shown to readers."))
     external_id = models.CharField(
         _("external identifier"), max_length=100, blank=True, help_text=_("The record's id in an imported source.")
     )
@@ -205,6 +241,8 @@ class Assessment(models.Model):
 
     objects = AssessmentQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["superseded_on", "counts_from", "import_digest"])
+    # What readers never see, not even as a change in the public change log.
+    PRIVATE_FIELDS = ("note",)
 
     class Meta:
         ordering = ["incident", "assessor", "assessed_on", "id"]
@@ -218,6 +256,10 @@ class Assessment(models.Model):
                 name="assessment_reason_only_if_non_credible",
             ),
             models.CheckConstraint(condition=Q(dating__in=Dating.values), name="assessment_dating_valid"),
+            models.CheckConstraint(
+                condition=Q(killed_max_open=False) | Q(killed_min__isnull=False, killed_max__isnull=True),
+                name="assessment_open_max_has_min_only",
+            ),
         ]
         indexes = [
             models.Index(fields=["incident", "assessor", "assessed_on"], name="assessment_latest_idx"),
@@ -237,9 +279,9 @@ class Assessment(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        errors = count_range_errors(self, COUNT_RANGES)
+        errors = count_range_errors(self, COUNT_RANGES) | self.open_maximum_errors()
         if self.assessor_id and self.verdict:
-            allowed = OfficialVerdict if self.assessor.is_official else Grading
+            allowed = VERDICTS_BY_KIND[self.assessor.kind]
             if self.verdict not in allowed.values:
                 errors["verdict"] = _("%(assessor)s is %(kind)s: choose one of %(allowed)s.") % {
                     "assessor": self.assessor,
@@ -254,8 +296,20 @@ class Assessment(models.Model):
             errors["duplicate_of"] = _("An incident cannot duplicate itself.")
         elif self.duplicate_of_id and self.duplicate_of.review_state != ReviewState.PUBLISHED:
             errors["duplicate_of"] = _("Name a published incident.")
+        if self.source_id and (self.incident_id is None or self.source.incident_id != self.incident_id):
+            errors["source"] = _("Choose one of this incident's own sources.")
         if errors:
             raise ValidationError(errors)
+
+    def open_maximum_errors(self):
+        """An "at least N" figure has its N, and no maximum beside it."""
+        if not self.killed_max_open:
+            return {}
+        if self.killed_max is not None:
+            return {"killed_max": _("Leave the maximum empty: the figure has no upper bound.")}
+        if self.killed_min is None:
+            return {"killed_min": _("Give the minimum: “at least” how many.")}
+        return {}
 
     def date_label(self):
         """The assessment's date as the pages state it: what the date says (see Dating)."""
@@ -270,6 +324,8 @@ class Assessment(models.Model):
         low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
         if low is None and high is None:
             return "?"
+        if high is None and name == "killed" and self.killed_max_open:
+            return f"{low}+"
         if high is None:
             return f"≥ {low}"
         if low is None or low == high:
@@ -278,6 +334,9 @@ class Assessment(models.Model):
 
     def injured_range(self):
         return self.range_display("injured")
+
+    def missing_range(self):
+        return self.range_display("missing")
 
 
 # A statement's states as staff pages name them (see OfficialStatement.review_state).

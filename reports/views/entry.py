@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from reports.forms import (
     AssessmentForm,
+    AssessorChoiceForm,
     IncidentEntry,
     added_row,
 )
 from reports.history import change_log, changes_since, proposed_changes
 from reports.models import (
+    Assessment,
     EditConflict,
     Incident,
     InvalidTransition,
@@ -146,7 +148,7 @@ def incident_detail(request, code):
     context = {
         "incident": incident,
         "attributions": incident.attributions.select_related("belligerent"),
-        "assessments": incident.assessments.select_related("assessor", "created_by", "duplicate_of").order_by(
+        "assessments": incident.assessments.select_related("assessor", "created_by", "duplicate_of", "source").order_by(
             "assessed_on", "id"
         ),
         "sources": incident.sources.all(),
@@ -177,10 +179,16 @@ def incident_submit(request, code):
 
 @analyst_required
 def assessment_create(request, code):
-    """Record what an assessor said on a date, without retyping the incident. Earlier ones stay as history."""
+    """Record what an assessor said on a date, without retyping the incident. Earlier ones stay as history.
+    Without JavaScript, a first step asks whose assessment it is, so that the verdict list offers that kind."""
     incident = editable_incident(request, code)
-    form = AssessmentForm(request.POST or None)
-    form.instance.incident = incident
+    initial = None
+    if request.method != "POST":
+        chosen = AssessorChoiceForm(request.GET if "assessor" in request.GET else None)
+        if not chosen.is_valid():
+            return render(request, "work/assessment_form.html", {"choose": chosen, "incident": incident})
+        initial = {"assessor": chosen.cleaned_data["assessor"]}
+    form = AssessmentForm(request.POST or None, instance=Assessment(incident=incident), initial=initial)
     if request.method == "POST" and form.is_valid():
         if not incident.is_published:
             assessment = form.save(commit=False)

@@ -157,7 +157,7 @@ def incident_detail(request, code):
     incident = get_object_or_404(Incident.public.prefetch_related("belligerents", "strike_types"), code=code)
     context = {
         "incident": incident,
-        "assessments": incident.assessments.select_related("assessor").order_by("assessed_on", "id"),
+        "assessments": incident.assessments.select_related("assessor", "source").order_by("assessed_on", "id"),
         "current": incident.official_assessments() + incident.monitor_assessments(),
         "sources": incident.sources.all(),
         "changes": public_change_log(incident),

@@ -5,7 +5,7 @@ document.addEventListener("click", (event) => {
   if (!button) return;
   const section = button.closest("section.rows");
   const total = section.querySelector(`input[name="${section.dataset.prefix}-TOTAL_FORMS"]`);
-  const template = section.querySelector("template");
+  const template = section.querySelector(":scope > template"); // the row set's own, not one inside a row
   if (!total || !template) return;
   event.preventDefault();
   const index = Number(total.value);
