@@ -6,23 +6,12 @@ from django.urls import reverse
 
 from reports.models import Incident, IncidentRevision, OfficialStatement, ReviewDecision, ReviewState, RevisionState
 from reports.models.queue import review_queue
-from tests.factories import make_assessment, make_incident, make_source, make_statement, proposed_change
+from tests.factories import make_incident, make_statement, proposed_change
+from tests.test_entry import draft_of, login
 
 pytestmark = pytest.mark.django_db
 
 WORK = reverse("reports:my_work")
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def draft_of(user, **fields):
-    incident = make_incident(review_state=ReviewState.DRAFT, created_by=user, **fields)
-    make_source(incident)
-    make_assessment(incident)
-    return incident
 
 
 def pending_of(user, **fields):
