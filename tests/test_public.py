@@ -259,7 +259,7 @@ def test_one_strike_and_unknown_harm_read_as_such(client):
 def test_an_assessors_kind_is_one_word_after_its_name(client):
     incident = assessed("CS3002", official=("credible", 4))
     html = get_incident(client, incident.code)
-    assert "CJTF-OIR</strong> (official)" in html
+    assert "CJTF-OIR</bdi></strong> (official)" in html
     assert "belligerent&#x27;s own reporting" not in html
 
 
