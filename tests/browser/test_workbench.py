@@ -53,8 +53,8 @@ def record_the_strike(page):
     page.locator("#id_assessments-1-assessor").select_option(label="Airwars")
     page.locator("#id_assessments-1-verdict").select_option(label="Fair")
     page.locator("#id_assessments-1-assessed_on").fill("2017-03-25")
-    page.locator("#id_assessments-1-killed_min").fill("105")
-    page.locator("#id_assessments-1-killed_max").fill("141")
+    page.locator("#id_assessments-1-killed_min").fill("101")  # "over 100 dead": at least 101, no upper bound
+    page.locator("#id_assessments-1-killed_max_open").check()
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text(f"Saved {code} as a draft.")).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
@@ -122,10 +122,16 @@ def test_the_west_mosul_story_from_entry_to_the_front_page(live_server, browser,
     expect(analyst_page.get_by_role("heading", level=1)).to_contain_text(code)
     analyst_page.get_by_role("link", name="Record a new assessment").click()
     analyst_page.locator("#id_assessor").select_option(label="CJTF-OIR")
+    analyst_page.get_by_role("button", name="Continue").click()  # whose assessment first: then its verdicts
+    assert "Fair" not in analyst_page.locator("#id_verdict").inner_text()  # no monitor grading offered
     analyst_page.locator("#id_verdict").select_option(label="Credible")
     analyst_page.locator("#id_assessed_on").fill("2017-05-25")
     analyst_page.locator("#id_killed_min").fill("105")
     analyst_page.locator("#id_killed_max").fill("105")
+    analyst_page.locator("#id_missing_min").fill("36")
+    analyst_page.locator("#id_missing_max").fill("36")
+    analyst_page.locator("#id_source").select_option(label="مقتل مدنيين في غارة على الموصل")
+    analyst_page.locator("#id_caveat").fill("The coalition counts 36 people still unaccounted for.")
     analyst_page.get_by_role("button", name="Record the assessment").click()
     expect(analyst_page.get_by_text(f"Your change to {code} was sent for review")).to_be_visible()
     analyst_page.get_by_role("link", name="Workbench", exact=True).click()
@@ -140,6 +146,14 @@ def test_the_west_mosul_story_from_entry_to_the_front_page(live_server, browser,
 
     reader = new_page(browser)
     reader.goto(live_server.url + "/")
-    expect(reader.locator("section", has_text="Recently published")).to_contain_text(code)
+    recent = reader.locator("section", has_text="Recently published")
+    expect(recent).to_contain_text(code)
+    recent.get_by_role("link", name=code).click()
+    current = reader.locator("ul.current")
+    expect(current).to_contain_text("Airwars")
+    expect(current).to_contain_text("101+ civilians killed")
+    expect(current).to_contain_text("36 missing or unaccounted for")
+    expect(current).to_contain_text("The coalition counts 36 people still unaccounted for.")
+    screenshot(reader, "public-incident-mosul-1280.png")
     for page in (analyst_page, reviewer_page, reader):
         page.context.close()
