@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from reports.models import Incident, IncidentRevision, OfficialStatement, ReviewDecision, ReviewState, RevisionState
 from reports.models.queue import review_queue
-from tests.factories import make_incident, make_statement, proposed_change
+from tests.factories import make_assessment, make_incident, make_source, make_statement, proposed_change
 from tests.test_entry import draft_of, login
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +298,43 @@ def test_creating_an_incident_logs_no_separate_strike_type_change(client, analys
     page = client.get(reverse("reports:work_incident", args=[incident.code])).content.decode()
     history = page[page.index("Change history") :]
     assert "Strike types" not in history and "strike types" not in history
+
+
+# --- Every field entered is shown ------------------------------------------------------------------------
+
+
+def test_every_field_entered_is_on_the_staff_page_and_the_public_ones_on_the_public_page(client, analyst):
+    incident = make_incident(
+        code="FULL-1",
+        strike_status="declared",
+        strike_count=3,
+        grading="fair",
+        civilian_harm_reported=True,
+        cause_of_harm="Collapsed building",
+        infrastructure="Residential block",
+        first_reported_on="2017-03-18",
+        time_of_day="Night",
+    )
+    make_source(incident, author="Reporter Name", platform="Telegram", language="Arabic")
+    make_assessment(
+        incident,
+        killed_min=105,
+        killed_max=105,
+        children_killed_min=20,
+        children_killed_max=25,
+        women_killed_min=30,
+        women_killed_max=30,
+        quote="105 civilians were killed",
+        caveat="36 people remain unaccounted for.",
+        note="Team only: check the morgue list.",
+    )
+    staff = login(client, analyst).get(reverse("reports:work_incident", args=["FULL-1"])).content.decode()
+    shown_to_staff = ["Declared strike", "Fair", "Collapsed building", "Residential block", "2017-03-18", "Night"]
+    shown_to_staff += ["Reporter Name", "Telegram", "children 20–25", "women 30", "105 civilians were killed"]
+    shown_to_staff += ["36 people remain unaccounted for.", "Team only: check the morgue list."]
+    assert [text for text in shown_to_staff if text not in staff] == []
+    assert ">3<" in staff  # the number of strikes
+    client.logout()
+    public = client.get(reverse("reports:public_incident", args=["FULL-1"])).content.decode()
+    assert [text for text in shown_to_staff[:-1] if text not in public] == []
+    assert "morgue" not in public

@@ -338,6 +338,12 @@ class Assessment(models.Model):
     def missing_range(self):
         return self.range_display("missing")
 
+    def children_range(self):
+        return self.range_display("children_killed")
+
+    def women_range(self):
+        return self.range_display("women_killed")
+
 
 # A statement's states as staff pages name them (see OfficialStatement.review_state).
 STATEMENT_STATES = {
