@@ -338,3 +338,31 @@ def test_every_field_entered_is_on_the_staff_page_and_the_public_ones_on_the_pub
     public = client.get(reverse("reports:public_incident", args=["FULL-1"])).content.decode()
     assert [text for text in shown_to_staff[:-1] if text not in public] == []
     assert "morgue" not in public
+
+
+def test_the_decision_and_statement_pages_take_a_bounded_number_of_queries(
+    client, analyst, reviewer, django_assert_max_num_queries
+):
+    from reports.models import StatementItem
+
+    incident = pending_of(analyst, code="MANY-1")
+    statement = make_statement(created_by=analyst, approved_at=None)
+    pages = [
+        reverse("reports:review_incident", args=["MANY-1"]),
+        reverse("reports:statement_detail", args=[statement.pk]),
+    ]
+
+    def grow():
+        for _ in range(5):
+            make_source(incident)
+            make_assessment(incident)
+            StatementItem.objects.create(statement=statement, role="excluded", incident=make_incident())
+
+    grow()
+    login(client, reviewer)
+    for url in pages:
+        with django_assert_max_num_queries(30) as few:
+            assert client.get(url).status_code == 200
+        grow()
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            client.get(url)
