@@ -137,6 +137,13 @@ def test_recently_published_lists_publications_newest_first_whatever_the_strikes
     assert "DRAFT-NEW" not in page
 
 
+def test_a_record_without_a_publication_date_is_not_recently_published(client):
+    published("UNDATED", None)
+    published("DATED", datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC))
+    recent = section(get(client, "reports:home"), "recently-published")
+    assert "DATED" in recent and "UNDATED" not in recent
+
+
 def rendered(client, name, **params):
     """The page as rendered, not a kept copy (the page cache and the kept figures emptied first)."""
     for cache in caches.all():

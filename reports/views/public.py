@@ -71,6 +71,9 @@ def latest(incident_filter, order):
     """The first LATEST incidents in view by `order`, newest first: by the strike's date, or by publication (a
     record newly published about 2017 is news too). Each order has its index (`Incident.Meta.indexes`)."""
     incidents = incident_filter.qs.order_by(order, "code")
+    if order == "-published_at":
+        # Every way of publishing dates a record; one without the date would come first on PostgreSQL (NULLs first).
+        incidents = incidents.filter(published_at__isnull=False)
     return incidents.with_summary_relations(incident_filter.as_of_date)[:LATEST]
 
 
