@@ -141,7 +141,7 @@ def test_a_record_without_a_publication_date_is_not_recently_published(client):
     published("UNDATED", None)
     published("DATED", datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC))
     recent = section(get(client, "reports:home"), "recently-published")
-    assert "DATED" in recent and "UNDATED" not in recent
+    assert "/incidents/DATED/" in recent and "/incidents/UNDATED/" not in recent
 
 
 def rendered(client, name, **params):
