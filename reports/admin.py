@@ -13,7 +13,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -416,8 +415,8 @@ class IncidentAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmi
         """Civilians killed, as each assessor's current assessment has it."""
         return (
             format_html_join(
-                mark_safe("<br>"),
-                "{} <small>{}</small>",
+                "",
+                "<div>{} <small>{}</small></div>",
                 ((assessment.range_display(), assessment.assessor.name) for assessment in incident.current_assessments),
             )
             or "—"

@@ -195,7 +195,12 @@ class Decided:
         return list(queryset)
 
     def row(self, request, record, decision):
-        return {"record": record, "refusal": self.refusal(request.user, record, decision)}
+        return {"record": record, "refusal": self.refusal(request.user, record, decision), "seen": self.token(record)}
+
+    @staticmethod
+    def seen(request, record):
+        """What the confirmation page showed of `record` ("" when it showed nothing: an approval is refused)."""
+        return request.POST.get(f"seen_{record.pk}", "")
 
 
 class IncidentsDecided(Decided):
@@ -207,6 +212,9 @@ class IncidentsDecided(Decided):
 
     def refusal(self, user, incident, decision):
         return incident.review_refusal(user, decision.name)
+
+    def token(self, incident):
+        return incident.review_token()
 
     def row(self, request, incident, decision):
         """For a pending change, also what it changes (the reviewer approves exactly that: an edit made meanwhile
@@ -223,8 +231,7 @@ class IncidentsDecided(Decided):
     def make(self, decision, incident, request, data):
         by, comment, override_reason = request.user, data["comment"], data.get("override_reason", "")
         if decision.name == "approve":
-            seen = request.POST.get(f"seen_{incident.pk}")
-            return incident.approve(by, comment, override_reason=override_reason, seen=seen)
+            return incident.approve(by, comment, override_reason=override_reason, seen=self.seen(request, incident))
         return getattr(incident, decision.name)(by, comment, override_reason=override_reason)
 
     def label(self, incident):
@@ -254,11 +261,15 @@ class StatementsDecided(Decided):
             }
         return statement.review_refusal(user)
 
+    def token(self, statement):
+        return statement.edit_token()
+
     def row(self, request, statement, decision):
         return {**super().row(request, statement, decision), "state": statement.get_review_state_display()}
 
     def make(self, decision, statement, request, data):
-        return statement.approve(request.user, data["comment"], data.get("override_reason", ""))
+        seen = self.seen(request, statement)
+        return statement.approve(request.user, data["comment"], data.get("override_reason", ""), seen=seen)
 
     def label(self, statement):
         return str(statement)

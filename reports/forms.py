@@ -520,7 +520,19 @@ class IncidentEntry:
 
     def is_valid(self):
         results = [self.form.is_valid(), *(formset.is_valid() for formset in self.formsets.values())]
-        return all(results)
+        return all(results) and not self._names_a_deleted_source()
+
+    def _names_a_deleted_source(self):
+        """Flag each kept assessment whose source this same entry deletes (saved, it would name a gone row)."""
+        deleted = {form.instance.pk for form in self.formsets["sources"].deleted_forms if form.instance.pk}
+        assessments = self.formsets["assessments"]
+        flagged = False
+        for form in assessments.forms:
+            source = form.cleaned_data.get("source") if form not in assessments.deleted_forms else None
+            if source is not None and source.pk in deleted:
+                form.add_error("source", _("This source is deleted in this same edit: choose another, or none."))
+                flagged = True
+        return flagged
 
     @transaction.atomic
     def save(self, by, reason=""):

@@ -4,7 +4,7 @@ delete of the incident, its attributions, assessments and sources (from forms, t
 
 from dataclasses import dataclass, field, replace
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -143,7 +143,10 @@ def _shown(model, record, name, value):
         ids = [row[model_field.m2m_reverse_field_name()] for row in value]
         value = list(model_field.related_model.objects.filter(pk__in=ids))
     elif model_field.is_relation and value is not None:
-        value = getattr(record, name)
+        try:
+            value = getattr(record, name)
+        except ObjectDoesNotExist:  # e.g. an assessment's source, deleted since
+            value = _("(deleted since)")
     return _present(model, name, value)
 
 

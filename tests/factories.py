@@ -159,3 +159,15 @@ def west_mosul_form(**overrides):
     }
     data.update(overrides)
     return data
+
+
+def confirm_in_admin(client, url, data):
+    """Post an admin review action as a browser does: to its confirmation page first, then confirmed with what
+    that page showed of each record (its hidden `seen_<id>` fields: see Incident.review_token)."""
+    import html
+    import re
+
+    first = {name: value for name, value in data.items() if name not in ("confirm", "comment", "override_reason")}
+    page = client.post(url, {**first, "index": "0"}).content.decode()
+    seen = {name: html.unescape(value) for name, value in re.findall(r'name="(seen_\d+)" value="([^"]*)"', page)}
+    return client.post(url, {**seen, **data})

@@ -18,6 +18,7 @@ from reports.importing import batches
 from reports.models import Incident, InvalidTransition, OfficialStatement, ReviewDecision, ReviewState
 from reports.models.imports import ImportBatch, ImportStatus
 from tests.factories import (
+    confirm_in_admin,
     make_assessment,
     make_incident,
     make_source,
@@ -316,11 +317,11 @@ def test_approving_in_the_admin_refuses_the_statements_author(client, reviewer, 
     client.force_login(reviewer)
     changelist = reverse("admin:reports_officialstatement_changelist")
     confirmed = {"action": "approve_selected", "_selected_action": [statement.pk], "confirm": "yes", "comment": ""}
-    client.post(changelist, confirmed)
+    confirm_in_admin(client, changelist, confirmed)
     statement.refresh_from_db()
     assert statement.approved_at is None
     client.force_login(second_reviewer)
-    client.post(changelist, confirmed)
+    confirm_in_admin(client, changelist, confirmed)
     statement.refresh_from_db()
     assert statement.approved_by == second_reviewer
 

@@ -1,10 +1,12 @@
 """The staff workbench (/work/): each person's own work, incidents by code, the reviewers' one queue of
 incidents, changes and statements, and the decision page every kind goes through and that leads back to it."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
-from reports.models import Incident, IncidentRevision, OfficialStatement, ReviewDecision, ReviewState, RevisionState
+from reports.models import Incident, OfficialStatement, ReviewDecision, ReviewState
 from reports.models.queue import review_queue
 from tests.factories import make_assessment, make_incident, make_source, make_statement, proposed_change
 from tests.test_entry import draft_of, login
@@ -22,6 +24,11 @@ def pending_of(user, **fields):
 
 def change_by(user, incident, **changes):
     return incident.propose_revision(proposed_change(incident, **changes), incident.version, by=user, reason="Why")
+
+
+def seen_on(response):
+    """What the decision page showed of its record, as the browser posts it back."""
+    return response.context["form"]["seen"].value()
 
 
 def section(page, title, next_title):
@@ -132,14 +139,9 @@ def test_each_kind_is_approved_from_the_queue_with_a_comment_and_back_to_it(clie
         record = make_statement(created_by=analyst, approved_at=None)
         url = reverse("reports:review_statement", args=[record.pk])
     login(client, reviewer)
-    page = client.get(url).content.decode()
-    assert "Confirm the decision" in page and 'name="comment"' in page
-    seen = IncidentRevision.objects.filter(state=RevisionState.PENDING).first()
-    data = {
-        "decision": "approve",
-        "comment": "Checked against both sources.",
-        "seen": seen.version_token if seen else "",
-    }
+    response = client.get(url)
+    assert "Confirm the decision" in response.content.decode() and 'name="comment"' in response.content.decode()
+    data = {"decision": "approve", "comment": "Checked against both sources.", "seen": seen_on(response)}
     response = client.post(url, data, follow=True)
     assert response.redirect_chain == [(WORK, 302)]
     assert "Checked against both sources." in ReviewDecision.objects.values_list("comment", flat=True)
@@ -201,9 +203,9 @@ def test_an_author_cannot_approve_their_own_work_from_the_workbench(client, revi
         record = make_statement(created_by=reviewer, approved_at=None)
         url = reverse("reports:review_statement", args=[record.pk])
     login(client, reviewer)
-    assert "another reviewer must decide" in client.get(url).content.decode()
-    revision = IncidentRevision.objects.filter(state=RevisionState.PENDING).first()
-    response = client.post(url, {"decision": "approve", "seen": revision.version_token if revision else ""})
+    page = client.get(url)
+    assert "another reviewer must decide" in page.content.decode()
+    response = client.post(url, {"decision": "approve", "seen": seen_on(page)})
     assert "another reviewer must decide" in response.content.decode()
     assert not ReviewDecision.objects.filter(to_state=ReviewState.PUBLISHED).exists()
 
@@ -366,3 +368,115 @@ def test_the_decision_and_statement_pages_take_a_bounded_number_of_queries(
         grow()
         with django_assert_max_num_queries(len(few.captured_queries)):
             client.get(url)
+
+
+# --- A reviewer approves what they saw, on every path ---------------------------------------------------------
+
+
+def test_a_pending_incident_edited_after_the_reviewer_looked_is_not_approved(
+    client, analyst, reviewer, second_reviewer
+):
+    incident = pending_of(analyst, code="PEND-1", title="As submitted")
+    url = reverse("reports:review_incident", args=["PEND-1"])
+    seen = seen_on(login(client, reviewer).get(url))
+    incident.title, incident._history_user = "Changed by another reviewer", second_reviewer
+    incident.save_checked(incident.version)
+    response = client.post(url, {"decision": "approve", "comment": "Fine", "seen": seen})
+    assert "edited after you looked at it" in response.content.decode()
+    assert Incident.objects.get(pk=incident.pk).review_state == ReviewState.PENDING
+    # The page now shows the record as it is, keeping the comment: confirming again approves that.
+    assert "Changed by another reviewer" in response.content.decode() and "Fine" in response.content.decode()
+    client.post(url, {"decision": "approve", "comment": "Fine", "seen": seen_on(response)})
+    assert Incident.objects.get(pk=incident.pk).review_state == ReviewState.PUBLISHED
+
+
+def test_a_statement_edited_after_the_reviewer_looked_is_not_approved(client, analyst, reviewer):
+    statement = make_statement(created_by=analyst, approved_at=None, civilians_killed=350)
+    url = reverse("reports:review_statement", args=[statement.pk])
+    seen = seen_on(login(client, reviewer).get(url))
+    statement.civilians_killed, statement._history_user = 9999, analyst
+    statement.save()
+    response = client.post(url, {"decision": "approve", "seen": seen})
+    assert "edited after you looked at it" in response.content.decode()
+    statement.refresh_from_db()
+    assert statement.approved_at is None
+
+
+def test_the_admin_approves_only_what_its_confirmation_page_showed(client, analyst, reviewer):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    incident = make_incident(code="ADM-1", title="Published")
+    changelist = reverse("admin:reports_incident_changelist") + "?state=all"
+    selected = {"action": "approve_selected", ACTION_CHECKBOX_NAME: [incident.pk]}
+    page = login(client, reviewer).post(changelist, {**selected, "index": "0"}).content.decode()
+    seen = dict(re.findall(r'name="(seen_\d+)" value="([^"]*)"', page))
+    change_by(analyst, incident, title="Sneaky")  # proposed after the confirmation page was shown
+    client.post(changelist, {**selected, **seen, "confirm": "yes", "comment": ""})
+    assert Incident.objects.get(pk=incident.pk).title == "Published"
+    statement = make_statement(created_by=analyst, approved_at=None)
+    statements = reverse("admin:reports_officialstatement_changelist")
+    client.post(statements, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [statement.pk], "confirm": "yes"})
+    statement.refresh_from_db()
+    assert statement.approved_at is None  # nothing said what the reviewer saw
+
+
+# --- Sources named by assessments ---------------------------------------------------------------------------
+
+
+def test_an_edit_cannot_delete_a_source_its_assessment_names(client, analyst):
+    from tests.test_entry import edit_form, edit_url
+
+    incident = draft_of(analyst, code="SRC-1")
+    source = incident.sources.get()
+    assessment = incident.assessments.get()
+    assessment.source = source
+    assessment.save()
+    form = edit_form(incident, **{"sources-0-DELETE": "on", "assessments-0-killed_max": "9"})
+    response = login(client, analyst).post(edit_url(incident), form)
+    assert response.status_code == 200 and "This source is deleted in this same edit" in response.content.decode()
+    assert incident.sources.exists()
+
+
+def test_a_page_whose_history_names_a_deleted_source_still_renders(client, analyst):
+    incident = make_incident(code="SRC-2")
+    first, second = make_source(incident, title="First"), make_source(incident, title="Second")
+    assessment = make_assessment(incident, source=first)
+    assessment.source = second
+    assessment.save()
+    first.delete()
+    assert client.get(reverse("reports:public_incident", args=["SRC-2"])).status_code == 200
+    assert login(client, analyst).get(reverse("reports:work_incident", args=["SRC-2"])).status_code == 200
+
+
+def test_approving_a_change_whose_source_was_deleted_since_is_refused_with_a_reason(analyst, reviewer):
+    from reports.models import InvalidTransition
+
+    incident = make_incident(code="SRC-3")
+    source = make_source(incident, title="Named")
+    make_source(incident, title="Other")
+    assessment = make_assessment(incident)
+    revision = change_by(analyst, Incident.objects.get(pk=incident.pk), **{"assessments-0-source": str(source.pk)})
+    assert revision.change_set["assessments"] == [{"id": assessment.pk, "fields": {"source": source.pk}}]
+    source.delete()
+    with pytest.raises(InvalidTransition, match="no longer passes validation"):
+        Incident.objects.get(pk=incident.pk).approve(reviewer, seen=revision.version_token)
+
+
+# --- Two analysts, one suggested code ----------------------------------------------------------------------
+
+
+def test_a_suggested_code_taken_meanwhile_becomes_the_next_free_one(client, analyst, monkeypatch):
+    from reports.forms import IncidentForm
+    from tests.factories import west_mosul_form
+
+    make_incident(code="INC-00001")
+    make_incident(code="INC-00002")
+    # The other analyst's INC-00002 was saved after this form was validated: the checks did not see it.
+    monkeypatch.setattr(IncidentForm, "clean_code", lambda form: form.cleaned_data["code"])
+    monkeypatch.setattr(IncidentForm, "validate_unique", lambda form: None)
+    form = west_mosul_form(code="INC-00002", suggested_code="INC-00002")
+    response = login(client, analyst).post(reverse("reports:incident_create"), form)
+    assert response.status_code == 302 and response.url == reverse("reports:work_incident", args=["INC-00003"])
+    typed = west_mosul_form(code="INC-00003", place_name="Elsewhere", latitude="", longitude="")
+    response = client.post(reverse("reports:incident_create"), {**typed, "not_a_duplicate": "1"})
+    assert response.status_code == 200 and "took the code INC-00003 a moment ago" in response.content.decode()

@@ -296,7 +296,7 @@ class Assessment(models.Model):
             errors["duplicate_of"] = _("An incident cannot duplicate itself.")
         elif self.duplicate_of_id and self.duplicate_of.review_state != ReviewState.PUBLISHED:
             errors["duplicate_of"] = _("Name a published incident.")
-        if self.source_id and (self.incident_id is None or self.source.incident_id != self.incident_id):
+        if self.source_id and not self.names_own_source():
             errors["source"] = _("Choose one of this incident's own sources.")
         if errors:
             raise ValidationError(errors)
@@ -310,6 +310,11 @@ class Assessment(models.Model):
         if self.killed_min is None:
             return {"killed_min": _("Give the minimum: “at least” how many.")}
         return {}
+
+    def names_own_source(self):
+        """Whether `source` is one of the incident's sources as stored now (one deleted meanwhile is not)."""
+        own = self.incident.sources.filter(pk=self.source_id) if self.incident_id else None
+        return own is not None and own.exists()
 
     def date_label(self):
         """The assessment's date as the pages state it: what the date says (see Dating)."""
@@ -552,16 +557,17 @@ class OfficialStatement(models.Model):
         """Why `by` may not decide on this statement without an override: the four-eyes rule."""
         return four_eyes_refusal(by, self.authors())
 
-    def approve(self, by, comment="", override_reason=""):
+    def approve(self, by, comment="", override_reason="", seen=None):
         """Make the statement public: a reviewer who wrote no part of it (the four-eyes rule; an admin may
-        override with a reason). Recorded as a review decision, in the statement's history too."""
-        self._decide(by, ReviewState.PUBLISHED, ReviewState.PENDING, comment, override_reason)
+        override with a reason). Recorded as a review decision, in the statement's history too. `seen` is the
+        edit_token() of what the reviewer was shown (None, for code that shows nothing, skips the check)."""
+        self._decide(by, ReviewState.PUBLISHED, ReviewState.PENDING, comment, override_reason, seen=seen)
 
     def retract(self, by, reason, override_reason=""):
         """Take a public statement off the public pages, saying why. Nobody deletes a public statement."""
         self._decide(by, ReviewState.RETRACTED, ReviewState.PUBLISHED, reason, override_reason, _("Say why."))
 
-    def _decide(self, by, to_state, from_state, comment, override_reason, comment_missing=None):
+    def _decide(self, by, to_state, from_state, comment, override_reason, comment_missing=None, seen=None):
         with transaction.atomic():
             locked = OfficialStatement.objects.select_for_update().get(pk=self.pk)
             if locked.review_state != from_state:
@@ -569,6 +575,8 @@ class OfficialStatement(models.Model):
                     _("It is %(state)s, not awaiting this decision.")
                     % {"state": ReviewState(locked.review_state).label.lower()}
                 )
+            if seen is not None and seen != self.edit_token():
+                raise InvalidTransition(_("It was edited after you looked at it: look at it again."))
             # Under the lock: an edit saved while the decision waited for it counts among the authors.
             comment_needed = comment if comment_missing else None
             override = check_reviewer(by, self.authors(), override_reason, comment_needed, comment_missing or "")

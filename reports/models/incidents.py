@@ -83,7 +83,8 @@ class IncidentQuerySet(models.QuerySet):
     def next_code_number(self, prefix):
         """One past the highest <prefix><number> code (longest first: codes may outgrow their zero padding)."""
         last = (
-            self.filter(code__regex=rf"^{re.escape(prefix)}[0-9]+$")
+            # The prefix first: a LIKE the index below serves on PostgreSQL, then the pattern on those rows only.
+            self.filter(code__startswith=prefix, code__regex=rf"^{re.escape(prefix)}[0-9]+$")
             .order_by(Length("code").desc(), "-code")
             .values_list("code", flat=True)
             .first()
@@ -297,6 +298,9 @@ class Incident(models.Model):
             models.Index(fields=["grading"], name="incident_grading_idx"),
             models.Index(fields=["strike_status"], name="incident_strike_status_idx"),
             models.Index(fields=["external_id"], name="incident_external_id_idx"),
+            # Codes by prefix (LIKE 'INC-%': the next free code), which the unique index cannot serve on
+            # PostgreSQL under a non-C collation. (Other databases ignore opclasses: a plain index there.)
+            models.Index(fields=["code"], name="incident_code_prefix_idx", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):
@@ -387,9 +391,20 @@ class Incident(models.Model):
             )
         self._move(ReviewState.PENDING, EDITABLE_STATES, by, comment, submitted_by=by, submitted_at=timezone.now())
 
+    @property
+    def version_token(self):
+        """What a reviewer saw of a pending incident: any edit saved since makes the approval refused."""
+        return f"version {self.version}"
+
+    def review_token(self):
+        """The token of what a decision on this incident now applies to: its pending change, or the incident."""
+        revision = self.revision_awaiting_review()
+        return revision.version_token if revision else self.version_token
+
     def approve(self, by, comment="", override_reason="", seen=None):
-        """Publish a pending incident, or apply a published incident's pending change (`seen`: the change's
-        `version_token` as the reviewer saw it, if they were shown one)."""
+        """Publish a pending incident, or apply a published incident's pending change. `seen` is the
+        review_token() of what the reviewer was shown: what they approve must still be that (every web path
+        passes one, "" when nothing was shown; None, for code that shows nothing, skips the check)."""
         revision = self.revision_awaiting_review()
         if revision:
             return revision.approve(by, comment, override_reason, seen)
@@ -399,6 +414,7 @@ class Incident(models.Model):
             by,
             comment,
             check=self._reviewer_check(by, override_reason),
+            seen=seen,
             published_by=by,
             published_at=timezone.now(),
         )
@@ -450,20 +466,23 @@ class Incident(models.Model):
         """The reviewer check of a decision (check_reviewer, on the authors as they are when _move runs it)."""
         return lambda: check_reviewer(by, self.authors(), override_reason, comment, comment_missing)
 
-    def _move(self, to_state, allowed_from, by, comment, check=None, **updates):
+    def _move(self, to_state, allowed_from, by, comment, check=None, seen=None, **updates):
         """Move to `to_state` and record the decision. `check` (a reviewer's decision) runs once the row is
         locked, on the authors as they are then: an edit saved while the decision waited for the lock is seen."""
         from reports.models.changes import PUBLIC_STATES, changes_collected  # (imports this module)
 
         public = changes_collected() if to_state in PUBLIC_STATES else contextlib.nullcontext()
         with public, transaction.atomic():
-            locked = Incident.objects.select_for_update().only("review_state", "last_edited_by").get(pk=self.pk)
+            locked = Incident.objects.select_for_update().only("review_state", "last_edited_by", "version")
+            locked = locked.get(pk=self.pk)
             current, self.last_edited_by_id = locked.review_state, locked.last_edited_by_id
             if current not in allowed_from:
                 raise InvalidTransition(
                     _("A %(state)s incident cannot become %(target)s.")
                     % {"state": ReviewState(current).label.lower(), "target": ReviewState(to_state).label.lower()}
                 )
+            if seen is not None and seen != locked.version_token:
+                raise InvalidTransition(_("It was edited after you looked at it: look at it again."))
             self.__dict__.pop("_authors", None)  # read afresh, under the lock
             override_reason = check() if check else ""
             ReviewDecision.objects.create(

@@ -36,6 +36,12 @@ class QueueItem:
     def kind_label(self):
         return KIND_LABELS[self.kind]
 
+    def token(self):
+        """What the reviewer is shown of the record, to approve exactly that (see decide())."""
+        if self.kind == STATEMENT:
+            return self.record.edit_token()
+        return self.record.review_token()
+
     @property
     def decisions(self):
         names = STATEMENT_DECISIONS if self.kind == STATEMENT else DECISIONS
@@ -70,13 +76,13 @@ def review_queue():
 
 def decide(record, decision, by, comment="", override_reason="", seen=None):
     """Make `decision` on `record` (an incident, which decides its pending change if it has one, or a statement)
-    through the record's own rules: the reviewer check, the four-eyes rule, the state. Raises InvalidTransition
-    when refused."""
+    through the record's own rules: the reviewer check, the four-eyes rule, the state, and for an approval that
+    it is still what the reviewer saw (`seen`: see review_token()). Raises InvalidTransition when refused."""
     comment = comment.strip()
     if isinstance(record, OfficialStatement):
         if decision not in STATEMENT_DECISIONS:
             raise InvalidTransition(gettext("A statement is approved, or left pending for its author to correct."))
-        return record.approve(by, comment, override_reason=override_reason)
+        return record.approve(by, comment, override_reason=override_reason, seen=seen)
     if decision == "approve":
         return record.approve(by, comment, override_reason=override_reason, seen=seen)
     if decision in COMMENT_NEEDED:

@@ -9,6 +9,7 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -52,10 +53,30 @@ def incident_create(request):
     if request.method == "POST" and entry.is_valid():
         duplicates = list(entry.likely_duplicates(request.user)[:10])
         if not duplicates or request.POST.get("not_a_duplicate"):
-            incident = entry.save(by=request.user)
-            messages.success(request, _("Saved %(code)s as a draft.") % {"code": incident.code})
-            return redirect("reports:work_incident", code=incident.code)
+            incident = save_new(entry, request.user)
+            if incident is not None:
+                messages.success(request, _("Saved %(code)s as a draft.") % {"code": incident.code})
+                return redirect("reports:work_incident", code=incident.code)
     return render_entry(request, entry, duplicates=duplicates)
+
+
+def save_new(entry, by):
+    """Save a new incident; None (with the reason on the code field) if another analyst saved one with the same
+    code meanwhile. A suggested code the analyst kept is then replaced by the next free one, once."""
+    for attempt in range(2):
+        try:
+            return entry.save(by=by)
+        except IntegrityError:
+            code = entry.form.instance.code
+            if not Incident.objects.filter(code=code).exists():
+                raise  # another constraint: not a race on the code
+            if attempt or code != entry.form.data.get("suggested_code"):
+                entry.form.add_error(
+                    "code", _("Another incident took the code %(code)s a moment ago.") % {"code": code}
+                )
+                return None
+            entry.form.instance.code = Incident.objects.next_free_code()
+    return None
 
 
 @analyst_required

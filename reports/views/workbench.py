@@ -91,46 +91,64 @@ def reviewer_required(view):
 @reviewer_required
 def review_incident(request, code):
     """Decide on a pending incident, or on the pending change to a published one."""
-    incident = get_object_or_404(Incident.objects.select_related("created_by", "submitted_by"), code=code)
-    revision = incident.revision_awaiting_review()
-    if revision is not None:
-        item = QueueItem(CHANGE, incident, revision.created_by, revision.updated_at, revision)
-    else:
-        item = QueueItem(INCIDENT, incident, incident.submitted_by or incident.created_by, incident.submitted_at)
-    refusal = incident.review_refusal(request.user, "approve")
-    essentials = {
-        "attributions": incident.attributions.select_related("belligerent"),
-        "current": incident.official_assessments() + incident.monitor_assessments(),
-        "sources": incident.sources.all(),
-    }
-    return review(request, item, refusal, essentials)
+
+    def load():
+        incident = get_object_or_404(Incident.objects.select_related("created_by", "submitted_by"), code=code)
+        revision = incident.revision_awaiting_review()
+        if revision is not None:
+            item = QueueItem(CHANGE, incident, revision.created_by, revision.updated_at, revision)
+        else:
+            item = QueueItem(INCIDENT, incident, incident.submitted_by or incident.created_by, incident.submitted_at)
+        essentials = {
+            "refusal": incident.review_refusal(request.user, "approve"),
+            "attributions": incident.attributions.select_related("belligerent"),
+            "current": incident.official_assessments() + incident.monitor_assessments(),
+            "sources": incident.sources.all(),
+        }
+        if revision is not None:
+            essentials["changes"], essentials["problem"] = proposed_changes(revision)
+        return item, essentials
+
+    return review(request, load)
 
 
 @reviewer_required
 def review_statement(request, pk):
-    statement = get_object_or_404(OfficialStatement.objects.select_related("assessor", "created_by"), pk=pk)
-    item = QueueItem(STATEMENT, statement, statement.created_by, statement.created_at)
-    refusal = "" if statement.review_state == ReviewState.PENDING else _("It is not awaiting approval.")
-    return review(request, item, refusal or statement.review_refusal(request.user))
+    def load():
+        statement = get_object_or_404(OfficialStatement.objects.select_related("assessor", "created_by"), pk=pk)
+        item = QueueItem(STATEMENT, statement, statement.created_by, statement.created_at)
+        pending = statement.review_state == ReviewState.PENDING
+        refusal = statement.review_refusal(request.user) if pending else _("It is not awaiting approval.")
+        return item, {"refusal": refusal}
+
+    return review(request, load)
 
 
-def review(request, item, refusal, essentials=None):
-    """The confirm-and-comment page of every decision; after one, back to the queue."""
-    # What the reviewer saw of a change, posted back: a change edited meanwhile is not approved unseen.
-    seen = item.revision.version_token if item.revision else ""
-    form = ReviewDecisionForm(request.POST or None, decisions=item.decisions, user=request.user, initial={"seen": seen})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        seen = data["seen"] if item.revision else None
+def review(request, load):
+    """The confirm-and-comment page of every decision (`load` reads the record and what the page shows of it);
+    after a decision, back to the queue. What the reviewer saw is posted back (`seen`), so a record edited
+    meanwhile is not approved unseen: the page then shows it as it is now, keeping the comment typed."""
+    item, shown = load()
+    data = request.POST.copy() if request.method == "POST" else None
+    form = ReviewDecisionForm(data, decisions=item.decisions, user=request.user, initial={"seen": item.token()})
+    if data is not None and form.is_valid():
+        cleaned = form.cleaned_data
         try:
-            decide(item.record, data["decision"], request.user, data["comment"], data["override_reason"], seen=seen)
+            decide(
+                item.record,
+                cleaned["decision"],
+                request.user,
+                cleaned["comment"],
+                cleaned["override_reason"],
+                cleaned["seen"],
+            )
         except InvalidTransition as refused:
             messages.error(request, str(refused))
+            item, shown = load()
+            data["seen"] = item.token()
+            form = ReviewDecisionForm(data, decisions=item.decisions, user=request.user)
         else:
-            done = item.decisions[data["decision"]]
+            done = item.decisions[cleaned["decision"]]
             messages.success(request, _("%(decision)s: %(record)s.") % {"decision": done, "record": item.record})
             return redirect("reports:my_work")
-    context = {"item": item, "form": form, "refusal": refusal, **(essentials or {})}
-    if item.revision is not None:
-        context["changes"], context["problem"] = proposed_changes(item.revision)
-    return render(request, "work/review.html", context)
+    return render(request, "work/review.html", {"item": item, "form": form, **shown})
