@@ -21,6 +21,7 @@ Create a cluster of your own first (as root), e.g.:
 import argparse
 import collections
 import datetime
+import html
 import re
 import statistics
 import subprocess
@@ -190,12 +191,15 @@ def reviewer(base, name, journal, stop, submitted):
             continue
         decide = f"{base}/work/incidents/{code}/review/"
         try:
+            page = session.get(decide, timeout=TIMEOUT).text
+            seen = re.search(r'name="seen" value="([^"]*)"', page)
             response = session.post(
                 decide,
                 {
                     "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
                     "decision": "approve",
                     "comment": "Checked during the outage benchmark.",
+                    "seen": html.unescape(seen.group(1)) if seen else "",  # what the page showed
                 },
                 headers={"Referer": decide},
                 timeout=TIMEOUT,
