@@ -195,7 +195,9 @@ class Decided:
         return list(queryset)
 
     def row(self, request, record, decision):
-        return {"record": record, "refusal": self.refusal(request.user, record, decision), "seen": self.token(record)}
+        # What the reviewer saw: the record's page they came from, else this confirmation page.
+        seen = request.POST.get(f"seen_{record.pk}") or self.token(record)
+        return {"record": record, "refusal": self.refusal(request.user, record, decision), "seen": seen}
 
     @staticmethod
     def seen(request, record):

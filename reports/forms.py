@@ -547,17 +547,24 @@ class IncidentEntry:
         else:
             incident.save_checked(self.form.cleaned_data["version"])
         self.form.save_m2m()
-        for formset in self.formsets.values():
+        for prefix, formset in self.formsets.items():
             formset.instance = incident
             for row in formset.save(commit=False):
                 if row.pk is None and hasattr(row, "created_by_id"):
                     row.created_by = by
                 row._change_reason, row._history_user = reason, by
                 row.save()
-            for row in formset.deleted_objects:
-                row._change_reason, row._history_user = reason, by
-                row.delete()
+            if prefix != "sources":
+                self._delete(formset, by, reason)
+        # Sources last: once the assessments saved above no longer name them.
+        self._delete(self.formsets["sources"], by, reason)
         return incident
+
+    @staticmethod
+    def _delete(formset, by, reason):
+        for row in formset.deleted_objects:
+            row._change_reason, row._history_user = reason, by
+            row.delete()
 
     def likely_duplicates(self, user):
         """Existing incidents that `user` may see and this new one may duplicate (call after is_valid())."""

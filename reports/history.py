@@ -146,7 +146,7 @@ def _shown(model, record, name, value):
         try:
             value = getattr(record, name)
         except ObjectDoesNotExist:  # e.g. an assessment's source, deleted since
-            value = _("(deleted since)")
+            value = _("a %(record)s deleted since") % {"record": model_field.related_model._meta.verbose_name}
     return _present(model, name, value)
 
 

@@ -137,7 +137,7 @@ def test_admin_saves_a_valid_incident_attributed_to_its_author(client, analyst):
         ({"longitude": "-181"}, "Ensure this value is greater than or equal to -180."),
         ({"longitude": "4239.00416"}, "Ensure that there are no more than 3 digits before the decimal point."),
         ({"date_start": "2999-01-01"}, "This date is in the future."),
-        ({"assessments-0-verdict": "fair"}, "CJTF-OIR is official"),
+        ({"assessments-0-verdict": "fair"}, "CJTF-OIR is an official assessor"),
         ({"sources-0-url": "not a link"}, "Enter a valid URL."),
         ({"date_start": "0001-01-01"}, "Enter a date between 1900-01-01 and 2100-12-31."),
         ({"assessments-0-assessed_on": "9999-12-31"}, "Enter a date between 1900-01-01 and 2100-12-31."),
@@ -265,4 +265,4 @@ def test_an_assessors_kind_reads_as_one_word_after_its_name(client, admin_user):
     wrong = Assessment(incident=make_incident(), assessor=official_assessor(), verdict="fair")
     with pytest.raises(ValidationError) as refused:
         wrong.clean()
-    assert "CJTF-OIR is official: choose one of" in str(refused.value)
+    assert "CJTF-OIR is an official assessor: choose one of" in str(refused.value)

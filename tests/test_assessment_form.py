@@ -104,7 +104,7 @@ def test_a_monitor_grade_for_an_official_assessor_is_refused_with_the_reason(cli
     response = login(client, analyst).post(new_assessment_url(incident), post)
     page = response.content.decode()
     assert response.status_code == 200 and not incident.assessments.exists()
-    assert "CJTF-OIR is official" in page and "choose one of Not yet assessed, Open / under review" in page
+    assert "CJTF-OIR is an official assessor" in page and "choose one of Not yet assessed, Open / under review" in page
     assert offered(page, "verdict") == set(OfficialVerdict.values)  # the bound form offers the official list
 
 
@@ -136,7 +136,7 @@ def test_an_entry_row_with_a_verdict_of_the_other_kind_is_refused(analyst):
     data["assessments-0-assessed_on"] = ["2017-04-01"]
     entry = IncidentEntry(data, instance=incident)
     assert not entry.is_valid()
-    assert "Airwars is independent monitor" in entry.formsets["assessments"].forms[0].errors["verdict"][0]
+    assert "Airwars is an independent monitor" in entry.formsets["assessments"].forms[0].errors["verdict"][0]
 
 
 def render_entry(entry):
@@ -261,13 +261,16 @@ def test_a_new_incident_has_no_source_to_choose_and_keeps_the_link_field():
     assert list(form.fields["source"].queryset) == [] and "source_url" in form.fields
 
 
-def test_deleting_the_source_keeps_the_assessment():
+def test_a_source_an_assessment_names_is_not_deleted_under_it_but_goes_with_its_incident():
+    from django.db.models import RestrictedError
+
     incident = make_incident()
     source = make_source(incident)
-    assessment = make_assessment(incident, source=source)
-    source.delete()
-    assessment.refresh_from_db()
-    assert assessment.source is None
+    make_assessment(incident, source=source)
+    with pytest.raises(RestrictedError):
+        source.delete()
+    incident.delete()
+    assert not Assessment.objects.exists()
 
 
 def test_a_proposed_change_carrying_the_source_round_trips(client, analyst, reviewer):

@@ -145,7 +145,7 @@ def test_the_form_has_no_date_filled_in_and_starts_as_a_draft(client, analyst):
         ({"sources-0-url": "javascript:alert(1)"}, "Enter a valid URL."),
         ({"date_start": "2099-03-17"}, "This date is in the future."),  # (2999 is past the last date taken)
         ({"date_start": "17/03/2017x"}, "Enter a valid date."),
-        ({"assessments-0-verdict": "confirmed"}, "CJTF-OIR is official"),
+        ({"assessments-0-verdict": "confirmed"}, "CJTF-OIR is an official assessor"),
         ({"assessments-1-duplicate_of_code": "NOPE-1"}, "No published incident has the code NOPE-1."),
         ({"place_name": "x" * 300}, "Ensure this value has at most 255 characters (it has 300)."),
         ({"code": "has spaces"}, "Use letters, digits, dots, dashes and underscores only"),

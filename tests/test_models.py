@@ -152,7 +152,7 @@ def new_assessment(assessor, **fields):
         ({"killed_min": 5, "killed_max": 2}, "killed_max", "The maximum (2) is below the minimum (5)."),
         ({"injured_min": 3, "injured_max": 1}, "injured_max", "The maximum (1) is below the minimum (3)."),
         ({"killed_min": -1}, "killed_min", "greater than or equal to 0"),
-        ({"verdict": "fair"}, "verdict", "CJTF-OIR is official"),
+        ({"verdict": "fair"}, "verdict", "CJTF-OIR is an official assessor"),
         ({"non_credible_reason": "no_strike"}, "non_credible_reason", "only to a non-credible verdict"),
         ({"source_url": "javascript:alert(1)"}, "source_url", "Enter a valid URL."),
     ],
@@ -164,7 +164,7 @@ def test_assessment_validation_messages(fields, field, message):
 
 def test_monitor_assessor_takes_gradings_not_official_verdicts():
     errors = validation_errors(new_assessment(monitor_assessor(), verdict=OfficialVerdict.CREDIBLE))
-    assert "Airwars is independent monitor" in errors["verdict"][0]
+    assert "Airwars is an independent monitor" in errors["verdict"][0]
     new_assessment(monitor_assessor(), verdict="confirmed", killed_min=3, killed_max=3).full_clean()
 
 

@@ -480,3 +480,81 @@ def test_a_suggested_code_taken_meanwhile_becomes_the_next_free_one(client, anal
     typed = west_mosul_form(code="INC-00003", place_name="Elsewhere", latitude="", longitude="")
     response = client.post(reverse("reports:incident_create"), {**typed, "not_a_duplicate": "1"})
     assert response.status_code == 200 and "took the code INC-00003 a moment ago" in response.content.decode()
+
+
+def test_the_admin_refuses_to_delete_a_source_an_assessment_names(client, reviewer):
+    """(The analysts' form refuses it too: test_an_edit_cannot_delete_a_source_its_assessment_names.)"""
+    incident = make_incident(code="SRC-4", review_state=ReviewState.DRAFT)
+    source = make_source(incident)
+    make_assessment(incident, source=source)
+    url = reverse("admin:reports_incident_change", args=[incident.pk])
+    page = login(client, reviewer).get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: "" if value is None else value for name, value in form.initial.items() if not isinstance(value, list)}
+    for formset in page.context["inline_admin_formsets"]:
+        fs = formset.formset
+        data |= {
+            f"{fs.prefix}-TOTAL_FORMS": fs.total_form_count(),
+            f"{fs.prefix}-INITIAL_FORMS": fs.initial_form_count(),
+        }
+        for row in fs.forms:
+            for name in row.fields:
+                value = row[name].value()
+                if value is not None and not isinstance(value, list):
+                    data[row.add_prefix(name)] = value.pk if hasattr(value, "pk") else value
+        if fs.model.__name__ == "Source":
+            data[f"{fs.prefix}-0-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, with the reason
+    assert "would require deleting the following protected related objects" in response.content.decode()
+    assert incident.sources.filter(pk=source.pk).exists()
+
+
+@pytest.mark.parametrize("kind", ["incident", "statement"])
+def test_approving_from_a_record_page_in_the_admin_approves_what_that_page_showed(client, analyst, reviewer, kind):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    if kind == "incident":
+        record = pending_of(analyst, code="ADM-2", title="As submitted")
+        page_url = reverse("admin:reports_incident_change", args=[record.pk])
+        changelist = reverse("admin:reports_incident_changelist") + "?state=all"
+    else:
+        record = make_statement(created_by=analyst, approved_at=None, quote="We regret 100 deaths.")
+        page_url = reverse("admin:reports_officialstatement_change", args=[record.pk])
+        changelist = reverse("admin:reports_officialstatement_changelist") + "?state=all"
+    page = login(client, reviewer).get(page_url).content.decode()
+    seen = dict(re.findall(r'name="(seen_\d+)" value="([^"]*)"', page))
+    assert list(seen) == [f"seen_{record.pk}"]
+    record.title, record._history_user = "Changed after the reviewer read it", analyst
+    record.save_checked(record.version) if kind == "incident" else record.save()
+    selected = {"action": "approve_selected", ACTION_CHECKBOX_NAME: [record.pk], **seen}
+    confirmation = client.post(changelist, {**selected, "index": "0"}).content.decode()
+    assert dict(re.findall(r'name="(seen_\d+)" value="([^"]*)"', confirmation)) == seen  # passed through
+    client.post(changelist, {**selected, "confirm": "yes", "comment": ""})
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.PENDING
+
+
+def test_a_new_assessment_cannot_name_a_source_the_analysts_pending_change_deletes(client, analyst):
+    from tests.factories import official_assessor
+
+    incident = make_incident(code="SRC-5")
+    kept, dropped = make_source(incident, title="Kept"), make_source(incident, title="Dropped")
+    make_assessment(incident)
+    change = proposed_change(incident, **{"sources-1-DELETE": "on"})
+    revision = incident.propose_revision(change, incident.version, by=analyst, reason="Drop the duplicate source")
+    url = reverse("reports:assessment_create", args=["SRC-5"]) + f"?assessor={official_assessor().pk}"
+    form = login(client, analyst).get(url).context["form"]
+    assert list(form.fields["source"].queryset) == [kept]
+    data = {
+        "assessor": official_assessor().pk,
+        "verdict": "credible",
+        "assessed_on": "2017-05-25",
+        "source": dropped.pk,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    client.post(url, {**data, "source": kept.pk})
+    revision.refresh_from_db()
+    assert revision.reason == "Drop the duplicate source; New assessment by CJTF-OIR"

@@ -211,7 +211,9 @@ class Assessment(models.Model):
     source = models.ForeignKey(
         "reports.Source",
         verbose_name=_("source"),
-        on_delete=models.SET_NULL,
+        # A source an assessment names is not deleted under it (nor silently unlinked, which no history would
+        # show): the assessment names another first. Deleting the whole incident deletes both.
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="assessments",
@@ -283,9 +285,12 @@ class Assessment(models.Model):
         if self.assessor_id and self.verdict:
             allowed = VERDICTS_BY_KIND[self.assessor.kind]
             if self.verdict not in allowed.values:
-                errors["verdict"] = _("%(assessor)s is %(kind)s: choose one of %(allowed)s.") % {
+                if self.assessor.is_official:
+                    message = _("%(assessor)s is an official assessor: choose one of %(allowed)s.")
+                else:
+                    message = _("%(assessor)s is an independent monitor: choose one of %(allowed)s.")
+                errors["verdict"] = message % {
                     "assessor": self.assessor,
-                    "kind": self.assessor.get_kind_display().lower(),
                     "allowed": ", ".join(str(label) for label in allowed.labels),
                 }
         if self.non_credible_reason and self.verdict != OfficialVerdict.NON_CREDIBLE:

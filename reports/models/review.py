@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -353,11 +353,16 @@ def apply_change_set(incident, change_set, base_version, by, reason):
         incident.save_checked(base_version)
         for name, ids in many.items():
             getattr(incident, name).set(ids)
-        for change in row_changes(incident, change_set):
+        # Sources deleted last: once the assessments the change also changes no longer name them.
+        for change in sorted(row_changes(incident, change_set), key=deletes_a_source):
             problems += apply_row_change(incident, change, by, reason)
         if problems:
             raise ValidationError(problems)
         return incident
+
+
+def deletes_a_source(change):
+    return bool(change.delete) and change.model._meta.model_name == "source"
 
 
 def apply_row_change(incident, change, by, reason):
@@ -367,7 +372,10 @@ def apply_row_change(incident, change, by, reason):
     row = change.row(incident)
     attribute(row, by, reason)
     if change.delete:
-        row.delete()
+        try:
+            row.delete()
+        except (ProtectedError, RestrictedError):
+            return [gettext("%(row)s is still named by an assessment.") % {"row": change.label}]
         return []
     try:
         many = assign_values(row, change.values)
@@ -443,6 +451,10 @@ class IncidentRevision(models.Model):
 
     def authors(self):
         return {self.created_by_id}
+
+    def deleted_rows(self, row_set):
+        """The ids of the rows of `row_set` ("sources", …) this change deletes."""
+        return [row["id"] for row in self.change_set.get(row_set, []) if row.get("delete") and row.get("id")]
 
     def readable_by(self, user):
         """A proposed change is read by its author and the reviewers, not by other analysts."""

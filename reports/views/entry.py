@@ -210,6 +210,10 @@ def assessment_create(request, code):
             return render(request, "work/assessment_form.html", {"choose": chosen, "incident": incident})
         initial = {"assessor": chosen.cleaned_data["assessor"]}
     form = AssessmentForm(request.POST or None, instance=Assessment(incident=incident), initial=initial)
+    revision = incident.open_revision()
+    if revision is not None and revision.created_by_id == request.user.pk:
+        # The new assessment joins the analyst's pending change: not a source that change deletes.
+        form.fields["source"].queryset = form.fields["source"].queryset.exclude(pk__in=revision.deleted_rows("sources"))
     if request.method == "POST" and form.is_valid():
         if not incident.is_published:
             assessment = form.save(commit=False)
@@ -230,4 +234,6 @@ def propose_new_assessment(request, incident, form):
     change_set = copy.deepcopy(revision.change_set) if own else empty_change_set()
     change_set["assessments"].append(added_row(form))
     reason = _("New assessment by %(assessor)s") % {"assessor": form.cleaned_data["assessor"]}
+    if own and revision.reason:
+        reason = f"{revision.reason}; {reason}"
     return propose_change(request, incident, change_set, revision.base_version if own else incident.version, reason)

@@ -10,8 +10,8 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   const index = Number(total.value);
   const row = template.content.cloneNode(true);
-  row.querySelectorAll("[name], [id], label[for]").forEach((node) => {
-    for (const attribute of ["name", "id", "for"]) {
+  row.querySelectorAll("[name], [id], label[for], [aria-describedby]").forEach((node) => {
+    for (const attribute of ["name", "id", "for", "aria-describedby"]) {
       const value = node.getAttribute(attribute);
       if (value) node.setAttribute(attribute, value.replace("__prefix__", index));
     }
