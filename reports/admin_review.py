@@ -105,7 +105,10 @@ class StatementStateFilter(QueueFilter):
     OfficialStatement.review_state."""
 
     queue_label = STATEMENT_STATES[ReviewState.PENDING]
-    states = [(state, STATEMENT_STATES[state]) for state in (ReviewState.PUBLISHED, ReviewState.RETRACTED)]
+    states = [
+        (state, STATEMENT_STATES[state])
+        for state in (ReviewState.CHANGES_REQUESTED, ReviewState.PUBLISHED, ReviewState.RETRACTED)
+    ]
 
     def queue(self, queryset):
         return queryset.pending()
@@ -113,6 +116,8 @@ class StatementStateFilter(QueueFilter):
     def in_state(self, queryset, state):
         if state == ReviewState.PUBLISHED:
             return queryset.approved()
+        if state == ReviewState.CHANGES_REQUESTED:
+            return queryset.returned()
         return queryset.filter(retracted_at__isnull=False)
 
 

@@ -558,3 +558,27 @@ def test_a_new_assessment_cannot_name_a_source_the_analysts_pending_change_delet
     client.post(url, {**data, "source": kept.pk})
     revision.refresh_from_db()
     assert revision.reason == "Drop the duplicate source; New assessment by CJTF-OIR"
+
+
+def test_a_returned_statement_goes_to_its_author_and_back_to_the_queue_once_edited(client, analyst, reviewer):
+    statement = make_statement(created_by=analyst, approved_at=None, civilians_killed=350)
+    url = reverse("reports:review_statement", args=[statement.pk])
+    response = login(client, reviewer).post(url, {"decision": "request_changes", "comment": ""})
+    assert "Say what needs to change." in response.content.decode()
+    client.post(url, {"decision": "request_changes", "comment": "The figure is 352."})
+    statement.refresh_from_db()
+    assert statement.get_review_state_display() == "Returned to its author"
+    assert review_queue()[0] == []  # not awaiting a decision while its author has it
+    seen = seen_on(client.get(url))
+    client.post(url, {"decision": "approve", "seen": seen})
+    statement.refresh_from_db()
+    assert statement.approved_at is None  # returned: it is edited first
+    returned = section(login(client, analyst).get(WORK).content.decode(), "Returned to me", "Drafts")
+    assert "The figure is 352." in returned
+    edit = reverse("reports:statement_edit", args=[statement.pk])
+    form = client.get(edit).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    client.post(edit, {**data, "civilians_killed": "352", "edit_token": statement.edit_token()})
+    statement.refresh_from_db()
+    assert statement.get_review_state_display() == "Awaiting approval"
+    assert [item.record for item in review_queue()[0]] == [statement]

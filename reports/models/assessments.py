@@ -358,12 +358,15 @@ class Assessment(models.Model):
 # A statement's states as staff pages name them (see OfficialStatement.review_state).
 STATEMENT_STATES = {
     ReviewState.PENDING: _("Awaiting approval"),
+    ReviewState.CHANGES_REQUESTED: _("Returned to its author"),
     ReviewState.PUBLISHED: _("Approved"),
     ReviewState.RETRACTED: _("Retracted"),
 }
 
 # What a statement's review changes, not its content (see OfficialStatement.authors).
-STATEMENT_BOOKKEEPING = {"id", "created_by", "created_at", "approved_by", "approved_at", "retracted_by", "retracted_at"}
+STATEMENT_BOOKKEEPING = {
+    *["id", "created_by", "created_at", "approved_by", "approved_at", "retracted_by", "retracted_at", "returned_at"]
+}
 
 
 class StatementQuerySet(models.QuerySet):
@@ -372,8 +375,12 @@ class StatementQuerySet(models.QuerySet):
         return self.filter(approved_at__isnull=False, retracted_at__isnull=True)
 
     def pending(self):
-        """Awaiting a reviewer's approval (neither approved nor retracted)."""
-        return self.filter(approved_at__isnull=True, retracted_at__isnull=True)
+        """Awaiting a reviewer's decision: neither approved, retracted nor returned to its author."""
+        return self.filter(approved_at__isnull=True, retracted_at__isnull=True, returned_at__isnull=True)
+
+    def returned(self):
+        """Returned to their authors by a reviewer, until they edit them."""
+        return self.filter(approved_at__isnull=True, retracted_at__isnull=True, returned_at__isnull=False)
 
     def visible_to(self, user):
         """Staff pages: reviewers see every statement; analysts the approved ones and their own."""
@@ -450,6 +457,8 @@ class OfficialStatement(models.Model):
     # Once public, a statement is never deleted: it is retracted (with the reason in its decisions).
     retracted_by = attributed_user(_("retracted by"))
     retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True, editable=False)
+    # A reviewer returned it to its author with a comment; the author's next edit sends it back to the queue.
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True, editable=False)
 
     objects = StatementQuerySet.as_manager()
     public = PublicStatementManager()  # what readers may see: approved and not retracted
@@ -494,6 +503,11 @@ class OfficialStatement(models.Model):
     def __str__(self):
         return f"{self.assessor}, {self.published_on}" + (f" ({self.countries})" if self.countries else "")
 
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is None:  # an edit of its content (decisions save named fields only)
+            self.returned_at = None
+        super().save(*args, **kwargs)
+
     @property
     def country_list(self):
         return [name.strip() for name in self.countries.split(";") if name.strip()]
@@ -518,7 +532,9 @@ class OfficialStatement(models.Model):
     def review_state(self):
         if self.retracted_at is not None:
             return ReviewState.RETRACTED
-        return ReviewState.PENDING if self.approved_at is None else ReviewState.PUBLISHED
+        if self.approved_at is not None:
+            return ReviewState.PUBLISHED
+        return ReviewState.PENDING if self.returned_at is None else ReviewState.CHANGES_REQUESTED
 
     def get_review_state_display(self):
         return STATEMENT_STATES[self.review_state]
@@ -568,6 +584,17 @@ class OfficialStatement(models.Model):
         edit_token() of what the reviewer was shown (None, for code that shows nothing, skips the check)."""
         self._decide(by, ReviewState.PUBLISHED, ReviewState.PENDING, comment, override_reason, seen=seen)
 
+    def request_changes(self, by, comment, override_reason=""):
+        """Return a pending statement to its author, saying what to change; their next edit sends it back."""
+        self._decide(
+            by,
+            ReviewState.CHANGES_REQUESTED,
+            ReviewState.PENDING,
+            comment,
+            override_reason,
+            _("Say what needs to change."),
+        )
+
     def retract(self, by, reason, override_reason=""):
         """Take a public statement off the public pages, saying why. Nobody deletes a public statement."""
         self._decide(by, ReviewState.RETRACTED, ReviewState.PUBLISHED, reason, override_reason, _("Say why."))
@@ -595,10 +622,12 @@ class OfficialStatement(models.Model):
             )
             if to_state == ReviewState.PUBLISHED:
                 self.approved_by, self.approved_at = by, timezone.now()
+            elif to_state == ReviewState.CHANGES_REQUESTED:
+                self.returned_at = timezone.now()
             else:
                 self.retracted_by, self.retracted_at = by, timezone.now()
             self._history_user, self._change_reason = by, ReviewState(to_state).label
-            self.save(update_fields=["approved_by", "approved_at", "retracted_by", "retracted_at"])
+            self.save(update_fields=["approved_by", "approved_at", "retracted_by", "retracted_at", "returned_at"])
             del self._history_user, self._change_reason  # (see Incident._move)
 
     def clean(self):

@@ -18,9 +18,9 @@ QUEUE_PAGE = 100
 INCIDENT, CHANGE, STATEMENT = "incident", "change", "statement"
 KIND_LABELS = {INCIDENT: _("New incident"), CHANGE: _("Change to a published incident"), STATEMENT: _("Statement")}
 
-# The decisions a reviewer makes from the queue; a statement is approved, or left for its author to correct.
+# The decisions a reviewer makes from the queue; a statement is approved or returned (it has no "rejected").
 DECISIONS = {"approve": _("Approve"), "request_changes": _("Request changes"), "reject": _("Reject")}
-STATEMENT_DECISIONS = ("approve",)
+STATEMENT_DECISIONS = ("approve", "request_changes")
 COMMENT_NEEDED = {"request_changes": _("Say what needs to change."), "reject": _("Say why it is rejected.")}
 
 
@@ -81,7 +81,9 @@ def decide(record, decision, by, comment="", override_reason="", seen=None):
     comment = comment.strip()
     if isinstance(record, OfficialStatement):
         if decision not in STATEMENT_DECISIONS:
-            raise InvalidTransition(gettext("A statement is approved, or left pending for its author to correct."))
+            raise InvalidTransition(gettext("A statement is approved, or returned to its author."))
+        if decision == "request_changes":
+            return record.request_changes(by, comment, override_reason=override_reason)
         return record.approve(by, comment, override_reason=override_reason, seen=seen)
     if decision == "approve":
         return record.approve(by, comment, override_reason=override_reason, seen=seen)

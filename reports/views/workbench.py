@@ -64,6 +64,9 @@ def own_work(user):
         "published": list(published.order_by("-published_at", "-id")[:RECENT]),
         "published_count": published.count(),
         "statements": list(statements.order_by("-created_at")[:RECENT]),
+        "returned_statements": list(
+            statements.returned().annotate(review_comment=latest_review_comment(statement=OuterRef("pk")))
+        ),
     }
 
 
