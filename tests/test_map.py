@@ -233,3 +233,9 @@ def test_no_locator_map_for_a_place_off_the_map(client):
     incident = assessed("D1", governorate="River Province", country="Demoland (fictional)")
     page = client.get(reverse("reports:public_incident", args=[incident.code])).content.decode()
     assert 'class="locator"' not in page
+
+
+def test_the_filter_form_keeps_the_chosen_figure(client):
+    assessed("A1")
+    assert '<input type="hidden" name="map" value="gap">' in get(client, "reports:home", map="gap")
+    assert 'name="map"' not in get(client, "reports:home")

@@ -34,6 +34,7 @@ POINT_PRECISIONS = (
     LocationPrecision.NEIGHBOURHOOD,
 )
 UNDRAWN_PRECISIONS = (LocationPrecision.GOVERNORATE, LocationPrecision.COUNTRY)
+MAPPED_COUNTRIES = ("IQ", "SY")
 FIGURES = ("official", "likely", "gap")
 DEFAULT_FIGURE = "likely"
 # A sequential ramp per figure, light to dark (the first class is "none").
@@ -262,7 +263,7 @@ def dashboard_map(figures, incidents, as_of=None, shade_by=DEFAULT_FIGURE):
         "height": projection.height,
         "shade_by": shade_by,
         "figures": FIGURES,
-        "countries": [{"name": c["name"], "path": projection.path(c["rings"])} for c in data["countries"]],
+        "countries": outlines(data["countries"], projection),
         "governorates": governorates,
         "dots": drawn,
         "legend": classes,
@@ -273,6 +274,15 @@ def dashboard_map(figures, incidents, as_of=None, shade_by=DEFAULT_FIGURE):
         "official": figures["comparisons"][0]["assessor"] if figures["comparisons"] else None,
         "grid": 1 / GRID_PER_DEGREE,
     }
+
+
+def outlines(countries, projection):
+    """The countries' outlines; Iraq and Syria (`mapped`), the countries whose governorates the map counts,
+    apart from their neighbours."""
+    return [
+        {"name": c["name"], "path": projection.path(c["rings"]), "mapped": c["id"] in MAPPED_COUNTRIES}
+        for c in countries
+    ]
 
 
 def shade_value(row, shade_by):
@@ -316,14 +326,14 @@ def locator_map(incident):
             point = (incident.longitude, incident.latitude)
     if gid is None and point is None:
         return None
-    countries = [c for c in data["countries"] if c["id"] in ("IQ", "SY")]
+    countries = [c for c in data["countries"] if c["id"] in MAPPED_COUNTRIES]
     projection = Projection(frame_of([ring for c in countries for ring in c["rings"]], 0.3), LOCATOR_WIDTH)
     governorate = next((g for g in data["governorates"] if g["id"] == gid), None)
     marker = projection.point(*point) if point else None
     return {
         "width": projection.width,
         "height": projection.height,
-        "countries": [{"name": c["name"], "path": projection.path(c["rings"])} for c in data["countries"]],
+        "countries": outlines(data["countries"], projection),
         "governorate": {"name": governorate["name"], "path": projection.path(governorate["rings"])}
         if governorate
         else None,
