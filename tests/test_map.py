@@ -239,3 +239,9 @@ def test_the_filter_form_keeps_the_chosen_figure(client):
     assessed("A1")
     assert '<input type="hidden" name="map" value="gap">' in get(client, "reports:home", map="gap")
     assert 'name="map"' not in get(client, "reports:home")
+
+
+def test_names_are_escaped(client):
+    assessed("X1", governorate='<script>alert("gov")</script>', latitude=Decimal("35.9"), longitude=Decimal("39.0"))
+    section = map_section(get(client, "reports:home"))
+    assert "<script>" not in section and "&lt;script&gt;alert" in section
