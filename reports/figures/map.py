@@ -315,20 +315,25 @@ def class_of(value, classes):
 
 
 def locator_map(incident):
-    """A small map of the incident's place: the countries around it, its governorate highlighted, and its point
-    when its coordinates are finer than the governorate. None for a place off the map (another country)."""
+    """A small map of the incident's place: Iraq, Syria and the countries around them, its governorate
+    highlighted, and its point when its coordinates are finer than the governorate. None for an incident in
+    another country (the demo's invented one too), or in Iraq or Syria with neither a known governorate nor
+    coordinates."""
     data = boundaries()
-    gid = governorate_id(incident.governorate)
+    countries = [c for c in data["countries"] if c["id"] in MAPPED_COUNTRIES]
+    if incident.country not in {c["name"] for c in countries}:
+        return None
+    governorate = next((g for g in data["governorates"] if g["id"] == governorate_id(incident.governorate)), None)
+    if governorate is not None and governorate["country"] != incident.country:
+        governorate = None
     point = None
     if incident.latitude is not None and incident.location_precision not in UNDRAWN_PRECISIONS:
         west, south, east, north = data["frame"]
         if west <= incident.longitude <= east and south <= incident.latitude <= north:
             point = (incident.longitude, incident.latitude)
-    if gid is None and point is None:
+    if governorate is None and point is None:
         return None
-    countries = [c for c in data["countries"] if c["id"] in MAPPED_COUNTRIES]
     projection = Projection(frame_of([ring for c in countries for ring in c["rings"]], 0.3), LOCATOR_WIDTH)
-    governorate = next((g for g in data["governorates"] if g["id"] == gid), None)
     marker = projection.point(*point) if point else None
     return {
         "width": projection.width,
