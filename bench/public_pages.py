@@ -3,10 +3,11 @@
 For each size it grows the data with the synthetic generator (reports/devdata/synthetic.py: published SYN- incidents
 with attributions, monitor and official assessment histories and sources), then requests each page once to
 warm up (and count its queries) and `--repeats` times more, each rendered (the caches emptied before it), and
-prints the status, queries, first request and p50 / p95 in milliseconds. The CSV export is streamed to the
-end: rows/s, then a second pass under tracemalloc for the peak Python memory while streaming, which stays flat
-when the export really streams. Last, what a writer waits for: saves of published assessments, each
-recounting the summary.
+prints the status, queries, first request and p50 / p95 in milliseconds. Every dashboard row includes the map
+(its dots aggregated from the incidents in view at each render; `map=` only changes the shading). The CSV
+export is streamed to the end: rows/s, then a second pass under tracemalloc for the peak Python memory while
+streaming, which stays flat when the export really streams. Last, what a writer waits for: saves of published
+assessments, each recounting the summary.
 A page that does not exist yet shows as "missing (404)"; an error shows its status code.
 
 Everything happens in a throwaway test database (never the one DATABASE_URL names), dropped at the end.
@@ -62,6 +63,8 @@ PAGES = [
     ("dashboard as of", "/?as_of=2017-04-30"),
     ("as of, mid-month", "/?as_of=2021-06-17"),
     ("as of + belligerent", "/?as_of=2019-03-09&belligerent=us-led-coalition"),
+    ("dashboard, map=gap", "/?map=gap"),
+    ("map=official, filtered", "/?country=Syria&map=official"),
     ("incident list", "/incidents/"),
 ]
 CSV_URL = "/incidents.csv"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from reports import page_cache
 from reports.devdata.demo import demo_loaded
 from reports.figures import charts, tallies
+from reports.figures import map as maps
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident
@@ -51,7 +52,7 @@ def common_context(request, incident_filter):
     }
 
 
-@public_page(params=FILTERS)
+@public_page(params=(*FILTERS, "map"))
 def dashboard(request):
     incident_filter = IncidentFilter(request.GET)
     common = common_context(request, incident_filter)
@@ -80,10 +81,14 @@ def latest(incident_filter, order):
 def figures_content(request, incident_filter, figures, common, stamp):
     """The dashboard's figures, chart and breakdowns. Without a query, they depend only on the stored figures
     (their version and time: `stamp`), the language and the code: rendered once per recount and kept (most of
-    the page's rendering time), so a publication's next reader waits for the latest incidents only."""
-    if stamp is None or request.GET:  # with any query (an invalid filter's errors too), the part is its own
+    the page's rendering time), so a publication's next reader waits for the latest incidents only. The map's
+    choice of figure (`map`) is part of the key."""
+    if stamp is None or set(request.GET) - {"map"}:  # with a filter (or its errors), the part is its own
         return render_figures(request, incident_filter, figures, common)
-    key = f"dashboard-figures:{stamp['version']}:{figures['computed_at']}:{get_language()}"
+    shade_by = request.GET.get("map", "")
+    if shade_by and shade_by not in maps.FIGURES:
+        return render_figures(request, incident_filter, figures, common)
+    key = f"dashboard-figures:{stamp['version']}:{figures['computed_at']}:{get_language()}:{shade_by}"
     return page_cache.kept_fragment(key, lambda: render_figures(request, incident_filter, figures, common))
 
 
@@ -106,6 +111,7 @@ def render_figures(request, incident_filter, figures, common):
         "lead": figures["monitors"][0] if figures["monitors"] else None,
         "chips": incident_filter.active(),
         "as_of": incident_filter.as_of_date,
+        "map": maps.dashboard_map(figures, incident_filter.qs, incident_filter.as_of_date, request.GET.get("map")),
     }
     return render_to_string("public/_dashboard_figures.html", context, request)
 
@@ -164,6 +170,7 @@ def incident_detail(request, code):
         "current": incident.official_assessments() + incident.monitor_assessments(),
         "sources": incident.sources.all(),
         "changes": public_change_log(incident),
+        "locator": maps.locator_map(incident),
     }
     return render(request, "public/incident_detail.html", context)
 

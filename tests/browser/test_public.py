@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -114,3 +115,39 @@ def test_the_latest_lists_sit_side_by_side_on_a_wide_screen_and_stack_on_a_phone
             assert recent["y"] >= latest["y"] + latest["height"] and recent["x"] == latest["x"]
         assert page.evaluate("document.documentElement.scrollWidth") <= width, width
         context.close()
+
+
+def test_the_map_draws_both_countries_under_the_policy_and_asks_no_other_host(live_server, page, tmp_path):
+    """The dashboard's map and the incident page's locator map in Chromium: visible, drawn from the page alone
+    (every request the browser makes goes to the live server), with no Content-Security-Policy violation."""
+    raqqa = make_incident(
+        code="SY0002",
+        governorate="Raqqa",
+        latitude=Decimal("35.95"),
+        longitude=Decimal("39.01"),
+        location_precision="exact",
+    )
+    make_assessment(raqqa, verdict="fair", killed_min=12, killed_max=20)
+    mosul = make_incident(code="IQ0002", country="Iraq", governorate="Nineveh", location_precision="governorate")
+    make_assessment(mosul, verdict="fair", killed_min=40, killed_max=60)
+    requested, violations = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else 0)
+
+    page.goto(live_server.url + "/?map=likely")
+    governorates = page.locator(".map svg [data-governorate]")
+    expect(governorates.first).to_be_visible()
+    assert page.locator('.map svg [data-governorate^="IQ-"]').count() == 18
+    assert page.locator('.map svg [data-governorate^="SY-"]').count() == 15
+    assert page.locator(".map svg circle.dot-point").count() == 1  # Mosul is known only to its governorate
+    box = page.locator(".map > svg").bounding_box()
+    assert box["width"] > 300 and box["height"] > 200
+    page.get_by_role("link", name="the gap between them").click()
+    expect(page.locator(".map-choice strong")).to_have_text("the gap between them")
+    page.locator(".map-section").screenshot(path=tmp_path / "dashboard-map.png")
+
+    page.goto(live_server.url + "/incidents/SY0002/")
+    expect(page.locator(".locator svg circle")).to_be_visible()
+
+    assert violations == []
+    assert requested and all(url.startswith(live_server.url + "/") for url in requested), requested
