@@ -96,6 +96,16 @@ def test_map_draws_iraq_and_syria_governorates_and_dots(client):
     assert "<title>Turkey</title>" in section and "style=" not in section
 
 
+def test_past_the_dots_limit_no_incident_is_read_for_dots_and_the_page_says_so(client, monkeypatch):
+    assessed("R2", latitude=Decimal("35.95"), longitude=Decimal("39.01"), location_precision="exact")
+    assessed("R3", latitude=Decimal("35.90"), longitude=Decimal("39.05"), location_precision="exact")
+    monkeypatch.setattr(maps, "DOTS_LIMIT", 1)
+    monkeypatch.setattr(maps, "dots", lambda *args: pytest.fail("the incidents were read for dots"))
+    section = map_section(get(client, "reports:home"))
+    assert 'class="dot-' not in section and "Dots are drawn when at most 1 incidents are in view" in section
+    assert 'data-governorate="SY-RA"' in section  # the shading stays
+
+
 def test_an_incident_known_only_to_its_governorate_shades_it_but_is_no_dot(client):
     assessed(
         "G1", governorate="Idlib", latitude=Decimal("35.9"), longitude=Decimal("36.6"), location_precision="governorate"

@@ -27,6 +27,9 @@ GEODATA = Path(__file__).with_name("geodata") / "iraq_syria.json"
 WIDTH = 640  # the dashboard map's width in SVG units (it scales to the page)
 LOCATOR_WIDTH = 240
 GRID_PER_DEGREE = 4  # a grid of 0.25°: incidents within one square are drawn as one dot, at their average position
+# Dots read the incidents themselves (the summary tables keep no coordinates): drawn only while at most this many
+# incidents are in view, so that no view of a million incidents scans them all. The shading reads the summary.
+DOTS_LIMIT = 5_000
 POINT_PRECISIONS = (
     LocationPrecision.EXACT,
     LocationPrecision.WITHIN_100M,
@@ -250,7 +253,8 @@ def dashboard_map(figures, incidents, as_of=None, shade_by=DEFAULT_FIGURE):
         )
     monitor_id = figures["monitors"][0]["assessor_id"] if figures["monitors"] else None
     drawn = []
-    for cell in dots(incidents, monitor_id, as_of):
+    dotted = figures["incidents"] <= DOTS_LIMIT
+    for cell in dots(incidents, monitor_id, as_of) if dotted else []:
         x, y = projection.point(cell["lon"], cell["lat"])
         kind = "point" if cell["points"] == cell["incidents"] else "place"
         drawn.append({**cell, "x": x, "y": y, "r": dot_radius(cell["deaths"]), "kind": kind})
@@ -266,6 +270,8 @@ def dashboard_map(figures, incidents, as_of=None, shade_by=DEFAULT_FIGURE):
         "countries": outlines(data["countries"], projection),
         "governorates": governorates,
         "dots": drawn,
+        "dots_left_out": not dotted,
+        "dots_limit": DOTS_LIMIT,
         "legend": classes,
         "not_in_view": NOT_IN_VIEW,
         "rows": rows,
