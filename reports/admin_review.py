@@ -18,6 +18,7 @@ from reports.history import proposed_changes
 from reports.models import Assessment, Grading, IncidentRevision, InvalidTransition, OfficialVerdict, ReviewState
 from reports.models.assessments import STATEMENT_STATES
 from reports.models.incidents import with_authors
+from reports.models.queue import decide as decide_record
 from reports.models.review import RevisionState
 from reports.models.vocabulary import can_review
 
@@ -201,8 +202,15 @@ class Decided:
 
     def row(self, request, record, decision):
         # What the reviewer saw: the record's page they came from, else this confirmation page.
-        seen = request.POST.get(f"seen_{record.pk}") or self.token(record)
+        seen = request.POST.get(f"seen_{record.pk}") or record.review_token()
         return {"record": record, "refusal": self.refusal(request.user, record, decision), "seen": seen}
+
+    def make(self, decision, record, request, data):
+        """The decision on one record, by its model's rules (the same path as the workbench's)."""
+        seen = self.seen(request, record)
+        return decide_record(
+            record, decision.name, request.user, data["comment"], data.get("override_reason", ""), seen
+        )
 
     @staticmethod
     def seen(request, record):
@@ -220,9 +228,6 @@ class IncidentsDecided(Decided):
     def refusal(self, user, incident, decision):
         return incident.review_refusal(user, decision.name)
 
-    def token(self, incident):
-        return incident.review_token()
-
     def row(self, request, incident, decision):
         """For a pending change, also what it changes (the reviewer approves exactly that: an edit made meanwhile
         is refused)."""
@@ -234,12 +239,6 @@ class IncidentsDecided(Decided):
             "changes": changes,
             "problem": problem,
         }
-
-    def make(self, decision, incident, request, data):
-        by, comment, override_reason = request.user, data["comment"], data.get("override_reason", "")
-        if decision.name == "approve":
-            return incident.approve(by, comment, override_reason=override_reason, seen=self.seen(request, incident))
-        return getattr(incident, decision.name)(by, comment, override_reason=override_reason)
 
     def label(self, incident):
         return incident.code
@@ -268,15 +267,8 @@ class StatementsDecided(Decided):
             }
         return statement.review_refusal(user)
 
-    def token(self, statement):
-        return statement.edit_token()
-
     def row(self, request, statement, decision):
         return {**super().row(request, statement, decision), "state": statement.get_review_state_display()}
-
-    def make(self, decision, statement, request, data):
-        seen = self.seen(request, statement)
-        return statement.approve(request.user, data["comment"], data.get("override_reason", ""), seen=seen)
 
     def label(self, statement):
         return str(statement)

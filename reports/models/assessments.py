@@ -555,6 +555,10 @@ class OfficialStatement(models.Model):
         ]
         return ":".join(str(history_id or 0) for history_id in latest)
 
+    def review_token(self):
+        """What a reviewer is shown of the statement, to approve exactly that (see approve's `seen`)."""
+        return self.edit_token()
+
     def lock_for_edit(self, by, token):
         """Within the edit's transaction: lock the statement and raise InvalidTransition unless `by` may still
         edit it (it was not approved meanwhile) and nothing was saved since `token`, so no edit is overwritten."""

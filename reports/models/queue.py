@@ -21,6 +21,8 @@ KIND_LABELS = {INCIDENT: _("New incident"), CHANGE: _("Change to a published inc
 # The decisions a reviewer makes from the queue; a statement is approved or returned (it has no "rejected").
 DECISIONS = {"approve": _("Approve"), "request_changes": _("Request changes"), "reject": _("Reject")}
 STATEMENT_DECISIONS = ("approve", "request_changes")
+# Every decision each kind of record takes, by any path (the admin retracts too): its model's method of that name.
+DECIDED_BY = {OfficialStatement: (*STATEMENT_DECISIONS, "retract"), Incident: (*DECISIONS, "retract")}
 COMMENT_NEEDED = {"request_changes": _("Say what needs to change."), "reject": _("Say why it is rejected.")}
 
 
@@ -35,12 +37,6 @@ class QueueItem:
     @property
     def kind_label(self):
         return KIND_LABELS[self.kind]
-
-    def token(self):
-        """What the reviewer is shown of the record, to approve exactly that (see decide())."""
-        if self.kind == STATEMENT:
-            return self.record.edit_token()
-        return self.record.review_token()
 
     @property
     def decisions(self):
@@ -78,15 +74,9 @@ def decide(record, decision, by, comment="", override_reason="", seen=None):
     """Make `decision` on `record` (an incident, which decides its pending change if it has one, or a statement)
     through the record's own rules: the reviewer check, the four-eyes rule, the state, and for an approval that
     it is still what the reviewer saw (`seen`: see review_token()). Raises InvalidTransition when refused."""
-    comment = comment.strip()
-    if isinstance(record, OfficialStatement):
-        if decision not in STATEMENT_DECISIONS:
-            raise InvalidTransition(gettext("A statement is approved, or returned to its author."))
-        if decision == "request_changes":
-            return record.request_changes(by, comment, override_reason=override_reason)
-        return record.approve(by, comment, override_reason=override_reason, seen=seen)
+    if decision not in DECIDED_BY[type(record)]:
+        raise InvalidTransition(gettext("This record does not take that decision."))
+    make = getattr(record, decision)
     if decision == "approve":
-        return record.approve(by, comment, override_reason=override_reason, seen=seen)
-    if decision in COMMENT_NEEDED:
-        return getattr(record, decision)(by, comment, override_reason=override_reason)
-    raise InvalidTransition(gettext("Unknown decision."))
+        return make(by, comment.strip(), override_reason=override_reason, seen=seen)
+    return make(by, comment.strip(), override_reason=override_reason)

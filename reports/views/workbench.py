@@ -43,7 +43,8 @@ def workbench(request):
 def own_work(user):
     """What `user` wrote, by where it stands: in progress, awaiting review, returned, published; their open
     changes to published incidents, with what each changes; their statements."""
-    mine = Incident.objects.filter(created_by=user).annotate(
+    mine = Incident.objects.filter(created_by=user)
+    returned = mine.filter(review_state=ReviewState.CHANGES_REQUESTED).annotate(
         review_comment=latest_review_comment(incident=OuterRef("pk"), revision=None)
     )
     revisions = list(
@@ -57,7 +58,7 @@ def own_work(user):
     published = mine.filter(review_state=ReviewState.PUBLISHED)
     statements = OfficialStatement.objects.filter(created_by=user).select_related("assessor")
     return {
-        "returned": list(mine.filter(review_state=ReviewState.CHANGES_REQUESTED).order_by("-updated_at")),
+        "returned": list(returned.order_by("-updated_at")),
         "drafts": list(mine.filter(review_state=ReviewState.DRAFT).order_by("-updated_at")),
         "pending": list(mine.filter(review_state=ReviewState.PENDING).order_by("-submitted_at")),
         "revisions": revisions,
@@ -133,7 +134,9 @@ def review(request, load):
     meanwhile is not approved unseen: the page then shows it as it is now, keeping the comment typed."""
     item, shown = load()
     data = request.POST.copy() if request.method == "POST" else None
-    form = ReviewDecisionForm(data, decisions=item.decisions, user=request.user, initial={"seen": item.token()})
+    form = ReviewDecisionForm(
+        data, decisions=item.decisions, user=request.user, initial={"seen": item.record.review_token()}
+    )
     if data is not None and form.is_valid():
         cleaned = form.cleaned_data
         try:
@@ -148,7 +151,7 @@ def review(request, load):
         except InvalidTransition as refused:
             messages.error(request, str(refused))
             item, shown = load()
-            data["seen"] = item.token()
+            data["seen"] = item.record.review_token()
             form = ReviewDecisionForm(data, decisions=item.decisions, user=request.user)
         else:
             done = item.decisions[cleaned["decision"]]
