@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 
-.PHONY: run test check lint bench install install-dev audit backup restore
+.PHONY: run test check lint bench install install-dev audit backup restore messages
 
 # `make run` needs only the runtime set (requirements.txt); the test, lint and audit tools come on top of it
 # (requirements-dev.txt), each set with its own stamp, so a .venv made by `make run` gets them on `make test`.
@@ -63,6 +63,13 @@ backup: install .env var/secret_key
 restore: install .env var/secret_key
 	$(MANAGE) restore $(BACKUP)
 	$(MANAGE) migrate --noinput
+
+# After changing a translatable string: extract the Arabic catalogue again (locale/ar/LC_MESSAGES/django.po),
+# translate what it marks new or fuzzy, then compile it. Needs GNU gettext (apt-get install gettext); both files
+# are committed, so running the app needs neither this nor gettext (README, "Arabic").
+messages: install .env var/secret_key
+	$(MANAGE) makemessages --locale ar --no-obsolete --add-location file --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'bench/*' --ignore 'tests/*'
+	$(MANAGE) compilemessages --locale ar --ignore '.venv/*'
 
 audit: install-dev
 	bash .ci/audit

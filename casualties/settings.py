@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "reports.middleware.StaffPagesNotCachedMiddleware",  # outside every layer that may answer a staff URL
     "reports.middleware.NulInQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "reports.middleware.LanguageFromPathMiddleware",  # before the page cache: a kept page is kept per language
     "reports.middleware.PublicPageCacheMiddleware",  # before the session: a kept page needs none
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -234,6 +235,11 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is a record; changes go through the forms and the review
 
 LANGUAGE_CODE = "en"
+# English at the bare paths, Arabic under /ar/ (casualties/urls.py): the language is the address's, never a
+# cookie's or the browser's, so that one address is one page for everyone.
+LANGUAGES = [("en", "English"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # read before Django's own catalogues (the months, reports/locale_formats)
+FORMAT_MODULE_PATH = ["reports.locale_formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

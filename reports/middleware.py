@@ -1,6 +1,7 @@
 """Request-level wiring: the request log, the Content-Security-Policy header, a 400 for a NUL in the address,
-no caching of staff pages, the public pages' shared cache, the staff idle timeout, a friendly 503 page while the
-database is unreachable, and anonymous reads from the replica (if there is one)."""
+no caching of staff pages, the language from the address, the public pages' shared cache, the staff idle
+timeout, a friendly 503 page while the database is unreachable, and anonymous reads from the replica (if there
+is one)."""
 
 import logging
 import time
@@ -9,8 +10,10 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseBadRequest
+from django.middleware.locale import LocaleMiddleware
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import empty
+from django.utils.translation import get_language_from_path
 
 from reports import db_router, page_cache, security
 from reports.views.errors import database_unavailable, is_outage
@@ -95,8 +98,29 @@ class StaffPagesNotCachedMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path_info.startswith(self.STAFF_PATH):
+        if without_language(request.path_info).startswith(self.STAFF_PATH):
             add_never_cache_headers(response)
+        return response
+
+
+def without_language(path):
+    """The path without its language prefix: /ar/work/ is /work/."""
+    language = get_language_from_path(path)
+    return path.removeprefix(f"/{language}") if language else path
+
+
+class LanguageFromPathMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, without its `Vary: Accept-Language`: with `i18n_patterns` and no prefix for
+    English, the language is the address's alone (a bare path is English whatever the browser asks), so a page
+    is the same for every reader and stays shareable (reports.page_cache)."""
+
+    def process_response(self, request, response):
+        vary_before = response.get("Vary")
+        response = super().process_response(request, response)
+        if vary_before is None:
+            del response["Vary"]
+        else:
+            response["Vary"] = vary_before
         return response
 
 

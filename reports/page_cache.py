@@ -100,7 +100,12 @@ def deployed_code():
     anew, and browsers revalidate. Read once per process, at start (`ReportsConfig.ready`)."""
     digest, newest = hashlib.blake2s(digest_size=6), 0.0
     base = Path(settings.BASE_DIR)
-    files = [*base.glob("templates/**/*"), *base.glob("reports/**/*"), *base.glob("casualties/*.py")]
+    files = [
+        *base.glob("templates/**/*"),
+        *base.glob("reports/**/*"),
+        *base.glob("locale/**/*"),
+        *base.glob("casualties/*.py"),
+    ]
     files.append(Path(settings.STATIC_ROOT) / "staticfiles.json")
     for path in sorted(files):
         if path.is_file() and path.suffix in {".py", ".html", ".txt", ".mo", ".json"}:

@@ -9,9 +9,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from reports import page_cache
 from reports.devdata.demo import demo_loaded
@@ -34,11 +33,11 @@ SORTS = {
     "place": ["place_name", "-date_start", "code"],
 }
 SORT_LABELS = [
-    ("-date", _lazy("newest first")),
-    ("date", _lazy("oldest first")),
-    ("code", _lazy("code")),
-    ("country", _lazy("country and governorate")),
-    ("place", _lazy("place")),
+    ("-date", gettext_lazy("newest first")),
+    ("date", gettext_lazy("oldest first")),
+    ("code", gettext_lazy("code")),
+    ("country", gettext_lazy("country and governorate")),
+    ("place", gettext_lazy("place")),
 ]
 
 
