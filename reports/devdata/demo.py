@@ -10,6 +10,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from reports.models import (
     Assessment,
@@ -86,18 +87,22 @@ def load_demo_data():
 
 def _create_demo_records():
     rng = random.Random(2017)  # fixed seed: the same fictional data every time  # nosec B311
-    coalition = Belligerent.objects.create(name="Demo Coalition (fictional)", slug="demo-coalition")
-    air_force = Belligerent.objects.create(name="Demo Republic Air Force (fictional)", slug="demo-air-force")
+    coalition = Belligerent.objects.create(name=gettext_noop("Demo Coalition (fictional)"), slug="demo-coalition")
+    air_force = Belligerent.objects.create(
+        name=gettext_noop("Demo Republic Air Force (fictional)"), slug="demo-air-force"
+    )
     command = Assessor.objects.create(
-        name="Demo Coalition Command (fictional)",
+        name=gettext_noop("Demo Coalition Command (fictional)"),
         slug=DEMO_ASSESSOR_SLUG,
         kind=AssessorKind.OFFICIAL,
     )
     command.speaks_for.add(coalition)
     monitors = [
-        Assessor.objects.create(name="Demo Monitor (fictional)", slug="demo-monitor", kind=AssessorKind.MONITOR),
         Assessor.objects.create(
-            name="Second Demo Monitor (fictional)", slug="demo-monitor-2", kind=AssessorKind.MONITOR
+            name=gettext_noop("Demo Monitor (fictional)"), slug="demo-monitor", kind=AssessorKind.MONITOR
+        ),
+        Assessor.objects.create(
+            name=gettext_noop("Second Demo Monitor (fictional)"), slug="demo-monitor-2", kind=AssessorKind.MONITOR
         ),
     ]
     strike_types = list(StrikeType.objects.filter(slug__in=["airstrike", "drone-strike", "artillery"]))

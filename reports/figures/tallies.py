@@ -28,6 +28,7 @@ from django.db.models import Count, F, Sum, Value
 from django.db.models.functions import Coalesce, TruncYear
 from django.utils import timezone
 
+from reports.figures import places
 from reports.figures.comparisons import (
     FromRecords,
     comparisons,
@@ -431,8 +432,10 @@ def start_of_today():
 
 
 def place_choices(figures, dimension):
-    """The countries or governorates of the published incidents in the unfiltered `figures`, as choices."""
-    return [(row["key"], row["label"]) for row in figures["breakdowns"][dimension] if row["key"]]
+    """The countries or governorates of the published incidents in the unfiltered `figures`, as choices named
+    in the page's language."""
+    name = places.country_name if dimension == "country" else places.governorate_name
+    return [(row["key"], name(row["label"])) for row in figures["breakdowns"][dimension] if row["key"]]
 
 
 def refresh_snapshot(snapshot=None, store_only=False):

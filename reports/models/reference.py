@@ -2,9 +2,39 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from reports.models.vocabulary import AssessorKind, validate_web_link
+
+# The names every installation starts with (migration 0002), so that they are in the catalogue: on an Arabic
+# page a row reads in Arabic by its catalogue entry; a row added later reads as entered until one is added.
+SEEDED_NAMES = [
+    gettext_noop("US-led coalition"),
+    gettext_noop("Russian military"),
+    gettext_noop("Syrian regime"),
+    gettext_noop("Turkish military"),
+    gettext_noop("Israeli military"),
+    gettext_noop("Iranian military"),
+    gettext_noop("SDF/YPG"),
+    gettext_noop("Islamic State"),
+    gettext_noop("Unknown"),
+    gettext_noop("CJTF-OIR"),
+    gettext_noop("Airwars"),
+    gettext_noop("Airstrike"),
+    gettext_noop("Drone strike"),
+    gettext_noop("Artillery"),
+    gettext_noop("Airstrike and/or artillery"),
+    gettext_noop("Ground operation"),
+    gettext_noop("Counter-terrorism action (ground)"),
+    gettext_noop("Naval bombardment"),
+]
+
+
+def reference_name(name):
+    """A belligerent's, assessor's or strike type's name in the page's language (its catalogue entry, or the
+    name as stored). Downloads never use it: they carry slugs."""
+    return gettext(name) if name else name
 
 
 class Belligerent(models.Model):
@@ -17,7 +47,7 @@ class Belligerent(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return reference_name(self.name)
 
 
 class Assessor(models.Model):
@@ -49,7 +79,7 @@ class Assessor(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return reference_name(self.name)
 
     @property
     def is_official(self):
@@ -66,4 +96,4 @@ class StrikeType(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return reference_name(self.name)
