@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -130,7 +131,7 @@ def _label(model, record):
     if model is Incident:
         return record.code
     if model is Assessment:
-        return f"by {record.assessor} on {record.assessed_on}"
+        return _("by %(assessor)s on %(date)s") % {"assessor": record.assessor, "date": date_format(record.assessed_on)}
     if model is IncidentBelligerent:
         return str(record.belligerent)
     return record.url or record.publisher or record.title

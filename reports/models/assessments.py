@@ -9,6 +9,7 @@ from django.db import connection, models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -323,7 +324,7 @@ class Assessment(models.Model):
 
     def date_label(self):
         """The assessment's date as the pages state it: what the date says (see Dating)."""
-        day = self.assessed_on.isoformat()
+        day = date_format(self.assessed_on)
         if self.dating == Dating.REVISED:
             return _("as revised up to %(date)s; earlier versions not recorded") % {"date": day}
         if self.dating == Dating.UNDATED:
