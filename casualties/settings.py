@@ -237,7 +237,7 @@ SIMPLE_HISTORY_REVERT_DISABLED = True  # history is a record; changes go through
 LANGUAGE_CODE = "en"
 # English at the bare paths, Arabic under /ar/ (casualties/urls.py): the language is the address's, never a
 # cookie's or the browser's, so that one address is one page for everyone.
-LANGUAGES = [("en", "English"), ("ar", "العربية")]
+LANGUAGES = [("en", "English"), ("ar", "العربية")]  # each named in itself, as the switcher shows it
 LOCALE_PATHS = [BASE_DIR / "locale"]  # read before Django's own catalogues (the months, reports/locale_formats)
 FORMAT_MODULE_PATH = ["reports.locale_formats"]
 TIME_ZONE = "UTC"
