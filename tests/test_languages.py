@@ -1,0 +1,78 @@
+"""English at the bare paths, Arabic under /ar/: the language is the address's alone, the switcher keeps the
+page and its filters, kept pages never mix languages, and staff pages stay private in both."""
+
+import pytest
+
+from tests.factories import PASSWORD, make_assessment, make_incident, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident():
+    incident = make_incident(
+        code="CS1548", country="Iraq", governorate="Nineveh", place_name="Mosul", place_name_ar="الموصل"
+    )
+    make_assessment(incident, killed_min=105, killed_max=141)
+    return incident
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "direction"),
+    [
+        ("/", "en", "ltr"),
+        ("/ar/", "ar", "rtl"),
+        ("/incidents/CS1548/", "en", "ltr"),
+        ("/ar/incidents/CS1548/", "ar", "rtl"),
+    ],
+)
+def test_the_address_alone_sets_the_language(client, incident, path, language, direction):
+    response = client.get(
+        path, HTTP_ACCEPT_LANGUAGE="ar" if language == "en" else "en", HTTP_COOKIE="django_language=en"
+    )
+    assert response.status_code == 200
+    assert f'<html lang="{language}" dir="{direction}">' in response.content.decode()
+    assert response["Content-Language"] == language
+    assert "Vary" not in response  # the same page for every reader of this address
+
+
+def test_the_switcher_leads_to_the_same_page_with_its_filters(client, incident):
+    english = client.get("/incidents/?country=Iraq&sort=code").content.decode()
+    assert 'href="/ar/incidents/?country=Iraq&amp;sort=code" hreflang="ar"' in english
+    assert '<link rel="alternate" hreflang="ar" href="/ar/incidents/?country=Iraq&amp;sort=code">' in english
+    arabic = client.get("/ar/incidents/?country=Iraq&sort=code").content.decode()
+    assert 'href="/incidents/?country=Iraq&amp;sort=code" hreflang="en"' in arabic
+
+
+def test_kept_pages_and_their_validators_are_per_language(client, incident):
+    english, arabic = client.get("/"), client.get("/ar/")
+    assert english["ETag"] != arabic["ETag"]
+    assert client.get("/ar/").content == arabic.content  # served again, kept, in Arabic
+    assert client.get("/").content == english.content
+    assert client.get("/ar/", HTTP_IF_NONE_MATCH=english["ETag"]).status_code == 200
+    assert client.get("/ar/", HTTP_IF_NONE_MATCH=arabic["ETag"]).status_code == 304
+
+
+def test_arabic_staff_pages_are_private_and_land_in_arabic(client):
+    response = client.get("/ar/work/")
+    assert response.status_code == 302
+    assert response["Location"] == "/ar/accounts/login/?next=/ar/work/"
+    assert "no-store" in response["Cache-Control"]
+    make_user("amira", "analyst")
+    response = client.post("/ar/accounts/login/", {"username": "amira", "password": PASSWORD})
+    assert response["Location"] == "/ar/work/"
+    response = client.get("/ar/work/")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert '<html lang="ar" dir="rtl">' in response.content.decode()
+
+
+def test_place_names_read_in_the_pages_language(client, incident):
+    arabic = client.get("/ar/incidents/CS1548/").content.decode()
+    assert "نينوى" in arabic and "العراق" in arabic  # the governorate and the country
+    assert '<bdi lang="ar" dir="rtl">الموصل</bdi> <bdi lang="en" dir="ltr">Mosul</bdi>' in arabic  # Arabic first
+    english = client.get("/incidents/CS1548/").content.decode()
+    assert '<bdi lang="en" dir="ltr">Mosul</bdi> <bdi lang="ar" dir="rtl">الموصل</bdi>' in english
+    assert "Nineveh" in english and "Iraq" in english and "نينوى" not in english
+    assert client.get("/ar/incidents/?governorate=Nineveh").status_code == 200
+    assert '<option value="Nineveh">نينوى</option>' in client.get("/ar/incidents/").content.decode()
