@@ -19,6 +19,7 @@ from reports.figures import map as maps
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident
+from reports.models.reference import reference_name
 from reports.page_cache import public_page
 
 LATEST = 10
@@ -95,7 +96,7 @@ def render_figures(request, incident_filter, figures, common):
     compared = figures["comparisons"][0] if figures["comparisons"] else None
     chart_series = []
     if compared:
-        names = {"official": compared["assessor"], "monitor": compared["monitor"]}
+        names = {"official": reference_name(compared["assessor"]), "monitor": reference_name(compared["monitor"])}
         chart_series = [("cumulative_conceded_low", _("%(official)s, conceded") % names)]
         if compared["monitor"]:
             chart_series += [
