@@ -33,6 +33,7 @@ GROUPS = {
         "reports.security",
         "reports.db_router",
         "reports.backup",
+        "reports.locale_formats",
     ],
 }
 # The table of docs/ARCHITECTURE.md: what each group may import besides itself.

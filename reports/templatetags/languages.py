@@ -16,8 +16,4 @@ def other_languages(context):
     if request is None:
         return []
     here = request.get_full_path()
-    return [
-        (code, name, translate_url(here, code))
-        for code, name in settings.LANGUAGES
-        if code != get_language()
-    ]
+    return [(code, name, translate_url(here, code)) for code, name in settings.LANGUAGES if code != get_language()]

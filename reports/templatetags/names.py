@@ -30,10 +30,13 @@ def breakdown_label(label, dimension):
 @register.filter
 def place_names(record):
     """The place's English and Arabic names, each isolated: the page language's first, the other beside it (an
-    Arabic reader reads الموصل, then Mosul). "—" when neither is recorded."""
-    english = format_html('<bdi lang="en" dir="ltr">{}</bdi>', record.place_name) if record.place_name else ""
+    Arabic reader reads الموصل, then Mosul, marked as English). "—" when neither is recorded."""
+    arabic_page = get_language_bidi()
+    english = ""
+    if record.place_name:
+        english = format_html('<bdi lang="en">{}</bdi>' if arabic_page else "<bdi>{}</bdi>", record.place_name)
     arabic = format_html('<bdi lang="ar" dir="rtl">{}</bdi>', record.place_name_ar) if record.place_name_ar else ""
-    first, second = (arabic, english) if get_language_bidi() else (english, arabic)
+    first, second = (arabic, english) if arabic_page else (english, arabic)
     if not first:
         first, second = second, ""
     return format_html("{} {}", first, second) if second else (first or "—")
