@@ -22,6 +22,7 @@ from reports.models import (
     StrikeType,
     TallyCell,
     TallyChange,
+    normalize_search_text,
 )
 from reports.models.summary import ALL
 from reports.models.vocabulary import LARGEST_COUNT, validate_date_in_range
@@ -185,13 +186,13 @@ class IncidentFilter(filters.FilterSet):
         return queryset.assessed(reaching, as_of=self.as_of_date)
 
     def search(self, queryset, name, value):
+        """A code, or a part of the code, place names, title or summary, compared in normal form (Arabic with or
+        without vowel marks or article, any alef; see normalize_search_text). `contains` on the stored normal
+        form, not `icontains`: it is already casefolded, and PostgreSQL's trigram index serves LIKE."""
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(code__iexact=value)
-            | Q(place_name__icontains=value)
-            | Q(place_name_ar__icontains=value)
-            | Q(title__icontains=value)
-            | Q(summary__icontains=value)
-        )
+        matches = Q(code__iexact=value)
+        if normalized := normalize_search_text(value):  # (empty for a query of vowel marks only)
+            matches |= Q(search_text__contains=normalized)
+        return queryset.filter(matches)
