@@ -318,12 +318,13 @@ class Incident(models.Model):
         # Records published without the workflow (imports, demo data) still say when.
         if self.is_published and self.published_at is None:
             self.published_at = timezone.now()
+        # A save of some fields rewrites the search text only with one of its sources (a review move neither
+        # reads nor writes it).
         update_fields = kwargs.get("update_fields")
-        if update_fields is None:
+        if update_fields is None or set(SEARCHED_FIELDS) & set(update_fields):
             self.refresh_search_text()
-        elif set(SEARCHED_FIELDS) & set(update_fields):
-            self.refresh_search_text()
-            kwargs["update_fields"] = [*update_fields, "search_text"]
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "search_text"]
         super().save(*args, **kwargs)
 
     def refresh_search_text(self):
