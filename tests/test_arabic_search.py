@@ -9,10 +9,12 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.http import QueryDict
 
 from reports import exports
 from reports.devdata import synthetic
 from reports.devdata.demo import load_demo_data
+from reports.filters import IncidentFilter
 from reports.importing import project_csv
 from reports.importing.report import ImportReport
 from reports.importing.writer import Options, run_import
@@ -210,3 +212,10 @@ def test_it_is_not_in_the_history_the_exports_or_the_forms(db, client):
     assert "search_text" not in header
     assert "search_text" not in downloaded(client, "/incidents.json")
     assert not Incident._meta.get_field("search_text").editable  # so no form, admin or import mapping offers it
+
+
+def test_the_search_is_one_condition_the_trigram_index_can_serve(db):
+    # An exact match on the code OR-ed beside it made PostgreSQL read every incident.
+    sql = str(IncidentFilter(QueryDict("q=الموصل")).qs.query)
+    assert "LIKE" in sql
+    assert " OR " not in sql

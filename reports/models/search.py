@@ -1,6 +1,7 @@
 """The text an incident is searched by, and the one rule that makes a reader's query and the stored text
 comparable: both pass through `normalize_search_text`, so a query matches whenever its normal form is part of
-an incident's (a substring match, which a trigram index serves on PostgreSQL)."""
+an incident's (a substring match, which a trigram index serves on PostgreSQL). Incidents store their normal form
+(Incident.search_text): a change to these rules needs a migration that fills it again, as 0030 does."""
 
 import re
 
