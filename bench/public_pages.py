@@ -66,6 +66,8 @@ PAGES = [
     ("dashboard, map=gap", "/?map=gap"),
     ("map=official, filtered", "/?country=Syria&map=official"),
     ("incident list", "/incidents/"),
+    ("dashboard, q=موصل", "/?q=موصل"),
+    ("list, q=الموصل", "/incidents/?q=الموصل"),
 ]
 CSV_URL = "/incidents.csv"
 HEADER = f"{'incidents':>10}  {'page':<22} {'status':<14} {'queries':>7} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8}"

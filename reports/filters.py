@@ -22,6 +22,7 @@ from reports.models import (
     StrikeType,
     TallyCell,
     TallyChange,
+    normalize_search_text,
 )
 from reports.models.summary import ALL
 from reports.models.vocabulary import LARGEST_COUNT, validate_date_in_range
@@ -185,13 +186,12 @@ class IncidentFilter(filters.FilterSet):
         return queryset.assessed(reaching, as_of=self.as_of_date)
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(code__iexact=value)
-            | Q(place_name__icontains=value)
-            | Q(place_name_ar__icontains=value)
-            | Q(title__icontains=value)
-            | Q(summary__icontains=value)
-        )
+        """A part of the code, place names, title or summary, compared in normal form (Arabic with or without
+        vowel marks or article, any alef; see normalize_search_text), so a whole code finds its incident too.
+        One LIKE on the stored normal form, which PostgreSQL's trigram index serves: `contains`, as the form is
+        already casefolded, and no other condition OR-ed to it (an exact match on `code` beside it made
+        PostgreSQL read every incident)."""
+        normalized = normalize_search_text(value)
+        if not normalized:  # blank: no filter, as when it is left empty; vowel marks alone: nothing to find
+            return queryset if not value.strip() else queryset.none()
+        return queryset.filter(search_text__contains=normalized)

@@ -49,6 +49,7 @@ from reports.models import (
     StrikeStatus,
     StrikeType,
 )
+from reports.models.search import search_text_of
 
 CODE_PREFIX = "SYN-"
 CODE_DIGITS = 7
@@ -168,6 +169,7 @@ INCIDENT_COLUMNS = (
     "civilian_harm_reported",
     "review_state",
     "published_at",
+    "search_text",  # what Incident.save() would set (see reports.models.search)
 )
 STATED = Dating.STATED.value
 ATTRIBUTION_COLUMNS = ("incident_id", "belligerent_id", "role")
@@ -361,11 +363,12 @@ class ChunkBuilder:
         grading = self.pick(self.gradings)
         precision = self.pick(self.date_precisions)
         end = min(day + datetime.timedelta(days=rng.randint(1, 6)), self.last_day) if precision == "range" else None
+        title = f"Synthetic incident near {town}"
         self.tables["incidents"].append(
             (
                 incident_id,
                 code,
-                f"Synthetic incident near {town}",
+                title,
                 SUMMARY,
                 day,
                 end,
@@ -382,6 +385,7 @@ class ChunkBuilder:
                 grading != Grading.DISCOUNTED,
                 ReviewState.PUBLISHED,
                 self.now,
+                search_text_of(code, town, town_ar, title, SUMMARY),
             )
         )
         slugs = self.add_attributions(incident_id, country, day, grading)

@@ -41,6 +41,7 @@ from reports.models import (
 )
 from reports.models.changes import changes_collected
 from reports.models.incidents import EDITABLE_STATES
+from reports.models.search import SEARCHED_FIELDS
 from reports.models.vocabulary import can_review
 
 CODE_FIELD = Incident._meta.get_field("code")
@@ -497,6 +498,7 @@ class Writer:
             incident.import_digest = digest(incident_values(record))
             if options.state == ReviewState.PUBLISHED:
                 incident.published_at, incident.published_by = self.now, options.approved_by
+            incident.refresh_search_text()  # (bulk creation skips save(), which sets it)
             incidents.append(incident)
         for done, batch in enumerate(batched(incidents, BATCH), start=1):
             bulk_create_with_history(batch, Incident, batch_size=BATCH, **self.history)
@@ -556,8 +558,11 @@ class Writer:
             incident.last_edited_by = self.options.user
             incident.updated_at = self.now
             incident.import_digest = digest(incident_values(record))
+            incident.refresh_search_text()
             self.touched.add(record.id)
         bookkeeping = ["version", "last_edited_by", "updated_at", "import_digest"]
+        if names & set(SEARCHED_FIELDS):
+            bookkeeping.append("search_text")
         bulk_update_with_history(
             list(incidents.values()), Incident, [*sorted(names), *bookkeeping], batch_size=UPDATE_BATCH, **self.history
         )

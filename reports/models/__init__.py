@@ -16,6 +16,7 @@ from reports.models.review import (
     ReviewDecision,
     RevisionState,
 )
+from reports.models.search import normalize_search_text
 from reports.models.snapshot import PublicVersion, TallySnapshot, data_changed
 from reports.models.summary import ComparisonCell, ComparisonChange, TalliedDay, TalliedIncident, TallyCell, TallyChange
 from reports.models.vocabulary import (
@@ -78,6 +79,7 @@ __all__ = [
     "ComparisonCell",
     "ComparisonChange",
     "can_review",
+    "normalize_search_text",
     "data_changed",
     "validate_not_future",
 ]

@@ -28,6 +28,7 @@ from reports.models.review import (
     four_eyes_refusal,
     is_change_set,
 )
+from reports.models.search import SEARCHED_FIELDS, search_text_of
 from reports.models.vocabulary import (
     RECORD_DATE,
     BelligerentRole,
@@ -259,10 +260,17 @@ class Incident(models.Model):
     version = models.PositiveIntegerField(
         _("version"), default=1, editable=False, help_text=_("Raised by every edit; see save_checked().")
     )
+    # The searched fields in normal form (see reports.models.search), what the public text filter reads. Derived:
+    # kept out of the history, forms and exports; every path that writes those fields sets it (save(), imports,
+    # the synthetic generator). On PostgreSQL a trigram index serves it (migration 0030, not declared here:
+    # SQLite has no such index).
+    search_text = models.TextField(blank=True, editable=False)
 
     objects = IncidentQuerySet.as_manager()
     public = PublicIncidentManager()  # what readers may see: published incidents only
-    history = HistoricalRecords(m2m_fields=[strike_types], excluded_fields=["updated_at", "import_digest"])
+    history = HistoricalRecords(
+        m2m_fields=[strike_types], excluded_fields=["updated_at", "import_digest", "search_text"]
+    )
 
     class Meta:
         ordering = ["-date_start", "code"]
@@ -310,7 +318,18 @@ class Incident(models.Model):
         # Records published without the workflow (imports, demo data) still say when.
         if self.is_published and self.published_at is None:
             self.published_at = timezone.now()
+        # A save of some fields rewrites the search text only with one of its sources (a review move neither
+        # reads nor writes it).
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(SEARCHED_FIELDS) & set(update_fields):
+            self.refresh_search_text()
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "search_text"]
         super().save(*args, **kwargs)
+
+    def refresh_search_text(self):
+        """Set `search_text` from the searched fields as they are now (for paths that write without save())."""
+        self.search_text = search_text_of(*(getattr(self, name) for name in SEARCHED_FIELDS))
 
     @property
     def is_published(self):
@@ -630,6 +649,7 @@ class Source(models.Model):
 REVIEW_BOOKKEEPING = {
     *["id", "review_state", "version", "created_at", "created_by", "last_edited_by", "updated_at"],
     *["submitted_at", "submitted_by", "published_at", "published_by", "import_digest"],
+    "search_text",  # derived from the content, and not in the history
 }
 INCIDENT_PARTS = [IncidentBelligerent, Assessment, Source]
 

@@ -135,7 +135,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: COUNT_CAP + 1].count()
+        # Unordered: the first rows found, whichever they are (ordered, PostgreSQL may walk the order's index
+        # through most of the table to find the matches of a rare filter, such as a text search).
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
     @property
     def is_capped(self):
