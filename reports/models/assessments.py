@@ -248,6 +248,8 @@ class Assessment(models.Model):
     PRIVATE_FIELDS = ("note",)
 
     class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         ordering = ["incident", "assessor", "assessed_on", "id"]
         constraints = [
             *count_range_constraints("assessment", COUNT_RANGES),
@@ -466,6 +468,8 @@ class OfficialStatement(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("official statement")
+        verbose_name_plural = _("official statements")
         ordering = ["-published_on"]
         constraints = [
             # Several statements on one day, when their scope or period differs (a period left open counts
@@ -677,6 +681,8 @@ class StatementItem(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("statement detail")
+        verbose_name_plural = _("statement details")
         ordering = ["statement", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(role__in=StatementItemRole.values), name="statement_item_role_valid"),

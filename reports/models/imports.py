@@ -90,6 +90,8 @@ class ImportFile(models.Model):
     content = models.BinaryField(_("content"), null=True, editable=False)  # emptied once decided
 
     class Meta:
+        verbose_name = _("import file")
+        verbose_name_plural = _("import files")
         ordering = ["batch", "id"]
         constraints = [models.UniqueConstraint(fields=["batch", "role"], name="import_file_one_per_role")]
 

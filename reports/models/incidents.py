@@ -273,6 +273,8 @@ class Incident(models.Model):
     )
 
     class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
         ordering = ["-date_start", "code"]
         permissions = [("review_incident", "Can approve, return, reject and retract incidents")]
         constraints = [
@@ -613,6 +615,8 @@ class Source(models.Model):
     history = HistoricalRecords(excluded_fields=["import_digest"])
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["incident", "position", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(url="") | ~Q(publisher="") | ~Q(title=""), name="source_identifiable"),

@@ -44,6 +44,8 @@ class Belligerent(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
 
     class Meta:
+        verbose_name = _("belligerent")
+        verbose_name_plural = _("belligerents")
         ordering = ["name"]
 
     def __str__(self):
@@ -73,6 +75,8 @@ class Assessor(models.Model):
     url = models.URLField(_("website"), blank=True, validators=[validate_web_link])
 
     class Meta:
+        verbose_name = _("assessor")
+        verbose_name_plural = _("assessors")
         ordering = ["kind", "name"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=AssessorKind.values), name="assessor_kind_valid"),
@@ -93,6 +97,8 @@ class StrikeType(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
 
     class Meta:
+        verbose_name = _("strike type")
+        verbose_name_plural = _("strike types")
         ordering = ["name"]
 
     def __str__(self):

@@ -120,6 +120,8 @@ class ReviewDecision(models.Model):
     objects = ReviewDecisionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("review decision")
+        verbose_name_plural = _("review decisions")
         ordering = ["decided_at", "id"]
         indexes = [models.Index(fields=["incident", "decided_at"], name="decision_incident_idx")]
         constraints = [
@@ -437,6 +439,8 @@ class IncidentRevision(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("proposed change")
+        verbose_name_plural = _("proposed changes")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
