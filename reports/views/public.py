@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 
 from reports import page_cache
@@ -106,7 +106,9 @@ def render_figures(request, incident_filter, figures, common):
         **common,
         "figures": figures,
         "lead_comparison": compared,
-        "chart": charts.cumulative_chart(figures["by_month"], chart_series) if chart_series else None,
+        "chart": charts.cumulative_chart(figures["by_month"], chart_series, rtl=get_language_bidi())
+        if chart_series
+        else None,
         "lead": figures["monitors"][0] if figures["monitors"] else None,
         "chips": incident_filter.active(),
         "as_of": incident_filter.as_of_date,
