@@ -143,6 +143,17 @@ def test_ranges_codes_and_coordinates_are_isolated_on_arabic_pages(client):
     assert "12–20" in english and '<bdi dir="ltr">12–20</bdi>' not in english
 
 
+@pytest.mark.django_db
+def test_dates_after_arabic_words_keep_their_order(client):
+    """After an Arabic letter, the digits of 2017-03-10 count as Arabic numbers and the hyphens no longer join
+    them: isolated, the date reads as written."""
+    assessed(published_at=datetime.datetime(2017, 4, 2, tzinfo=datetime.UTC))
+    dashboard = page(client, "/ar/")
+    assert re.search(r'<h2 id="headline">[^<]*<bdi dir="ltr">\d{4}-\d\d-\d\d</bdi>', dashboard)
+    assert '<bdi dir="ltr">2017-04-02</bdi>' in dashboard  # the recently published list
+    assert "<bdi dir=" not in page(client, "/").split('<h2 id="headline">')[1].split("</h2>")[0]
+
+
 # --- The chart mirrors ------------------------------------------------------------------------------------------
 
 MONTHS = [{"month": f"2016-{month:02d}", "low": month * 100, "high": month * 150} for month in range(11, 13)] + [
@@ -192,6 +203,10 @@ def test_the_arabic_dashboard_draws_the_mirrored_chart(client):
     assert 'text-anchor="start"' in arabic and 'text-anchor="end"' not in arabic
     assert 'dir="ltr"' in arabic  # the drawing's anchors are physical: the chart mirrors itself
     assert 'x1="56"' in english and 'x="50"' in english
+    # The legend's sentences read in the page's direction, the assessors' names isolated inside them.
+    legend = arabic[arabic.index('<ul class="legend">') :]
+    assert re.search(r'<li class="key-1">\u2068[^<\u2069]+\u2069[^<]*: \d+</li>', legend)
+    assert "\u2068" not in english
 
 
 # --- The map: names in Arabic, geography as it is ---------------------------------------------------------------

@@ -19,6 +19,13 @@ def ltr(text):
     return format_html('<bdi dir="ltr">{}</bdi>', text)
 
 
+def isolated_name(name):
+    """A name to put into a sentence as plain text (a chart's legend): on a page read right to left, between the
+    Unicode first-strong isolate and its pop (as <bdi> does in markup), so that an English name does not turn
+    the Arabic sentence around it."""
+    return f"\u2068{name}\u2069" if name and get_language_bidi() else name
+
+
 def span(low, high):
     """A count range as readers write it: "105" when both ends agree, "141–278" otherwise."""
     return range_writer()(low, high)

@@ -16,6 +16,7 @@ from reports import page_cache
 from reports.devdata.demo import demo_loaded
 from reports.figures import charts, tallies
 from reports.figures import map as maps
+from reports.figures.formatting import isolated_name
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident
@@ -95,7 +96,7 @@ def render_figures(request, incident_filter, figures, common):
     compared = figures["comparisons"][0] if figures["comparisons"] else None
     chart_series = []
     if compared:
-        names = {"official": compared["assessor"], "monitor": compared["monitor"]}
+        names = {"official": isolated_name(compared["assessor"]), "monitor": isolated_name(compared["monitor"])}
         chart_series = [("cumulative_conceded_low", _("%(official)s, conceded") % names)]
         if compared["monitor"]:
             chart_series += [
