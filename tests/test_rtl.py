@@ -134,6 +134,7 @@ def test_ranges_codes_and_coordinates_are_isolated_on_arabic_pages(client):
     assessed(latitude=Decimal("35.95"), longitude=Decimal("39.01"), location_precision="exact")
     arabic_list = page(client, "/ar/incidents/")
     assert '<bdi dir="ltr">12–20</bdi>' in arabic_list
+    assert '<a href="/ar/incidents/RTL1/"><bdi dir="ltr">RTL1</bdi></a>' in arabic_list
     detail = page(client, "/ar/incidents/RTL1/")
     assert '<h1><bdi dir="ltr">RTL1</bdi>' in detail
     assert re.search(r'<bdi dir="ltr">35\.950*, 39\.010*</bdi>', detail)
