@@ -275,3 +275,13 @@ def test_no_stylesheet_names_another_host(stylesheet):
     css = stylesheet.read_text()
     assert "http" not in css and "@import" not in css and OTHER_HOST.findall(css) == []
     assert all(url.startswith("../") for url in re.findall(r'url\("([^"]+)"\)', css))
+
+
+@pytest.mark.django_db
+def test_the_staff_incident_page_isolates_its_times_and_coordinates(client, analyst):
+    assessed(latitude=Decimal("35.95"), longitude=Decimal("39.01"), location_precision="exact")
+    client.force_login(analyst)
+    html = page(client, "/ar/work/incidents/RTL1/")
+    assert '<html lang="ar" dir="rtl">' in html and '<h1><bdi dir="ltr">RTL1</bdi>' in html
+    assert re.search(r'<bdi dir="ltr">\d{4}-\d\d-\d\d \d\d:\d\d</bdi>', html)  # entered at
+    assert re.search(r'<bdi dir="ltr">35\.950*, 39\.010*</bdi>', html)
