@@ -11,9 +11,9 @@ from reports.figures.comparisons import LINES
 
 
 def ltr(text):
-    """Text that reads left to right (a range, a code, coordinates) isolated as such on a page read right to left,
-    where the bidirectional algorithm would otherwise reorder it ("12–20" would show as "20–12"). Unchanged on a
-    page read left to right, and when empty."""
+    """Text that reads left to right (a range, a code, a date, coordinates) isolated as such on a page read right
+    to left, where the bidirectional algorithm would otherwise reorder it ("12–20" would show as "20–12", and
+    2017-03-10 after an Arabic word as 10-03-2017). Unchanged on a page read left to right, and when empty."""
     if text in (None, "") or not get_language_bidi():
         return text
     return format_html('<bdi dir="ltr">{}</bdi>', text)
