@@ -68,6 +68,10 @@ PAGES = [
     ("incident list", "/incidents/"),
     ("dashboard, q=موصل", "/?q=موصل"),
     ("list, q=الموصل", "/incidents/?q=الموصل"),
+    ("Arabic dashboard", "/ar/"),
+    ("Arabic, 2 filters", "/ar/?country=Syria&belligerent=us-led-coalition"),
+    ("Arabic, map=gap", "/ar/?map=gap"),
+    ("Arabic list", "/ar/incidents/"),
 ]
 CSV_URL = "/incidents.csv"
 HEADER = f"{'incidents':>10}  {'page':<22} {'status':<14} {'queries':>7} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8}"
@@ -117,7 +121,8 @@ def run(sizes, repeats, csv_passes):
 
 
 def measure(reader, size, repeats, csv_passes, saves=True):
-    for name, url in [*PAGES, ("incident page", incident_url())]:
+    incident = incident_url()
+    for name, url in [*PAGES, ("incident page", incident), ("Arabic incident page", "/ar" + incident)]:
         print(format_row(size, name, time_page(reader, url, repeats)), flush=True)
     if csv_passes:
         print(format_csv(size, time_csv(reader, csv_passes == 2)), flush=True)

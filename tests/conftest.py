@@ -35,6 +35,16 @@ def empty_cache():
             cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request to an /ar/ page leaves Arabic active in the thread (as
+    Django's LocaleMiddleware does), and a later test's reverse() would give /ar/ addresses."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def analyst(db):
     return make_user("anna-analyst", "analyst")

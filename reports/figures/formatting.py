@@ -4,9 +4,26 @@ as the tags and filters of `{% load tally %}` (reports/templatetags/tally.py).""
 from django.http import QueryDict
 from django.utils import numberformat
 from django.utils.formats import get_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language_bidi
 
 from reports.figures.comparisons import LINES
+
+
+def ltr(text):
+    """Text that reads left to right (a range, a code, a date, coordinates) isolated as such on a page read right
+    to left, where the bidirectional algorithm would otherwise reorder it ("12–20" would show as "20–12", and
+    2017-03-10 after an Arabic word as 10-03-2017). Unchanged on a page read left to right, and when empty."""
+    if text in (None, "") or not get_language_bidi():
+        return text
+    return format_html('<bdi dir="ltr">{}</bdi>', text)
+
+
+def isolated_name(name):
+    """A name to put into a sentence as plain text (a chart's legend): on a page read right to left, between the
+    Unicode first-strong isolate and its pop (as <bdi> does in markup), so that an English name does not turn
+    the Arabic sentence around it."""
+    return f"\u2068{name}\u2069" if name and get_language_bidi() else name
 
 
 def span(low, high):
@@ -19,6 +36,7 @@ def range_writer():
     the rest of the dashboard's table of months)."""
     separator = get_format("THOUSAND_SEPARATOR")
     grouping = get_format("NUMBER_GROUPING")
+    isolated = ltr if get_language_bidi() else str
 
     def number(value):
         return numberformat.format(value, "", grouping=grouping, thousand_sep=separator, force_grouping=True)
@@ -28,7 +46,7 @@ def range_writer():
             return "?"
         if high is None or high == low:
             return number(low)
-        return f"{number(low)}–{number(high)}"
+        return isolated(f"{number(low)}–{number(high)}")
 
     return write
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.db.models import Avg, Count, F, FilteredRelation, Q, Sum, Value
 from django.db.models.functions import Coalesce, Floor
+from django.utils.translation import get_language_bidi
 
 from reports.models import LIKELY_GRADINGS, LocationPrecision
 from reports.models.assessments import current_condition
@@ -246,6 +247,7 @@ def dashboard_map(figures, incidents, as_of=None, shade_by=DEFAULT_FIGURE):
         governorates.append(
             {
                 **{key: governorate[key] for key in ("id", "name", "name_ar", "country")},
+                "label": label(governorate),
                 "path": projection.path(governorate["rings"]),
                 "fill": NOT_IN_VIEW if value is None else class_of(value, classes)["fill"],
                 "figures": row,
@@ -260,7 +262,7 @@ def dashboard_map(figures, incidents, as_of=None, shade_by=DEFAULT_FIGURE):
         drawn.append({**cell, "x": x, "y": y, "r": dot_radius(cell["deaths"]), "kind": kind})
     drawn.sort(key=lambda dot: -dot["r"])  # the small dots over the large
     rows = sorted(
-        ({**g, **g["figures"]} for g in governorates if g["figures"]), key=lambda g: (g["country"], g["name"])
+        ({**g, **g["figures"]} for g in governorates if g["figures"]), key=lambda g: (g["country"], g["label"])
     )
     return {
         "width": projection.width,
@@ -280,6 +282,12 @@ def dashboard_map(figures, incidents, as_of=None, shade_by=DEFAULT_FIGURE):
         "official": figures["comparisons"][0]["assessor"] if figures["comparisons"] else None,
         "grid": 1 / GRID_PER_DEGREE,
     }
+
+
+def label(governorate):
+    """The governorate's name in the page's language: its Natural Earth Arabic name on a page read right to left
+    (the site's one such language is Arabic)."""
+    return governorate["name_ar"] if get_language_bidi() else governorate["name"]
 
 
 def outlines(countries, projection):
@@ -345,7 +353,7 @@ def locator_map(incident):
         "width": projection.width,
         "height": projection.height,
         "countries": outlines(data["countries"], projection),
-        "governorate": {"name": governorate["name"], "path": projection.path(governorate["rings"])}
+        "governorate": {"name": label(governorate), "path": projection.path(governorate["rings"])}
         if governorate
         else None,
         "point": {"x": marker[0], "y": marker[1]} if marker else None,

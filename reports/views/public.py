@@ -9,13 +9,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 
 from reports import page_cache
 from reports.devdata.demo import demo_loaded
 from reports.figures import charts, tallies
 from reports.figures import map as maps
+from reports.figures.formatting import isolated_name
 from reports.filters import IncidentFilter
 from reports.history import public_change_log
 from reports.models import Incident
@@ -96,7 +97,10 @@ def render_figures(request, incident_filter, figures, common):
     compared = figures["comparisons"][0] if figures["comparisons"] else None
     chart_series = []
     if compared:
-        names = {"official": reference_name(compared["assessor"]), "monitor": reference_name(compared["monitor"])}
+        names = {
+            "official": isolated_name(reference_name(compared["assessor"])),
+            "monitor": isolated_name(reference_name(compared["monitor"])),
+        }
         chart_series = [("cumulative_conceded_low", _("%(official)s, conceded") % names)]
         if compared["monitor"]:
             chart_series += [
@@ -107,7 +111,9 @@ def render_figures(request, incident_filter, figures, common):
         **common,
         "figures": figures,
         "lead_comparison": compared,
-        "chart": charts.cumulative_chart(figures["by_month"], chart_series) if chart_series else None,
+        "chart": charts.cumulative_chart(figures["by_month"], chart_series, rtl=get_language_bidi())
+        if chart_series
+        else None,
         "lead": figures["monitors"][0] if figures["monitors"] else None,
         "chips": incident_filter.active(),
         "as_of": incident_filter.as_of_date,
