@@ -2,8 +2,11 @@
 page and its filters, kept pages never mix languages, and staff pages stay private in both."""
 
 import pytest
+from django.utils import translation
 
-from tests.factories import PASSWORD, make_assessment, make_incident, make_user
+from reports.models import StatementItem
+from reports.models.vocabulary import StatementItemRole
+from tests.factories import PASSWORD, make_assessment, make_incident, make_statement, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +79,43 @@ def test_place_names_read_in_the_pages_language(client, incident):
     assert "Nineveh" in english and "Iraq" in english and "نينوى" not in english
     assert client.get("/ar/incidents/?governorate=Nineveh").status_code == 200
     assert '<option value="Nineveh">نينوى</option>' in client.get("/ar/incidents/").content.decode()
+
+
+def test_the_map_names_places_in_the_pages_language(client, incident):
+    arabic = client.get("/ar/").content.decode()
+    labels = arabic[arabic.index('<g class="map-labels"') :].split("</g>")[0]
+    assert ">العراق</text>" in labels and ">سوريا</text>" in labels
+    assert ">نينوى</text>" in labels  # the one governorate with an incident in view
+    assert labels.count('class="governorate-label"') == 1
+    english = client.get("/").content.decode()
+    labels = english[english.index('<g class="map-labels"') :].split("</g>")[0]
+    assert ">Iraq</text>" in labels and ">Ninawa</text>" in labels
+
+
+def test_the_switcher_of_a_page_that_is_not_there_leads_home(client):
+    response = client.get("/x/", PATH_INFO="//evil.example/incidents/", QUERY_STRING="a=1")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert 'href="/ar/" hreflang="ar"' in body and "evil.example" not in body
+
+
+def test_downloads_are_the_same_in_both_languages(client, incident):
+    def body(response):
+        return b"".join(response.streaming_content) if response.streaming else response.content
+
+    for path in ("incidents.csv", "incidents.json", "tallies.json"):
+        english, arabic = client.get(f"/{path}?country=Iraq"), client.get(f"/ar/{path}?country=Iraq")
+        assert english.status_code == arabic.status_code == 200
+        assert body(english) == body(arabic), path
+
+
+def test_figures_shared_by_both_languages_hold_no_words_of_either(client, incident):
+    """The figures are counted once for every language: what a statement's item says is named when shown."""
+    statement = make_statement()
+    StatementItem.objects.create(statement=statement, role=StatementItemRole.PERIOD, civilians_killed=45)
+    arabic = client.get("/ar/").content.decode()  # the first reader, who has the figures counted, reads Arabic
+    english = client.get("/").content.decode()
+    assert str(StatementItemRole.PERIOD.label) in english
+    with translation.override("ar"):
+        assert str(StatementItemRole.PERIOD.label) in arabic
+    assert "role_label" not in client.get("/tallies.json").content.decode()

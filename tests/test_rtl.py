@@ -145,14 +145,16 @@ def test_ranges_codes_and_coordinates_are_isolated_on_arabic_pages(client):
 
 
 @pytest.mark.django_db
-def test_dates_after_arabic_words_keep_their_order(client):
-    """After an Arabic letter, the digits of 2017-03-10 count as Arabic numbers and the hyphens no longer join
-    them: isolated, the date reads as written."""
+def test_dates_are_written_as_the_language_writes_them(client):
+    """Arabic pages name the month ("2 نيسان 2017"), so a date reads in the page's direction as written; English
+    pages keep ISO dates. The figures' own days (kept as ISO text) are written the same way."""
     assessed(published_at=datetime.datetime(2017, 4, 2, tzinfo=datetime.UTC))
-    dashboard = page(client, "/ar/")
-    assert re.search(r'<h2 id="headline">[^<]*<bdi dir="ltr">\d{4}-\d\d-\d\d</bdi>', dashboard)
-    assert "2 نيسان 2017" in dashboard  # the recently published list: dates in the language's format
-    assert "<bdi dir=" not in page(client, "/").split('<h2 id="headline">')[1].split("</h2>")[0]
+    dashboard = page(client, "/ar/?as_of=2017-04-30")
+    headline = dashboard.split('<h2 id="headline">')[1].split("</h2>")[0]
+    assert "30 نيسان 2017" in headline and "2017-04-30" not in headline
+    assert "2 نيسان 2017" in page(client, "/ar/")  # the recently published list
+    english = page(client, "/?as_of=2017-04-30").split('<h2 id="headline">')[1].split("</h2>")[0]
+    assert "2017-04-30" in english and "<bdi dir=" not in english
 
 
 # --- The chart mirrors ------------------------------------------------------------------------------------------

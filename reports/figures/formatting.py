@@ -1,9 +1,11 @@
 """Formatting for figures: ranges, and links that keep the reader's filters. The templates reach these functions
 as the tags and filters of `{% load tally %}` (reports/templatetags/tally.py)."""
 
+import datetime
+
 from django.http import QueryDict
 from django.utils import numberformat
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language_bidi
 
@@ -17,6 +19,19 @@ def ltr(text):
     if text in (None, "") or not get_language_bidi():
         return text
     return format_html('<bdi dir="ltr">{}</bdi>', text)
+
+
+def day(value):
+    """A day of the figures (an ISO date string, as they are kept) written as the page's language writes dates
+    (settings.FORMAT_MODULE_PATH): "2017-04-30" in English, "30 نيسان 2017" in Arabic."""
+    if value in (None, ""):
+        return value
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return date_format(value)
 
 
 def isolated_name(name):

@@ -122,6 +122,24 @@ class Projection:
             parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in points) + "Z")
         return "".join(parts)
 
+    def label_point(self, rings):
+        """Where a shape's name goes: the centroid of its largest ring (by area, shoelace formula), projected."""
+        rings = [[self.point(lon, lat) for lon, lat in ring] for ring in rings]
+
+        def edges(ring):
+            return zip(ring, ring[1:] + ring[:1], strict=True)
+
+        def signed_area(ring):
+            return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in edges(ring)) / 2
+
+        ring = max(rings, key=lambda ring: abs(signed_area(ring)))
+        area = signed_area(ring)
+        if not area:
+            return ring[0]
+        x = sum((x0 + x1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in edges(ring)) / (6 * area)
+        y = sum((y0 + y1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in edges(ring)) / (6 * area)
+        return round(x, 1), round(y, 1)
+
 
 def frame_of(rings, margin):
     lons = [lon for ring in rings for lon, _lat in ring]
@@ -248,6 +266,7 @@ def dashboard_map(figures, incidents, as_of=None, shade_by=DEFAULT_FIGURE):
             {
                 **{key: governorate[key] for key in ("id", "name", "name_ar", "country")},
                 "label": label(governorate),
+                "label_at": projection.label_point(governorate["rings"]),
                 "path": projection.path(governorate["rings"]),
                 "fill": NOT_IN_VIEW if value is None else class_of(value, classes)["fill"],
                 "figures": row,
@@ -294,7 +313,12 @@ def outlines(countries, projection):
     """The countries' outlines; Iraq and Syria (`mapped`), the countries whose governorates the map counts,
     apart from their neighbours."""
     return [
-        {"name": c["name"], "path": projection.path(c["rings"]), "mapped": c["id"] in MAPPED_COUNTRIES}
+        {
+            "name": c["name"],
+            "path": projection.path(c["rings"]),
+            "mapped": c["id"] in MAPPED_COUNTRIES,
+            "label_at": projection.label_point(c["rings"]),
+        }
         for c in countries
     ]
 

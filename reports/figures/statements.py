@@ -175,7 +175,6 @@ def named(item):
 def item_row(item):
     return {
         "role": item.role,
-        "role_label": str(item.get_role_display()),
         "description": item.description,
         "incident": named(item).code if named(item) else None,
         "civilians_killed": item.civilians_killed,

@@ -54,7 +54,7 @@ from reports.models.snapshot import next_moment
 from reports.models.summary import ALL
 
 # Raised when the shape of the figures changes, so a snapshot stored by older code is recomputed.
-FIGURES_FORMAT = 4
+FIGURES_FORMAT = 5
 # The finest grain of the figures: every breakdown but the belligerents' is a roll-up of these groups.
 PLACE_AND_YEAR = {
     "year": TruncYear("incident__date_start"),

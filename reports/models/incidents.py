@@ -5,12 +5,13 @@ import datetime
 import math
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -517,7 +518,8 @@ class Incident(models.Model):
             self.review_state = to_state
             for name, value in updates.items():
                 setattr(self, name, value)
-            self._change_reason = f"{ReviewState(current).label} → {ReviewState(to_state).label}"
+            with translation.override(settings.LANGUAGE_CODE):  # the record's language, whatever the page's
+                self._change_reason = f"{ReviewState(current).label} → {ReviewState(to_state).label}"
             self._history_user = by
             self.save(update_fields=["review_state", "updated_at", *updates])
             # This decision's attribution only: a later save of this object is not the decider's edit.

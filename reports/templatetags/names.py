@@ -7,6 +7,7 @@ from django.utils.translation import get_language_bidi
 
 from reports.figures.places import country_name, governorate_name
 from reports.models.reference import reference_name
+from reports.models.vocabulary import StatementItemRole
 
 register = template.Library()
 register.filter(country_name)
@@ -40,3 +41,10 @@ def place_names(record):
     if not first:
         first, second = second, ""
     return format_html("{} {}", first, second) if second else (first or "—")
+
+
+@register.filter
+def statement_role(role):
+    """What a statement's item says (its role), named in the page's language: the figures keep the role's value
+    only, as they are shared by every language."""
+    return StatementItemRole(role).label if role in StatementItemRole.values else role

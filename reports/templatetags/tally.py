@@ -3,7 +3,7 @@ in `reports.figures.formatting`."""
 
 from django import template
 
-from reports.figures.formatting import breakdowns_in_order, in_order, ltr, month_rows, span, with_query
+from reports.figures.formatting import breakdowns_in_order, day, in_order, ltr, month_rows, span, with_query
 
 register = template.Library()
 register.simple_tag(span)
@@ -12,3 +12,4 @@ register.simple_tag(with_query)
 register.filter(breakdowns_in_order)
 register.filter(in_order)
 register.filter(ltr)
+register.filter(day)

@@ -1,8 +1,10 @@
 """Downloads for readers: the filtered incidents as CSV or JSON (streamed), and every dashboard figure as JSON.
 They take the same filters as the pages, through the same FilterSet."""
 
+from django.conf import settings
 from django.http import JsonResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import translation
 
 from reports import exports
 from reports.figures import tallies
@@ -24,7 +26,8 @@ def incidents_csv(request):
 @public_page(params=FILTERS, stored=False)
 def incidents_json(request):
     incident_filter = IncidentFilter(request.GET)
-    figures_url = request.build_absolute_uri(reverse("reports:tallies_json")) + query_string(request)
+    with translation.override(settings.LANGUAGE_CODE):  # the file is the same in every language, and so is its link
+        figures_url = request.build_absolute_uri(reverse("reports:tallies_json")) + query_string(request)
     chunks = exports.json_chunks(incident_filter.qs, incident_filter.as_of_date, figures_url)
     return StreamingHttpResponse(chunks, content_type="application/json")
 
