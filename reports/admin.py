@@ -47,6 +47,7 @@ from reports.models import (
     can_review,
 )
 from reports.models.imports import ImportBatch
+from reports.models.search import normalize_search_text
 from reports.models.vocabulary import FIRST_DATE, LAST_DATE
 
 admin.site.register(ImportBatch, ImportBatchAdmin)
@@ -266,6 +267,15 @@ class IncidentAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmi
     search_fields = ["code", "place_name", "place_name_ar", "governorate", "title", "summary", "sources__url"]
     date_hierarchy = "date_start"
     inlines = [IncidentBelligerentInline, AssessmentInline, SourceInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The admin's search, and the readers' search as well: an Arabic place name in any spelling (the
+        normal form of reports.models.search, which the list's own fields do not know)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found = found | queryset.filter(search_text__contains=normalize_search_text(search_term))
+        return found, may_have_duplicates
+
     readonly_fields = [
         "review_state",
         "external_data",  # what an import kept: shown, never typed in

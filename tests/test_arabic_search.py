@@ -220,3 +220,13 @@ def test_the_search_is_one_condition_the_trigram_index_can_serve(db):
     sql = str(IncidentFilter(QueryDict("q=الموصل")).qs.query)
     assert "LIKE" in sql
     assert " OR " not in sql
+
+
+def test_the_admin_search_finds_an_arabic_place_in_any_spelling(client):
+    reviewer = make_user("rita", "reviewer")
+    make_incident(code="AR0001", place_name_ar="الموصل")
+    make_incident(code="AR0002", place_name_ar="الرقة")
+    client.force_login(reviewer)
+    vowelled = "الْمَوْصِل"  # no plain substring of the stored name
+    body = client.get("/admin/reports/incident/", {"q": vowelled, "state": "all"}).content.decode()
+    assert "AR0001" in body and "AR0002" not in body
