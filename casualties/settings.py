@@ -337,3 +337,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Citable releases (README, "Releases and citation"): one read-only folder per release, never changed once made.
+RELEASES_DIR = Path(os.environ.get("RELEASES_DIR") or VAR_DIR / "releases")

@@ -1,0 +1,196 @@
+"""The tables of a release: each column's name, where its value comes from, its Frictionless type and what it
+means. The incidents table is the `/incidents.csv` download (reports.exports), described here column for column;
+the others are read through published incidents and approved statements only. Private fields (notes, who
+entered what) are never listed."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, F, Value, When
+
+from reports import exports
+from reports.models import ReviewState
+
+# Text cells of the CSV are made safe for spreadsheets as in the downloads; JSON keeps them as they are.
+TYPES = {"string", "integer", "number", "date", "boolean"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+    lookup: object = None  # the queryset's field or expression; the name when None
+
+    def __post_init__(self):
+        assert self.type in TYPES, self.type  # noqa: S101 (a programming error in the table below)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple
+    order: tuple = ()
+
+    @property
+    def names(self):
+        return [column.name for column in self.columns]
+
+    @property
+    def lookups(self):
+        return [column.lookup or column.name for column in self.columns]
+
+    def schema_fields(self):
+        return [{"name": c.name, "type": c.type, "description": c.description} for c in self.columns]
+
+    def csv_row(self, row):
+        return [csv_cell(value) for value in row]
+
+    def json_row(self, row):
+        return {name: json_value(value) for name, value in zip(self.names, row, strict=True)}
+
+
+def csv_cell(value):
+    """As the incidents' CSV writes a cell: empty for unknown, ISO dates, true/false, text safe for spreadsheets."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return exports.safe_cell(value) or ""
+    return value
+
+
+def json_value(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value == "":
+        return None  # unknown, as an empty CSV cell
+    return value
+
+
+def counts(prefix, what):
+    return (
+        Column(f"{prefix}_min", "integer", f"{what}: the lowest figure given; empty when unknown."),
+        Column(f"{prefix}_max", "integer", f"{what}: the highest figure given; empty when unknown or not stated."),
+    )
+
+
+INCIDENT_COLUMNS = {
+    "code": Column("code", "string", "The incident's permanent identifier (its page: /incidents/<code>/)."),
+    "title": Column("title", "string", "A short description of the incident."),
+    "date_start": Column("date_start", "date", "The day of the incident, or the first day of its date range."),
+    "date_end": Column("date_end", "date", "The last day of the date range; empty for a single day."),
+    "date_precision": Column("date_precision", "string", "How precisely the date is known: day, range, week, …"),
+    "country": Column("country", "string", "The country, in English."),
+    "governorate": Column("governorate", "string", "The governorate or province."),
+    "district": Column("district", "string", "The district or subdistrict."),
+    "place_name": Column("place_name", "string", "The place's name, in English."),
+    "place_name_ar": Column("place_name_ar", "string", "The place's name, in Arabic."),
+    "latitude": Column("latitude", "number", "Latitude in decimal degrees (WGS 84); empty when not recorded."),
+    "longitude": Column("longitude", "number", "Longitude in decimal degrees (WGS 84); empty when not recorded."),
+    "location_precision": Column("location_precision", "string", "How precisely the location is known."),
+    "strike_status": Column("strike_status", "string", "Declared, likely, contested or single-source claim."),
+    "grading": Column("grading", "string", "The independent monitor's grading: confirmed, fair, weak, …"),
+    "belligerents": Column("belligerents", "string", "The belligerents the incident is attributed to (slugs, ';')."),
+    "assessor": Column("assessor", "string", "Who made the assessment on this row (slug); empty: none."),
+    "assessor_kind": Column("assessor_kind", "string", "official or monitor."),
+    "verdict": Column("verdict", "string", "The assessor's verdict or grading."),
+    "assessed_on": Column("assessed_on", "date", "When the assessor said it."),
+    "dating": Column("dating", "string", "What the assessment's date says (stated, revised, …)."),
+    **{c.name: c for c in counts("killed", "Civilians killed")},
+    **{c.name: c for c in counts("injured", "Civilians injured")},
+    **{c.name: c for c in counts("children_killed", "Children killed")},
+    **{c.name: c for c in counts("women_killed", "Women killed")},
+    "source_url": Column("source_url", "string", "The assessment's source."),
+    "killed_max_open": Column(
+        "killed_max_open", "boolean", "true: “at least” killed_min, no upper bound stated; empty: no assessment."
+    ),
+    **{c.name: c for c in counts("missing", "Missing or unaccounted for")},
+    "caveat": Column("caveat", "string", "What readers should know about these figures."),
+}
+INCIDENTS = Table(
+    "incidents",
+    "The published incidents, one row per current assessment (one row with empty assessment columns for an "
+    "incident without any), as the /incidents.csv download gives them.",
+    tuple(INCIDENT_COLUMNS[name] for name in exports.CSV_COLUMNS),
+)
+
+# A duplicate is named only while the incident it duplicates is itself published.
+PUBLISHED_DUPLICATE = Case(
+    When(duplicate_of__review_state=ReviewState.PUBLISHED, then=F("duplicate_of__code")), default=Value("")
+)
+ASSESSMENTS = Table(
+    "assessments",
+    "Every dated assessment of the published incidents, past and current: an incident's assessments by one "
+    "assessor replace each other over time.",
+    (
+        Column("id", "integer", "The assessment's identifier."),
+        Column("incident", "string", "The incident's code.", "incident__code"),
+        Column("assessor", "string", "Who made the assessment (slug).", "assessor__slug"),
+        Column("assessor_kind", "string", "official or monitor.", "assessor__kind"),
+        Column("verdict", "string", "The assessor's verdict (official) or grading (monitor)."),
+        Column("non_credible_reason", "string", "Why an official assessor found the report non-credible."),
+        Column("duplicate_of", "string", "The incident it duplicates, in the assessor's word.", PUBLISHED_DUPLICATE),
+        Column("assessed_on", "date", "When the assessor said it."),
+        Column("dating", "string", "What the date says (stated, revised, …)."),
+        Column("superseded_on", "date", "When the same assessor's next assessment replaced it; empty: current."),
+        *counts("killed", "Civilians killed"),
+        Column("killed_max_open", "boolean", "true: “at least” killed_min, no upper bound stated."),
+        *counts("injured", "Civilians injured"),
+        *counts("children_killed", "Children killed"),
+        *counts("women_killed", "Women killed"),
+        *counts("men_killed", "Men killed"),
+        *counts("combatants_killed", "Combatants killed"),
+        *counts("missing", "Missing or unaccounted for"),
+        Column("source_url", "string", "The assessment's source."),
+        Column("quote", "string", "The assessor's words."),
+        Column("caveat", "string", "What readers should know about these figures."),
+    ),
+    ("incident__code", "assessor__slug", "assessed_on", "id"),
+)
+SOURCES = Table(
+    "sources",
+    "The reports each published incident cites.",
+    (
+        Column("incident", "string", "The incident's code.", "incident__code"),
+        Column("position", "integer", "The source's place among the incident's sources, from 1."),
+        Column("url", "string", "The link."),
+        Column("archive_url", "string", "An archived copy."),
+        Column("publisher", "string", "The publisher."),
+        Column("author", "string", "The author."),
+        Column("title", "string", "The title."),
+        Column("language", "string", "The language."),
+        Column("platform", "string", "The platform (Twitter, Facebook, …)."),
+        Column("published_on", "date", "When it was published."),
+        Column("media_count", "integer", "How many media items it holds."),
+        Column("has_video", "boolean", "Whether it holds a video."),
+    ),
+    ("incident__code", "position", "id"),
+)
+STATEMENTS = Table(
+    "statements",
+    "The cumulative figures official assessors published, as approved (retracted ones left out).",
+    (
+        Column("id", "integer", "The statement's identifier."),
+        Column("assessor", "string", "The official assessor (slug).", "assessor__slug"),
+        Column("published_on", "date", "When it was published."),
+        Column("title", "string", "Its title."),
+        Column("countries", "string", "The countries it covers, ';'-separated; empty: not stated."),
+        Column("period_start", "date", "The day it counts from."),
+        Column("period_start_precision", "string", "How precisely that day is known."),
+        Column("period_end", "date", "The day it counts to; empty: to the day it was published."),
+        Column("civilians_killed", "integer", "Civilians killed to date."),
+        Column("reports_received", "integer", "Reports received."),
+        Column("reports_credible", "integer", "Reports assessed credible."),
+        Column("reports_non_credible", "integer", "Reports assessed non-credible."),
+        Column("reports_under_review", "integer", "Reports still under review."),
+        Column("url", "string", "The link to the statement."),
+        Column("quote", "string", "The statement's words."),
+        Column("caveats", "string", "What it says it leaves out or qualifies."),
+    ),
+    ("published_on", "id"),
+)
