@@ -340,3 +340,6 @@ LOGGING = {
 
 # Citable releases (README, "Releases and citation"): one read-only folder per release, never changed once made.
 RELEASES_DIR = Path(os.environ.get("RELEASES_DIR") or VAR_DIR / "releases")
+# Who the citations name as the dataset's author and what they call it ("Cite this" on the public pages).
+CITATION_AUTHOR = os.environ.get("CITATION_AUTHOR") or "Civilian casualty tracker"
+CITATION_TITLE = os.environ.get("CITATION_TITLE") or "Civilian casualty records"

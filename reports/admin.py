@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from reports.admin_import import ImportBatchAdmin, import_view
+from reports.admin_release import release_view
 from reports.admin_review import (
     CHANGELIST_FILTERS,
     DECISIONS,
@@ -327,7 +328,12 @@ class IncidentAdmin(ReviewedRecordMixin, RecordsCreatorMixin, GuardedHistoryAdmi
 
     def get_urls(self):
         view = self.admin_site.admin_view(lambda request: import_view(self, request))
-        return [path("import/", view, name="reports_incident_import"), *super().get_urls()]
+        release = self.admin_site.admin_view(lambda request: release_view(self, request))
+        return [
+            path("import/", view, name="reports_incident_import"),
+            path("release/", release, name="reports_incident_release"),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request):
         # Analysts see published incidents and their own; reviewers see everything.

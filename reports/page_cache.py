@@ -11,6 +11,7 @@ renders the new page; nothing has to be deleted, and the app never serves a page
 or browser may keep one for `PUBLIC_PAGE_MAX_AGE` seconds, as Cache-Control allows it)."""
 
 import dataclasses
+import datetime
 import functools
 import hashlib
 import logging
@@ -24,11 +25,11 @@ from django.core.cache import caches
 from django.db import DatabaseError
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, get_urlconf, resolve
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from reports import db_router
+from reports import db_router, releases
 from reports.figures import tallies
 from reports.models import PublicVersion
 from reports.views.errors import is_outage
@@ -41,13 +42,15 @@ log = logging.getLogger("reports.page_cache")
 class PublicPage:
     params: frozenset  # the query parameters the view reads: the others are dropped before it runs
     stored: bool  # False for streamed downloads: validated (ETag, 304), never stored
+    cites: bool = False  # it shows a citation: it depends on the latest release and the access date too
 
 
-def public_page(params=(), stored=True):
-    """Mark a view as a public page: the same for every reader, cached and validated by the data version."""
+def public_page(params=(), stored=True, cites=False):
+    """Mark a view as a public page: the same for every reader, cached and validated by the data version (and,
+    for a page that `cites` the data, by the latest release and today's date)."""
 
     def mark(view):
-        view.public_page = PublicPage(frozenset(params), stored)
+        view.public_page = PublicPage(frozenset(params), stored, cites)
         return view
 
     return mark
@@ -120,15 +123,43 @@ def code_stamp():
 
 
 @dataclasses.dataclass(frozen=True)
+class Citing:
+    """What a page citing the data shows beside the data: the latest release, and today as the access date. A
+    new release or a new day is a new page, though the data has not moved."""
+
+    release: str
+    day: datetime.date
+    since: float  # seconds since the epoch: when this began (the release was made, or the day began)
+
+    @classmethod
+    def now(cls):
+        release = releases.latest_release()
+        day = timezone.localdate()
+        began = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+        made = release.created_at.timestamp() if release else 0
+        return cls(release.name if release else "", day, max(began.timestamp(), made))
+
+    @property
+    def stamp(self):
+        release = hashlib.blake2s(self.release.encode(), digest_size=4).hexdigest()
+        return f"{self.day.isoformat()}.{release}"
+
+
+@dataclasses.dataclass(frozen=True)
 class Validators:
     """What a public response is validated and kept by."""
 
     version: PublicVersion
     language: str
+    citing: Citing | None = None
+
+    @property
+    def data_stamp(self):
+        return f"{self.version.stamp}-{self.citing.stamp}" if self.citing else self.version.stamp
 
     @property
     def etag(self):
-        return f'W/"{code_stamp()}-{self.version.stamp}-{self.language}"'
+        return f'W/"{code_stamp()}-{self.data_stamp}-{self.language}"'
 
     @property
     def last_modified(self):
@@ -137,12 +168,13 @@ class Validators:
         before (`next_moment`), so a reader's copy of an earlier one never looks unmodified."""
         moment = self.version.last_modified
         data = moment.timestamp() if moment else 0
-        return math.floor(max(data, deployed_code().modified_at)) or None
+        cited = self.citing.since if self.citing else 0
+        return math.floor(max(data, cited, deployed_code().modified_at)) or None
 
     def key(self, request):
         """The page's key: the versions, the language and the address (hashed: an address can be long)."""
         address = hashlib.blake2s(request.get_full_path().encode(), digest_size=16).hexdigest()
-        return f"{KEY_PREFIX}:{code_stamp()}:{self.version.stamp}:{self.language}:{address}"
+        return f"{KEY_PREFIX}:{code_stamp()}:{self.data_stamp}:{self.language}:{address}"
 
     def apply(self, response):
         response["ETag"] = self.etag
@@ -256,7 +288,8 @@ def serve_version(request, page, get_response):
     if tallies.recount_overdue(version):  # the recount worker is not running: see that one reader recounts
         tallies.unfiltered()
         version = request.public_version = PublicVersion.read()
-    validators = Validators(version, translation.get_language())  # a language in the URL is activated before
+    citing = Citing.now() if page.cites else None
+    validators = Validators(version, translation.get_language(), citing)  # the URL's language is active already
     not_modified = get_conditional_response(request, etag=validators.etag, last_modified=validators.last_modified)
     if not_modified is not None:
         return validators.apply(not_modified) if not_modified.status_code == 304 else not_modified

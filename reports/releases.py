@@ -29,7 +29,6 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 
 from reports import exports
-from reports.filters import IncidentFilter
 from reports.iterables import batched
 from reports.models import Assessment, Incident, OfficialStatement, Source
 from reports.release_tables import ASSESSMENTS, INCIDENTS, SOURCES, STATEMENTS
@@ -114,8 +113,20 @@ def all_releases():
 
 
 def latest_release():
-    releases = all_releases()
-    return releases[0] if releases else None
+    """The latest release, read again only when the folder has changed (a release was renamed into it): pages
+    that cite the data ask on every request."""
+    try:
+        changed = os.stat(releases_dir()).st_mtime_ns
+    except FileNotFoundError:
+        return None
+    key = (str(releases_dir()), changed)
+    if latest_known.get("key") != key:
+        releases = all_releases()
+        latest_known.update(key=key, release=releases[0] if releases else None)
+    return latest_known["release"]
+
+
+latest_known = {}  # this process's latest release, and the folder's state it was read in
 
 
 # --- Making one ------------------------------------------------------------------------------------------
@@ -145,11 +156,12 @@ def make_release(name, now=None):
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
+    latest_known.clear()
     return read_release(name)
 
 
 def write_release(folder, name, now, previous):
-    incidents = IncidentFilter({}).qs  # what /incidents.csv serves without filters
+    incidents = Incident.public.all()  # what /incidents.csv serves without filters (IncidentFilter starts here)
     write_text(folder / "incidents.csv", exports.csv_chunks(incidents))
     write_text(folder / "incidents.json", exports.json_chunks(incidents))
     counts = {"incidents": write_hashes(folder / HASHES, incidents)}
@@ -225,12 +237,10 @@ def write_table(folder, table, queryset):
 # --- What changed since the previous release --------------------------------------------------------------
 
 
-def by_code(incidents):
-    """Incidents in code order, byte by byte whatever the database's collation, as Python compares strings: the
+def by_code():
+    """The order of codes byte by byte whatever the database's collation, as Python compares strings: the
     changelog walks two releases' hash lists side by side."""
-    if connection.vendor == "postgresql":
-        return incidents.order_by(Collate("code", "C"))
-    return incidents.order_by("code")
+    return [Collate("code", "C")] if connection.vendor == "postgresql" else ["code"]
 
 
 def write_hashes(path, incidents):
@@ -240,7 +250,7 @@ def write_hashes(path, incidents):
     with path.open("w", encoding="utf-8", newline="") as file:
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(["code", "sha256"])
-        rows = streamed(by_code(incidents), ["id", "code"], [])
+        rows = streamed(incidents, ["id", "code"], by_code())
         for batch in batched(rows, CHUNK):
             contents = incident_contents([incident_id for incident_id, _code in batch])
             for incident_id, code in batch:

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports.views import entry, exports, public, statements, workbench
+from reports.views import citation, entry, exports, public, releases, statements, workbench
 
 
 class IncidentCode:
@@ -15,13 +15,28 @@ class IncidentCode:
         return value
 
 
+class CitationFormat:
+    regex = "bib|ris|json"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
 register_converter(IncidentCode, "code")
+register_converter(CitationFormat, "cite")
 app_name = "reports"
 
 urlpatterns = [
     path("", public.dashboard, name="home"),
     path("incidents/", public.incident_list, name="incident_list"),
     path("incidents/<code:code>/", public.incident_detail, name="public_incident"),
+    path("incidents/<code:code>/cite.<cite:suffix>", citation.cite_incident, name="cite_incident"),
+    path("cite.<cite:suffix>", citation.cite_dataset, name="cite_dataset"),
+    path("releases/", releases.release_list, name="releases"),
+    path("releases/<code:name>/<code:filename>", releases.release_file, name="release_file"),
     path("incidents.csv", exports.incidents_csv, name="incidents_csv"),
     path("incidents.json", exports.incidents_json, name="incidents_json"),
     path("tallies.json", exports.tallies_json, name="tallies_json"),

@@ -24,6 +24,13 @@ def fast_and_self_contained(settings):
 
 
 @pytest.fixture(autouse=True)
+def releases_dir(settings, tmp_path):
+    """Each test's releases go to a folder of its own, never the checkout's var/releases."""
+    settings.RELEASES_DIR = tmp_path / "releases"
+    return settings.RELEASES_DIR
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with empty caches (the public pages, the login lockout's counts). The database's cache
     needs no emptying: its rows are the test database's, rolled back or flushed with it."""

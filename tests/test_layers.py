@@ -15,6 +15,7 @@ GROUPS = {
         "reports.admin",
         "reports.admin_review",
         "reports.admin_import",
+        "reports.admin_release",
         "reports.management",
         "reports.middleware",
         "reports.page_cache",
@@ -24,7 +25,7 @@ GROUPS = {
     "forms": ["reports.forms", "reports.filters", "reports.history"],
     "importing": ["reports.importing"],
     "devdata": ["reports.devdata"],
-    "figures": ["reports.figures", "reports.exports"],
+    "figures": ["reports.figures", "reports.exports", "reports.releases", "reports.release_tables"],
     "models": ["reports.models", "reports.migrations"],
     "support": [
         "reports.iterables",

@@ -22,6 +22,7 @@ from reports.history import public_change_log
 from reports.models import Incident
 from reports.models.reference import reference_name
 from reports.page_cache import public_page
+from reports.views import citation
 
 LATEST = 10
 FILTERS = tuple(IncidentFilter.base_filters)
@@ -53,7 +54,7 @@ def common_context(request, incident_filter):
     }
 
 
-@public_page(params=(*FILTERS, "map"))
+@public_page(params=(*FILTERS, "map"), cites=True)
 def dashboard(request):
     incident_filter = IncidentFilter(request.GET)
     common = common_context(request, incident_filter)
@@ -65,6 +66,7 @@ def dashboard(request):
         "figures_content": figures_content(request, incident_filter, figures, common, stamp),
         "latest_incidents": latest(incident_filter, "-date_start"),
         "recently_published": latest(incident_filter, "-published_at"),
+        **citation.cite_block(citation.dataset_citation(request), "reports:cite_dataset"),
     }
     return render(request, "public/dashboard.html", context)
 
@@ -169,7 +171,7 @@ def incident_list(request):
     return render(request, "public/incident_list.html", context)
 
 
-@public_page()
+@public_page(cites=True)
 def incident_detail(request, code):
     incident = get_object_or_404(Incident.public.prefetch_related("belligerents", "strike_types"), code=code)
     context = {
@@ -179,6 +181,7 @@ def incident_detail(request, code):
         "sources": incident.sources.all(),
         "changes": public_change_log(incident),
         "locator": maps.locator_map(incident),
+        **citation.cite_block(citation.incident_citation(request, incident), "reports:cite_incident", incident.code),
     }
     return render(request, "public/incident_detail.html", context)
 
