@@ -13,6 +13,7 @@ at the same moment.
 
 import csv
 import datetime
+import errno
 import hashlib
 import json
 import os
@@ -149,15 +150,21 @@ def make_release(name, now=None):
         # rename() refuses to replace a folder that has files: a release made under the same name meanwhile stays
         building.rename(root / name)
     except OSError as error:
-        shutil.rmtree(building, ignore_errors=True)
-        if (root / name).exists():
+        discard(building)
+        if error.errno in (errno.ENOTEMPTY, errno.EEXIST):  # rename() found the name taken
             raise ReleaseError(f"A release called “{name}” was made meanwhile: choose a new name.") from error
         raise
     except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
+        discard(building)
         raise
     latest_known.clear()
     return read_release(name)
+
+
+def discard(building):
+    """Remove an unfinished release's folder (made read-only already if only the renaming failed)."""
+    building.chmod(0o755)
+    shutil.rmtree(building, ignore_errors=True)
 
 
 def write_release(folder, name, now, previous):

@@ -184,3 +184,14 @@ def test_making_a_release_in_the_admin_needs_the_review_permission(client, analy
     assert "r1" in response.content.decode()
     response = client.post(url, {"name": "r1"}, follow=True)
     assert "exists already" in response.content.decode()
+
+
+def test_a_release_made_meanwhile_under_the_same_name_is_kept(published, monkeypatch):
+    """Two builds of one name at once: the second to finish is refused, the first one's files stay."""
+    first = releases.make_release("r1")
+    before = release_files("r1")
+    monkeypatch.setattr(releases.Path, "exists", lambda path: False if path == first.path else path.is_dir())
+    with pytest.raises(releases.ReleaseError, match="made meanwhile"):
+        releases.make_release("r1")
+    assert release_files("r1") == before
+    assert [path.name for path in releases.releases_dir().iterdir()] == ["r1"]
