@@ -7,6 +7,8 @@ import os
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import releases
@@ -195,3 +197,21 @@ def test_a_release_made_meanwhile_under_the_same_name_is_kept(published, monkeyp
         releases.make_release("r1")
     assert release_files("r1") == before
     assert [path.name for path in releases.releases_dir().iterdir()] == ["r1"]
+
+
+def test_the_releases_page_reads_no_table_however_many_releases(client, published):
+    client.get("/releases/")  # the figures' first count
+    releases.make_release("r1")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/releases/")
+    releases.make_release("r2")
+    releases.make_release("r3")
+    with CaptureQueriesContext(connection) as three:
+        assert "r3" in client.get("/releases/").content.decode()
+    assert len(three) == len(one)  # the data version and the page cache's: the releases are files
+    assert not [
+        query for query in three.captured_queries if "reports_" in query["sql"] and "tallysnapshot" not in query["sql"]
+    ]
+    with CaptureQueriesContext(connection) as download:
+        assert client.get("/releases/r3/SHA256SUMS").status_code == 200
+    assert len(download) == 0
