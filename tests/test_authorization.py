@@ -71,6 +71,7 @@ EXPECTED = {
     "admin:reports_incident_changelist": (LOGIN, 200, 200, 200, 200),
     "admin:reports_incident_add": (LOGIN, 200, 200, 200, 200),
     "admin:reports_incident_import": (LOGIN, 200, 200, 200, 200),  # analysts import as pending, reviewers publish
+    "admin:reports_incident_release": (LOGIN, 403, 403, 200, 200),
     "admin:reports_incident_history": (LOGIN, 200, 404, 200, 200),
     "admin:reports_incident_delete": (LOGIN, 403, 403, 403, 200),
     "admin:reports_incident_change": (LOGIN, 200, 302, 200, 200),
@@ -133,6 +134,10 @@ EXPECTED = {
     "reports:incidents_json": (200, 200, 200, 200, 200),
     "reports:tallies_json": (200, 200, 200, 200, 200),
     "reports:methodology": (200, 200, 200, 200, 200),
+    "reports:cite_incident": (200, 200, 200, 200, 200),
+    "reports:cite_dataset": (200, 200, 200, 200, 200),
+    "reports:releases": (200, 200, 200, 200, 200),
+    "reports:release_file": (404, 404, 404, 404, 404),  # no release made in this world
     "reports:my_work": (LOGIN, 200, 200, 200, 200),
     "reports:incident_create": (LOGIN, 200, 200, 200, 200),
     "reports:work_incident": (LOGIN, 200, 404, 200, 200),
@@ -200,6 +205,9 @@ class World:
         replacements = {
             "<code:code>": lambda: (self.draft if route.startswith("work/") else self.published).code,
             "<slug:role>": lambda: "file",
+            "<cite:suffix>": lambda: "bib",
+            "<code:name>": lambda: "2026-12",
+            "<code:filename>": lambda: "incidents.csv",
             "<int:pk>": lambda: (self.objects["officialstatement"] if "statements/" in route else self.draft).pk,
             "<path:object_id>": lambda: self.draft.pk if name == "admin:view_on_site" else self.object_id(model),
             "<id>": lambda: self.object_id(model),
