@@ -3,8 +3,8 @@ means. The incidents table is the `/incidents.csv` download (reports.exports), d
 the others are read through published incidents and approved statements only. Private fields (notes, who
 entered what) are never listed."""
 
-import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Case, F, Value, When
 
@@ -33,43 +33,53 @@ class Table:
     columns: tuple
     order: tuple = ()
 
-    @property
+    @cached_property  # read for every row
     def names(self):
         return [column.name for column in self.columns]
 
-    @property
+    @cached_property
     def lookups(self):
         return [column.lookup or column.name for column in self.columns]
 
     def schema_fields(self):
         return [{"name": c.name, "type": c.type, "description": c.description} for c in self.columns]
 
+    def positions(self, kind):
+        return [index for index, column in enumerate(self.columns) if column.type == kind]
+
+    @cached_property
+    def text_positions(self):
+        return self.positions("string")
+
+    @cached_property
+    def flag_positions(self):
+        return self.positions("boolean")
+
+    @cached_property
+    def date_positions(self):
+        return self.positions("date")
+
     def csv_row(self, row):
-        return [csv_cell(value) for value in row]
+        """As the incidents' CSV writes a row: empty for unknown (the csv module writes None so), ISO dates (a
+        date's str), true/false, text made safe for spreadsheets. Only the columns that need it are touched."""
+        row = list(row)
+        for index in self.text_positions:
+            row[index] = exports.safe_cell(row[index])
+        for index in self.flag_positions:
+            if row[index] is not None:
+                row[index] = "true" if row[index] else "false"
+        return row
 
     def json_row(self, row):
-        return {name: json_value(value) for name, value in zip(self.names, row, strict=True)}
-
-
-def csv_cell(value):
-    """As the incidents' CSV writes a cell: empty for unknown, ISO dates, true/false, text safe for spreadsheets."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return exports.safe_cell(value) or ""
-    return value
-
-
-def json_value(value):
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if value == "":
-        return None  # unknown, as an empty CSV cell
-    return value
+        """The row as an object: ISO dates, and null for unknown (an empty text, as an empty CSV cell)."""
+        row = list(row)
+        for index in self.date_positions:
+            if row[index] is not None:
+                row[index] = row[index].isoformat()
+        for index in self.text_positions:
+            if row[index] == "":
+                row[index] = None
+        return dict(zip(self.names, row, strict=True))
 
 
 def counts(prefix, what):
