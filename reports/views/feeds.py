@@ -113,7 +113,7 @@ def with_query(path, query):
 
 
 def incident_description(incident, note=""):
-    return render_to_string("public/_feed_entry.html", {"incident": incident, "note": note})
+    return render_to_string("public/_feed_entry.html", {"incident": incident, "note": note}).strip()
 
 
 class PublishedIncidents(FilteredFeed):
@@ -279,7 +279,7 @@ def statement_entry(statement):
     title = _("Official statement by %(assessor)s, %(date)s") % names
     if statement.title:
         title = f"{title}: {statement.title}"
-    description = render_to_string("public/_feed_statement.html", {"statement": statement})
+    description = render_to_string("public/_feed_statement.html", {"statement": statement}).strip()
     return Entry(
         key=f"statement/{statement.pk}",
         title=title,
