@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.utils import timezone, translation
 
 from reports.models import Incident, OfficialVerdict, ReviewState
+from reports.models.review import empty_change_set
 from reports.views.feeds import MAX_ENTRIES
 from tests.factories import make_assessment, make_incident, make_statement, official_assessor, proposed_change
 
@@ -49,13 +50,22 @@ def list_codes(client, **params):
     return set(re.findall(r'href="/incidents/([^/"]+)/"', page))
 
 
-def verdict_after_publication(incident, verdict=OfficialVerdict.CREDIBLE, **fields):
-    return make_assessment(incident, official_assessor(), verdict=verdict, killed_min=3, killed_max=None, **fields)
+def approved(incident, change_set, analyst, reviewer):
+    incident = Incident.objects.get(pk=incident.pk)
+    incident.propose_revision(change_set, incident.version, by=analyst)
+    Incident.objects.get(pk=incident.pk).approve(reviewer)
 
 
 def approved_change(incident, analyst, reviewer, **changes):
-    incident.propose_revision(proposed_change(incident, **changes), incident.version, by=analyst)
-    Incident.objects.get(pk=incident.pk).approve(reviewer)
+    approved(incident, proposed_change(incident, **changes), analyst, reviewer)
+
+
+def approved_verdict(incident, analyst, reviewer, verdict=OfficialVerdict.CREDIBLE, assessed_on="2017-12-01"):
+    """A published incident's new official verdict: a new assessment, proposed and approved like any change."""
+    change_set = empty_change_set()
+    fields = {"assessor": official_assessor().pk, "verdict": verdict, "assessed_on": assessed_on, "killed_min": 3}
+    change_set["assessments"] = [{"id": None, "fields": fields}]
+    approved(incident, change_set, analyst, reviewer)
 
 
 @pytest.fixture
@@ -65,11 +75,11 @@ def record(analyst, reviewer):
     published = []
     for code, country in (("IQ1", "Iraq"), ("IQ2", "Iraq"), ("SY1", "Syria")):
         incident = make_incident(code=code, country=country, governorate="", created_by=analyst)
-        verdict_after_publication(incident)
+        approved_verdict(incident, analyst, reviewer)
         approved_change(incident, analyst, reviewer, title=f"{code} corrected")
         published.append(incident)
     draft = make_incident(code="DRAFT1", country="Iraq", review_state=ReviewState.DRAFT)
-    verdict_after_publication(draft)
+    make_assessment(draft, official_assessor(), verdict=OfficialVerdict.CREDIBLE)
     make_statement(countries="Iraq; Syria", title="Monthly report")
     make_statement(published_on=datetime.date(2017, 5, 31), countries="Iraq", title="Pending", approved_at=None)
     return published
@@ -96,7 +106,7 @@ def test_incidents_feed_is_newest_published_first(client, record):
 
 
 def test_changes_feed_holds_verdicts_and_approved_changes(client, record, analyst, reviewer):
-    verdict_after_publication(record[0], verdict=OfficialVerdict.NON_CREDIBLE, assessed_on=datetime.date(2018, 1, 1))
+    approved_verdict(record[0], analyst, reviewer, verdict=OfficialVerdict.NON_CREDIBLE, assessed_on="2018-01-01")
     titles = [entry.find(f"{ATOM}title").text for entry in entries(feed(client, "/feeds/changes.atom"))]
     assert "IQ1: official verdict revised by CJTF-OIR: Non-credible" == titles[0]
     assert "IQ1: official verdict given by CJTF-OIR: Credible" in titles
@@ -134,10 +144,10 @@ def test_statements_feed_takes_the_country_and_the_assessor(client, record):
     assert len(entries(unknown)) == 2 and "Narnia" not in unknown.find(f"{ATOM}title").text
 
 
-def test_a_feed_holds_at_most_50_entries(client):
+def test_a_feed_holds_at_most_50_entries(client, analyst, reviewer):
     for number in range(MAX_ENTRIES + 3):
-        incident = make_incident(code=f"N{number:03d}")
-        verdict_after_publication(incident)
+        incident = make_incident(code=f"N{number:03d}", created_by=analyst)
+        approved_verdict(incident, analyst, reviewer)
     for path in FEEDS[:2]:
         assert len(entries(feed(client, path))) == MAX_ENTRIES
     assert "N052" in codes(feed(client, "/feeds/incidents.atom"))  # the newest
@@ -209,7 +219,7 @@ def test_a_feeds_queries_do_not_grow_with_its_entries(client, django_assert_max_
     def add(count, start):
         for number in range(start, start + count):
             incident = make_incident(code=f"Q{number:03d}", created_by=analyst)
-            verdict_after_publication(incident)
+            approved_verdict(incident, analyst, reviewer)
             approved_change(incident, analyst, reviewer, title="Changed")
             make_statement(published_on=datetime.date(2017, 1, 1) + datetime.timedelta(days=number), countries="Syria")
 

@@ -112,12 +112,6 @@ class AssessmentQuerySet(models.QuerySet):
         """
         return self.filter(current_condition(as_of))
 
-    def official_after_publication(self):
-        """Official verdicts entered once their incident was published: a verdict given or revised, news for a
-        reader who follows the changes. The same rule as the incident's public change log (dated after its
-        publication)."""
-        return self.filter(assessor__kind=AssessorKind.OFFICIAL, created_at__gt=F("incident__published_at"))
-
     def refresh_superseded(self, incident_ids=None):
         """Recompute `counts_from` and `superseded_on` for the assessments of `incident_ids` (default: all), in
         one statement. Saving or deleting one assessment does this for its incident; bulk writers (imports, the

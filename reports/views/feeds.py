@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy
 
 from reports.figures.formatting import day
 from reports.filters import IncidentFilter
-from reports.models import Assessment, Incident, OfficialStatement, ReviewDecision
+from reports.models import (
+    Assessment,
+    Assessor,
+    AssessorKind,
+    Incident,
+    OfficialStatement,
+    OfficialVerdict,
+    ReviewDecision,
+)
 from reports.models.reference import reference_name
 from reports.models.review import ROW_SETS
 from reports.page_cache import public_page
@@ -145,80 +153,91 @@ def incident_title(incident):
 
 
 class IncidentChanges(FilteredFeed):
+    """Every change to a published incident is an approved change (IncidentRevision): a new or changed
+    assessment on a published incident waits for review like any other edit. One that gives or revises an
+    official verdict is announced as such."""
+
     page = "reports:incident_list"
     heading = gettext_lazy("Changes to published incidents")
     subtitle = gettext_lazy("Official verdicts given or revised, and approved changes, newest first.")
 
     def entries(self, reading):
-        incidents = reading.incident_filter.qs
-        entries = verdict_entries(incidents) + approved_change_entries(incidents)
-        entries.sort(key=lambda entry: entry.updated, reverse=True)
-        return entries[:MAX_ENTRIES]
+        decisions = list(
+            ReviewDecision.objects.approved_changes()
+            .filter(incident__in=reading.incident_filter.qs)
+            .select_related("incident", "revision")
+            .order_by("-id")[:MAX_ENTRIES]
+        )
+        verdicts = official_verdicts(decisions)
+        return [change_entry(decision, verdicts.get(decision.pk, [])) for decision in decisions]
 
 
-def verdict_entries(incidents):
-    """The newest official verdicts entered on published incidents (by entry order: ids follow `created_at`)."""
-    verdicts = list(
-        Assessment.objects.official_after_publication()
-        .filter(incident__in=incidents)
-        .select_related("incident", "assessor")
-        .order_by("-id")[:MAX_ENTRIES]
-    )
-    firsts = set(
-        Assessment.objects.filter(incident__in={verdict.incident_id for verdict in verdicts})
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    assessor: Assessor
+    verdict: str
+    revised: bool  # the assessor had given the incident a verdict before
+
+    @property
+    def label(self):
+        return dict(OfficialVerdict.choices).get(self.verdict, self.verdict)
+
+
+def official_verdicts(decisions):
+    """{decision id: [Verdict]}: the official verdicts each approved change gave or revised, read from its change
+    set (new assessment rows, and stored rows whose verdict it changed), in a fixed number of queries."""
+    assessors = {assessor.pk: assessor for assessor in Assessor.objects.filter(kind=AssessorKind.OFFICIAL)}
+    rows = {decision.pk: verdict_rows(decision.revision.change_set) for decision in decisions}
+    stored_ids = {row["id"] for found in rows.values() for row in found if row.get("id")}
+    stored = dict(Assessment.objects.filter(pk__in=stored_ids).values_list("pk", "assessor_id"))
+    earliest = {
+        (first["incident"], first["assessor"]): first["entered"]
+        for first in Assessment.objects.filter(incident__in={decision.incident_id for decision in decisions})
         .values("incident", "assessor")
-        .annotate(first=Min("id"))
-        .values_list("first", flat=True)
-    )
-    return [verdict_entry(verdict, given=verdict.pk in firsts) for verdict in verdicts]
-
-
-def verdict_entry(verdict, given):
-    names = {
-        "code": verdict.incident.code,
-        "assessor": reference_name(verdict.assessor.name),
-        "verdict": verdict.get_verdict_display(),
+        .annotate(entered=Min("created_at"))
     }
-    if given:
-        title = _("%(code)s: official verdict given by %(assessor)s: %(verdict)s") % names
-    else:
-        title = _("%(code)s: official verdict revised by %(assessor)s: %(verdict)s") % names
-    note = _("%(date)s; civilians killed: %(killed)s") % {
-        "date": verdict.date_label(),
-        "killed": verdict.range_display(),
-    }
-    return Entry(
-        key=f"verdict/{verdict.pk}",
-        title=title,
-        link=permalink(verdict.incident),
-        description=incident_description(verdict.incident, note),
-        published=verdict.created_at,
-        updated=verdict.created_at,
-    )
+    found = {}
+    for decision in decisions:
+        for row in rows[decision.pk]:
+            assessor_id = row["fields"].get("assessor") or stored.get(row.get("id"))
+            if assessor_id not in assessors:
+                continue
+            first = earliest.get((decision.incident_id, assessor_id))
+            revised = bool(row.get("id")) or (first is not None and first < decision.revision.created_at)
+            found.setdefault(decision.pk, []).append(Verdict(assessors[assessor_id], row["fields"]["verdict"], revised))
+    return found
 
 
-def approved_change_entries(incidents):
-    decisions = (
-        ReviewDecision.objects.approved_changes()
-        .filter(incident__in=incidents)
-        .select_related("incident", "revision")
-        .order_by("-id")[:MAX_ENTRIES]
-    )
-    return [approved_change_entry(decision) for decision in decisions]
+def verdict_rows(change_set):
+    rows = change_set.get("assessments", [])
+    return [row for row in rows if not row.get("delete") and "verdict" in row.get("fields", {})]
 
 
-def approved_change_entry(decision):
+def change_entry(decision, verdicts):
     incident = decision.incident
     parts = ", ".join(changed_parts(decision.revision.change_set))
     note = _("Changed: %(parts)s. See the changes since publication.") % {"parts": parts} if parts else ""
     return Entry(
         key=f"change/{decision.revision_id}",
-        title=_("%(code)s: change approved") % {"code": incident.code},
+        title=change_title(incident, verdicts),
         link=permalink(incident) + "#changes",
         description=incident_description(incident, note),
         published=decision.decided_at,
         updated=decision.decided_at,
     )
+
+
+def change_title(incident, verdicts):
+    if not verdicts:
+        return _("%(code)s: change approved") % {"code": incident.code}
+    said = []
+    for verdict in verdicts:
+        names = {"assessor": reference_name(verdict.assessor.name), "verdict": verdict.label}
+        if verdict.revised:
+            said.append(_("official verdict revised by %(assessor)s: %(verdict)s") % names)
+        else:
+            said.append(_("official verdict given by %(assessor)s: %(verdict)s") % names)
+    return f"{incident.code}: {'; '.join(said)}"
 
 
 def changed_parts(change_set):
