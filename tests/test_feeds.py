@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from reports.models import Incident, OfficialVerdict, ReviewState
 from reports.models.review import empty_change_set
-from reports.views.feeds import MAX_ENTRIES
+from reports.views.feeds import MAX_ENTRIES, changed_parts
 from tests.factories import make_assessment, make_incident, make_statement, official_assessor, proposed_change
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +236,11 @@ def test_a_feeds_queries_do_not_grow_with_its_entries(client, django_assert_max_
     caches["default"].clear()
     with django_assert_max_num_queries(few_count):
         assert len(entries(feed(client, path, country="Syria"))) >= 12
+
+
+def test_a_change_names_what_readers_can_see_of_it():
+    change_set = empty_change_set()
+    change_set["incident"] = {"title": "New", "summary": "New"}
+    change_set["assessments"] = [{"id": 4, "fields": {"note": "for the team"}}]
+    change_set["sources"] = [{"id": 7, "delete": True}]
+    assert changed_parts(change_set) == ["title", "summary", "sources"]

@@ -40,7 +40,7 @@ STATEMENT_FILTERS = ("country", "assessor")
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
-    key: str  # what the entry is about, for its id: "incident/CS1548", "verdict/12", …
+    key: str  # what the entry is about, for its id: "incident/CS1548", "change/12", "statement/3"
     title: str
     link: str
     description: str
@@ -244,7 +244,8 @@ def changed_parts(change_set):
     """What a change set changes, as readers would name it: the incident's fields and the kinds of rows, leaving
     out fields readers never see (a model's PRIVATE_FIELDS)."""
     parts = []
-    for name in change_set.get("incident", {}):
+    private = set(getattr(Incident, "PRIVATE_FIELDS", ()))
+    for name in [name for name in change_set.get("incident", {}) if name not in private]:
         try:
             parts.append(str(Incident._meta.get_field(name).verbose_name))
         except FieldDoesNotExist:
