@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports.views import citation, entry, exports, public, releases, statements, workbench
+from reports.views import citation, entry, exports, feeds, public, releases, statements, workbench
 
 
 class IncidentCode:
@@ -41,6 +41,10 @@ urlpatterns = [
     path("incidents.json", exports.incidents_json, name="incidents_json"),
     path("tallies.json", exports.tallies_json, name="tallies_json"),
     path("methodology/", public.methodology, name="methodology"),
+    path("feeds/", feeds.feed_list, name="feeds"),
+    path("feeds/incidents.atom", feeds.published_incidents, name="feed_incidents"),
+    path("feeds/changes.atom", feeds.incident_changes, name="feed_changes"),
+    path("feeds/statements.atom", feeds.approved_statements, name="feed_statements"),
     path("work/", workbench.workbench, name="my_work"),
     path("work/incidents/", workbench.find_incident, name="find_incident"),
     path("work/incidents/new/", entry.incident_create, name="incident_create"),

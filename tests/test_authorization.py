@@ -138,6 +138,10 @@ EXPECTED = {
     "reports:cite_dataset": (200, 200, 200, 200, 200),
     "reports:releases": (200, 200, 200, 200, 200),
     "reports:release_file": (404, 404, 404, 404, 404),  # no release made in this world
+    "reports:feeds": (200, 200, 200, 200, 200),
+    "reports:feed_incidents": (200, 200, 200, 200, 200),
+    "reports:feed_changes": (200, 200, 200, 200, 200),
+    "reports:feed_statements": (200, 200, 200, 200, 200),
     "reports:my_work": (LOGIN, 200, 200, 200, 200),
     "reports:incident_create": (LOGIN, 200, 200, 200, 200),
     "reports:work_incident": (LOGIN, 200, 404, 200, 200),

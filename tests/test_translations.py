@@ -110,6 +110,8 @@ KEPT_IN_LATIN = {
     "false",
     "slugs",
 }
+# File formats, named as their programs name them.
+KEPT_IN_LATIN |= {"BibTeX", "RIS", "CSL-JSON", "Atom", "SHA-256", "SHA256SUMS", "datapackage.json", "Frictionless"}
 # The downloads' column and file names, the same in every language (the methodology page lists them).
 KEPT_IN_LATIN |= {*CSV_COLUMNS, "incidents.csv", "incidents.json", "tallies.json", "reports/figures/tallies.py"}
 

@@ -92,6 +92,10 @@ class ReviewDecisionQuerySet(models.QuerySet):
             return self
         return self.filter(Q(revision__isnull=True) | Q(revision__created_by=user.pk))
 
+    def approved_changes(self):
+        """The approvals of changes proposed to published incidents (IncidentRevision.approve)."""
+        return self.filter(revision__isnull=False, to_state=ReviewState.PUBLISHED)
+
 
 class ReviewDecision(models.Model):
     """One step of the review of an incident or of an official statement: who moved it from which state to

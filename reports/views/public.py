@@ -4,6 +4,7 @@ reader, rendered without cookies, kept in the shared cache and validated by the 
 (`reports.page_cache`), for the query parameters it names."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -50,6 +51,7 @@ def common_context(request, incident_filter):
     return {
         "filter": incident_filter,
         "query": query.urlencode(),
+        "feed_query": urlencode([(name, value) for name, value in query.items() if name in FILTERS]),
         "has_demo_data": demo_loaded(),
     }
 
