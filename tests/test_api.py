@@ -3,6 +3,7 @@ end, 400s for bad input, the throttle, ETag/304, the committed schema, and draft
 
 import datetime
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -308,3 +309,24 @@ def test_every_assessment_field_shown_is_public():
     from api.serializers import AssessmentSerializer
 
     assert not set(AssessmentSerializer.Meta.fields) & set(Assessment.PRIVATE_FIELDS)
+
+
+def readme_examples():
+    """(path and query, the status the README says) for each curl line of the README's API section."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("\n## API\n", 1)[1].split("\n## ", 1)[0]
+    return [
+        (match[1], int(match[2]))
+        for match in re.finditer(r'^curl -s "http://127\.0\.0\.1:8000(/[^"]+)"\s+# (\d{3})', section, re.M)
+    ]
+
+
+def test_the_readmes_curl_examples_answer_as_it_says(client, db):
+    call_command("load_demo", stdout=io.StringIO())
+    examples = readme_examples()
+    assert len(examples) >= 10
+    for address, status in examples:
+        response = client.get(address)
+        assert response.status_code == status, address
+        if "next" in response.json() and "page_size=2" in address:
+            assert response.json()["next"]
