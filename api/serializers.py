@@ -2,6 +2,7 @@
 (the committed api/schema.yaml and tests/test_api.py hold them). Private fields (an assessment's team note, who
 entered or reviewed a record) are never listed."""
 
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -15,13 +16,22 @@ PLACE_AND_DATE = [
 ]
 
 
-class BelligerentSerializer(serializers.ModelSerializer):
+class ModelSerializer(serializers.ModelSerializer):
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.IntegerField):
+            # The database's own bound (SQLite's differs from PostgreSQL's), which the schema must not depend on.
+            kwargs.pop("max_value", None)
+        return field_class, kwargs
+
+
+class BelligerentSerializer(ModelSerializer):
     class Meta:
         model = Belligerent
         fields = ["slug", "name"]
 
 
-class AssessorSerializer(serializers.ModelSerializer):
+class AssessorSerializer(ModelSerializer):
     speaks_for = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
 
     class Meta:
@@ -29,7 +39,7 @@ class AssessorSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "kind", "url", "speaks_for"]
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ModelSerializer):
     assessor = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     assessor_kind = serializers.CharField(source="assessor.kind", read_only=True)
 
@@ -42,7 +52,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(ModelSerializer):
     class Meta:
         model = Source
         fields = [
@@ -51,7 +61,7 @@ class SourceSerializer(serializers.ModelSerializer):
         ]
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelSerializer):
     """A list's row: the incident, its belligerents and the assessments current on the list's `as_of`."""
 
     url = serializers.SerializerMethodField()
