@@ -100,6 +100,7 @@ class IncidentDetailSerializer(IncidentSerializer):
     """The whole published record: every assessment (current and past, oldest first), sources, attributions
     with their roles, and what changed since publication."""
 
+    belligerents = serializers.SerializerMethodField()
     strike_types = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     attributions = AttributionSerializer(many=True, read_only=True)
     assessments = AssessmentSerializer(many=True, read_only=True)
@@ -116,6 +117,9 @@ class IncidentDetailSerializer(IncidentSerializer):
             *["belligerents", "attributions", "current_assessments", "assessments", "sources", "changes"],
             *["published_at", "updated_at"],
         ]
+
+    def get_belligerents(self, incident) -> list[str]:
+        return [attribution.belligerent.slug for attribution in incident.attributions.all()]
 
 
 class DeletedSerializer(serializers.Serializer):

@@ -34,6 +34,7 @@ from reports.page_cache import Validators
 
 BAD_REQUEST = {400: OpenApiTypes.OBJECT}
 OLDEST_FIRST = Assessment.objects.select_related("assessor").order_by("assessed_on", "id")
+ATTRIBUTIONS = IncidentBelligerent.objects.select_related("belligerent").order_by("belligerent__name")  # as listed
 
 
 @functools.cache
@@ -133,9 +134,9 @@ class IncidentViewSet(ValidatedByDataVersion, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return Incident.public.with_summary_relations().prefetch_related(
+            return Incident.public.prefetch_related(
                 "strike_types",
-                Prefetch("attributions", queryset=IncidentBelligerent.objects.select_related("belligerent")),
+                Prefetch("attributions", queryset=ATTRIBUTIONS),
                 Prefetch("assessments", queryset=OLDEST_FIRST),
                 "sources",
             )
@@ -148,7 +149,10 @@ class IncidentViewSet(ValidatedByDataVersion, viewsets.ReadOnlyModelViewSet):
         return incidents.with_summary_relations(filterset.as_of_date)
 
     def get_object(self):
+        """The incident with what the detail adds, from rows read once: its current assessments are those of
+        all its assessments that nothing superseded (Assessment.objects.current(), as known today)."""
         incident = super().get_object()
+        incident.current_assessments = [row for row in incident.assessments.all() if row.superseded_on is None]
         incident.changes = public_change_log(incident)
         return incident
 
