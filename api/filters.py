@@ -17,12 +17,20 @@ SCHEMA_TYPES = {
 }
 
 
-def incident_filter(request):
-    """The request's IncidentFilter, valid (a ValidationError, so a 400, otherwise)."""
+def incident_filter(request, *other_parameters):
+    """The request's IncidentFilter, valid (a ValidationError, so a 400, otherwise). A parameter that is neither
+    a filter nor one of `other_parameters` is refused too: a misspelt filter would otherwise give every record."""
+    refuse_unknown(request, {*IncidentFilter.base_filters, *other_parameters})
     filterset = IncidentFilter(request.query_params)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset
+
+
+def refuse_unknown(request, known):
+    unknown = sorted(set(request.query_params) - set(known))
+    if unknown:
+        raise ValidationError({name: ["Unknown parameter."] for name in unknown})
 
 
 def incident_filter_parameters():

@@ -12,6 +12,7 @@ from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -87,7 +88,24 @@ class ValidatedByDataVersion:
         return response
 
 
-class PublicOrder(CursorPagination):
+class Cursor(CursorPagination):
+    """DRF's cursor, with a 400 naming the parameter for a cursor or page size it cannot read (DRF answers a 404
+    for the one and ignores the other)."""
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound as error:
+            raise ValidationError({self.cursor_query_param: [error.detail]}) from error
+
+    def get_page_size(self, request):
+        asked = request.query_params.get(self.page_size_query_param) if self.page_size_query_param else None
+        if asked is not None and not (asked.isdigit() and int(asked) > 0):
+            raise ValidationError({self.page_size_query_param: ["A whole number of at least 1."]})
+        return super().get_page_size(request)
+
+
+class PublicOrder(Cursor):
     """The incident list's order (newest strike first, then code), which an index serves; a cursor rather than
     page numbers, so that a page never repeats or skips a record when records are added meanwhile."""
 
@@ -97,12 +115,12 @@ class PublicOrder(CursorPagination):
     max_page_size = 500
 
 
-class NewestStatementsFirst(CursorPagination):
+class NewestStatementsFirst(Cursor):
     ordering = ("-published_on", "-id")
     page_size = 20
 
 
-class OldestDecisionFirst(CursorPagination):
+class OldestDecisionFirst(Cursor):
     ordering = ("decided_at", "id")
     page_size = 200
 
@@ -140,7 +158,7 @@ class IncidentViewSet(ValidatedByDataVersion, viewsets.ReadOnlyModelViewSet):
                 Prefetch("assessments", queryset=OLDEST_FIRST),
                 "sources",
             )
-        filterset = filters.incident_filter(self.request)
+        filterset = filters.incident_filter(self.request, "cursor", "page_size", "updated_since")
         incidents = filterset.qs
         moment = filters.since(self.request, "updated_since")
         if moment is not None:
@@ -224,6 +242,7 @@ class DeletedView(ValidatedByDataVersion, generics.ListAPIView):
     pagination_class = OldestDecisionFirst
 
     def get_queryset(self):
+        filters.refuse_unknown(self.request, {"since", "cursor"})
         moment = filters.since(self.request, "since", required=True)
         return (
             ReviewDecision.objects.filter(

@@ -147,6 +147,13 @@ def test_rows_hold_the_assessments_current_on_as_of(client, records):
         ("/figures/", {"as_of": "2017-02-30"}, "as_of"),
         ("/deleted/", {}, "since"),
         ("/deleted/", {"since": "2017-13-01"}, "since"),
+        ("/incidents/", {"countries": "Iraq"}, "countries"),
+        ("/figures/", {"page_size": "10"}, "page_size"),
+        ("/deleted/", {"since": "2017-01-01", "code": "X"}, "code"),
+        ("/incidents/", {"cursor": "not-a-cursor"}, "cursor"),
+        ("/incidents/", {"page_size": "0"}, "page_size"),
+        ("/incidents/", {"page_size": "ten"}, "page_size"),
+        ("/statements/", {"cursor": "bm8"}, "cursor"),
     ],
 )
 def test_a_bad_value_is_a_400_naming_the_parameter(client, db, path, query, parameter):
