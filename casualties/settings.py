@@ -102,7 +102,11 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs' Swagger UI, served from our own static files
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +296,31 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # The admin's import page takes uploads up to this size (all files together), so that an import finishes well
 # within the web server's timeout; larger files are imported with the commands (README, "Importing data").
 IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_MB", "2")) * 1024 * 1024
+
+# The read-only API (api/, README "API"): anonymous, JSON only, throttled per client address through the shared
+# cache (API_ANON_RATE: requests per second, minute, hour or day, e.g. 60/min).
+API_ANON_RATE = os.environ.get("API_ANON_RATE", "60/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],  # no keys and no session: every client is anonymous
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Civilian casualties API",
+    "DESCRIPTION": "Published incidents, their assessments and sources, the figures and official statements. "
+    "Read-only; field names are stable within v1.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # Staff sessions end after this long without a request (reports.middleware.StaffIdleTimeoutMiddleware).
 STAFF_IDLE_TIMEOUT = 60 * int(os.environ.get("STAFF_IDLE_MINUTES", "30"))

@@ -7,7 +7,10 @@ from reports.views.health import healthz
 
 handler500 = "reports.views.errors.server_error"
 
-urlpatterns = [path("healthz", healthz, name="healthz")]
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("api.urls")),  # no language: the API's field names and values are the same for all
+]
 # Every page in English at its bare path and in Arabic under /ar/.
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 GROUPS = {
     "project": ["casualties"],
     "web": [
+        "api",
         "reports.views",
         "reports.urls",
         "reports.admin",
@@ -61,7 +62,7 @@ def module_name(path):
 
 
 def project_modules():
-    for root in ("reports", "casualties"):
+    for root in ("reports", "casualties", "api"):
         for path in sorted((REPOSITORY / root).rglob("*.py")):
             yield module_name(path), path
 
@@ -96,7 +97,7 @@ def imported_modules(module, path):
         else:
             continue
         for name in names:
-            if name.split(".")[0] in ("reports", "casualties"):
+            if name.split(".")[0] in ("reports", "casualties", "api"):
                 yield node.lineno, name
 
 

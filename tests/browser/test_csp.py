@@ -55,3 +55,13 @@ def test_the_admin_scripts_run_under_the_policy(live_server, browser, admin_user
     page.locator("#action-toggle").check()
     assert page.locator("input.action-select").first.is_checked()
     assert found == []
+
+
+def test_the_api_docs_page_runs_under_the_policy(live_server, browser):
+    """Swagger UI, from drf-spectacular-sidecar's static files, with its start-up script as a file of its own."""
+    page = new_page(browser)
+    found = violations_on(page)
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.locator(".opblock-tag", has_text="incidents").first.wait_for()
+    assert page.locator(".opblock-tag").count() >= 6
+    assert found == []
