@@ -1,6 +1,7 @@
 """Releases: an immutable, checksummed snapshot of the published data, its changelog, its Frictionless
 description, and the page and downloads that serve it."""
 
+import datetime
 import hashlib
 import json
 import os
@@ -21,11 +22,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def published():
     """Two published incidents with assessments and sources, a draft, and an approved statement."""
-    first = make_incident(code="CS0001", title='=HYPERLINK("x")')
+    first = make_incident(code="CS0001", title='=HYPERLINK("x")', date_start=datetime.date(2017, 3, 1))
     make_assessment(first, killed_min=3, killed_max=7, quote="They said it")
     make_assessment(first, official_assessor(), killed_min=1, killed_max=None)
     make_source(first, title="A report")
-    second = make_incident(code="CS0002", place_name_ar="الرقة")
+    second = make_incident(code="CS0002", place_name_ar="الرقة", date_start=datetime.date(2017, 6, 1))
     make_assessment(second)
     draft = make_incident(code="DRAFT1", review_state=ReviewState.DRAFT)
     make_assessment(draft, quote="draft words")
