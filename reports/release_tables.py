@@ -23,7 +23,8 @@ class Column:
     lookup: object = None  # the queryset's field or expression; the name when None
 
     def __post_init__(self):
-        assert self.type in TYPES, self.type  # noqa: S101 (a programming error in the table below)
+        if self.type not in TYPES:  # a programming error in the table below
+            raise ValueError(f"Column {self.name}: unknown type {self.type!r}")
 
 
 @dataclass(frozen=True)
