@@ -205,3 +205,26 @@ STATEMENTS = Table(
     ),
     ("published_on", "id"),
 )
+# An item names an incident only while that incident is published (as the statement's page shows it).
+PUBLISHED_INCIDENT = Case(
+    When(incident__review_state=ReviewState.PUBLISHED, then=F("incident__code")), default=Value("")
+)
+STATEMENT_ITEMS = Table(
+    "statement_items",
+    "The details each statement gives beside its cumulative figure: the deaths of a period, strikes it counts, "
+    "incidents it excludes, deaths newly disclosed or found not attributable.",
+    (
+        Column("id", "integer", "The detail's identifier."),
+        Column("statement", "integer", "The statement's identifier (statements.id).", "statement_id"),
+        Column("role", "string", "What it says: period, included, excluded, newly_disclosed or not_attributable."),
+        Column("description", "string", "The statement's words for it."),
+        Column("incident", "string", "The published incident it names (its code); empty: none.", PUBLISHED_INCIDENT),
+        Column("civilians_killed", "integer", "Civilians killed it gives."),
+        Column("strikes", "integer", "Strikes it counts."),
+        Column("period_start", "date", "The first day it covers."),
+        Column("period_end", "date", "The last day it covers."),
+    ),
+    ("statement__published_on", "statement_id", "id"),
+)
+# Every table of a release, in the order its Data Package lists them.
+TABLES = (INCIDENTS, ASSESSMENTS, SOURCES, STATEMENTS, STATEMENT_ITEMS)

@@ -21,6 +21,7 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,8 @@ from django.utils import timezone
 
 from reports import exports
 from reports.iterables import batched
-from reports.models import Assessment, Incident, OfficialStatement, Source
-from reports.release_tables import ASSESSMENTS, INCIDENTS, SOURCES, STATEMENTS
+from reports.models import Assessment, Incident, OfficialStatement, Source, StatementItem
+from reports.release_tables import ASSESSMENTS, SOURCES, STATEMENT_ITEMS, STATEMENTS, TABLES
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MANIFEST = "release.json"
@@ -145,7 +146,8 @@ def make_release(name, now=None):
     previous = latest_release()
     building = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
-        write_release(building, name, now or timezone.now(), previous)
+        with one_snapshot():
+            write_release(building, name, now or timezone.now(), previous)
         make_read_only(building)
         # rename() refuses to replace a folder that has files: a release made under the same name meanwhile stays
         building.rename(root / name)
@@ -159,6 +161,20 @@ def make_release(name, now=None):
         raise
     latest_known.clear()
     return read_release(name)
+
+
+@contextmanager
+def one_snapshot():
+    """Every table read as the data stood at one moment: on PostgreSQL a REPEATABLE READ transaction,
+    so that an incident published while the release is written is in none of its tables rather than in some
+    (SQLite's transaction reads one state of the file already). Inside a transaction begun by the caller (the
+    tests'), that transaction's isolation stands."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":  # before any query of the transaction, as it must be
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 def discard(building):
@@ -176,6 +192,7 @@ def write_release(folder, name, now, previous):
         (ASSESSMENTS, Assessment.objects.filter(incident__in=incidents)),
         (SOURCES, Source.objects.filter(incident__in=incidents)),
         (STATEMENTS, OfficialStatement.public.all()),
+        (STATEMENT_ITEMS, StatementItem.objects.filter(statement__in=OfficialStatement.public.all())),
     ):
         counts[table.name] = write_table(folder, table, rows)
     changelog = write_changelog(folder, previous)
@@ -335,7 +352,7 @@ def write_changelog(folder, previous):
 def datapackage(folder, name, now):
     """The Data Package (Frictionless, v1 descriptor) of the release's CSV tables, every column described."""
     resources = []
-    for table in (INCIDENTS, ASSESSMENTS, SOURCES, STATEMENTS):
+    for table in TABLES:
         path = f"{table.name}.csv"
         entry = file_entry(folder / path)
         resources.append(

@@ -330,10 +330,11 @@ def readme_examples():
 
 def test_the_readmes_curl_examples_answer_as_it_says(client, db):
     call_command("load_demo", stdout=io.StringIO())
+    call_command("make_release", "2026-12", stdout=io.StringIO())  # as the README says before its examples
     examples = readme_examples()
     assert len(examples) >= 10
     for address, status in examples:
         response = client.get(address)
         assert response.status_code == status, address
-        if "next" in response.json() and "page_size=2" in address:
+        if "page_size=2" in address:
             assert response.json()["next"]

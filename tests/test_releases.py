@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import json
 import os
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import releases
-from reports.models import ReviewState
+from reports.models import ReviewState, StatementItem, StatementItemRole
 from tests.factories import make_assessment, make_incident, make_source, make_statement, official_assessor
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,8 @@ def published():
     draft = make_incident(code="DRAFT1", review_state=ReviewState.DRAFT)
     make_assessment(draft, quote="draft words")
     make_source(draft, title="draft source")
-    make_statement(note="private note")
+    statement = make_statement(note="private note")
+    StatementItem.objects.create(statement=statement, role=StatementItemRole.PERIOD, civilians_killed=45)
     return first, second
 
 
@@ -43,7 +45,7 @@ def release_files(name):
 def test_a_release_holds_every_table_checksummed_and_only_published_data(published):
     call_command("make_release", "2026-12")
     files = release_files("2026-12")
-    for table in ("incidents", "assessments", "sources", "statements"):
+    for table in ("incidents", "assessments", "sources", "statements", "statement_items"):
         assert f"{table}.csv" in files and f"{table}.json" in files
     assert {"datapackage.json", "SHA256SUMS", "changelog.json", "release.json"} <= set(files)
     everything = b"".join(files.values())
@@ -55,7 +57,9 @@ def test_a_release_holds_every_table_checksummed_and_only_published_data(publish
     for name, digest in sums.items():
         assert hashlib.sha256(files[name]).hexdigest() == digest
     manifest = json.loads(files["release.json"])
-    assert manifest["counts"] == {"incidents": 2, "assessments": 3, "sources": 1, "statements": 1}
+    assert manifest["counts"] == {
+        **{"incidents": 2, "assessments": 3, "sources": 1, "statements": 1, "statement_items": 1}
+    }
     assert {entry["name"] for entry in manifest["files"]} == set(files) - {"release.json"}
 
 
@@ -216,3 +220,29 @@ def test_the_releases_page_reads_no_table_however_many_releases(client, publishe
     with CaptureQueriesContext(connection) as download:
         assert client.get("/releases/r3/SHA256SUMS").status_code == 200
     assert len(download) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps writers out while the release reads")
+def test_every_table_is_read_from_one_snapshot(published, monkeypatch):
+    """An incident published by someone else while the release is written is in none of its tables."""
+    write_table = releases.write_table
+
+    def publish_meanwhile():
+        incident = make_incident(code="LATE-1")
+        make_assessment(incident, quote="published meanwhile")
+        make_source(incident, title="late source")
+        connection.close()  # this thread's own connection
+
+    def write_table_after_a_publication(folder, table, queryset):
+        if table.name == "assessments":
+            thread = threading.Thread(target=publish_meanwhile)
+            thread.start()
+            thread.join()
+        return write_table(folder, table, queryset)
+
+    monkeypatch.setattr(releases, "write_table", write_table_after_a_publication)
+    releases.make_release("r1")
+    everything = b"".join(release_files("r1").values())
+    assert b"CS0001" in everything
+    assert b"LATE-1" not in everything and b"published meanwhile" not in everything and b"late source" not in everything

@@ -1,0 +1,183 @@
+"""Releases through the API (README, "API"): every release, one release's manifest, and each of its tables as
+the JSON file the release holds, byte for byte (reports.releases). A release never changes, so neither do these
+answers, whatever happens to the records afterwards: they are read from the release's files, never from the
+database, and each carries the file's SHA-256 (the manifest's) as its ETag."""
+
+import hashlib
+
+from django.conf import settings
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import get_conditional_response
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reports import releases
+from reports.release_tables import INCIDENTS, TABLES
+from reports.views.releases import cached_forever
+
+NOT_FOUND = {404: OpenApiTypes.OBJECT}
+NAME = OpenApiParameter(
+    "name",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The release's name, as `releases/` lists it.",
+    examples=[OpenApiExample("a release", value="2026-12")],
+)
+JSON_TYPES = {
+    "string": {"type": "string", "nullable": True},
+    "integer": {"type": "integer", "nullable": True},
+    "number": {"type": "number", "nullable": True},
+    "date": {"type": "string", "format": "date", "nullable": True},
+    "boolean": {"type": "boolean", "nullable": True},
+}
+
+
+def row_schema(table):
+    """A table's JSON row as its columns describe it (reports.release_tables), every column present."""
+    return {
+        "type": "object",
+        "properties": {
+            column.name: {**JSON_TYPES[column.type], "description": column.description} for column in table.columns
+        },
+        "required": table.names,
+    }
+
+
+def table_schema(table):
+    if table is INCIDENTS:  # the /incidents.json download: a header, then an object per incident
+        incident = {"type": "object", "description": "An incident with its belligerents and current assessments."}
+        return {
+            "type": "object",
+            "properties": {"incidents": {"type": "array", "items": incident}},
+            "required": ["incidents"],
+        }
+    return {"type": "array", "items": row_schema(table)}
+
+
+class FileSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    bytes = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    url = serializers.URLField(help_text="The file as stored, on the site's releases page.")
+
+
+class ReleaseSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.URLField()
+    created_at = serializers.DateTimeField()
+    bytes = serializers.IntegerField(help_text="The size of all its files.")
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="The rows of each table.")
+    changelog = serializers.DictField(help_text="What changed since the previous release.")
+
+
+class ReleaseDetailSerializer(ReleaseSerializer):
+    tables = serializers.DictField(child=serializers.URLField(), help_text="Each table's data as JSON, here.")
+    files = FileSerializer(many=True)
+
+
+def described(release, request):
+    """What the API says of a release: its manifest, with links."""
+    return {
+        "name": release.name,
+        "url": request.build_absolute_uri(reverse("api:release-detail", args=[release.name])),
+        "created_at": release.manifest["created_at"],
+        "bytes": release.size,
+        "counts": release.manifest["counts"],
+        "changelog": release.changelog,
+    }
+
+
+def file_url(request, name, filename):
+    """The file on the site's releases pages, at its address without a language (the API has none)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return request.build_absolute_uri(reverse("reports:release_file", args=[name, filename]))
+
+
+def found(name):
+    release = releases.read_release(name)
+    if release is None:
+        raise NotFound("No release of that name.")
+    return release
+
+
+class ConditionalOnEtag:
+    """A 304 when the client holds the response's ETag (checked after the throttle, as in api.views)."""
+
+    def unchanged(self, request, etag):
+        return get_conditional_response(request, etag=etag)
+
+
+class ReleaseListView(ConditionalOnEtag, APIView):
+    """Every release, the latest first."""
+
+    @extend_schema(responses={200: ReleaseSerializer(many=True)})
+    def get(self, request):
+        listed = releases.all_releases()
+        digest = hashlib.blake2s("\n".join(f"{r.name} {r.manifest['created_at']}" for r in listed).encode())
+        etag = f'W/"releases-{digest.hexdigest()[:16]}"'
+        if (not_modified := self.unchanged(request, etag)) is not None:
+            return not_modified
+        response = Response(ReleaseSerializer([described(release, request) for release in listed], many=True).data)
+        response["ETag"] = etag
+        return response
+
+
+class ReleaseDetailView(ConditionalOnEtag, APIView):
+    """One release: its manifest (files with their sizes and checksums, counts, changelog) and its tables."""
+
+    @extend_schema(parameters=[NAME], responses={200: ReleaseDetailSerializer, **NOT_FOUND})
+    def get(self, request, name):
+        release = found(name)
+        etag = f'"{release.name}-{hashlib.blake2s(release.manifest["created_at"].encode()).hexdigest()[:16]}"'
+        if (not_modified := self.unchanged(request, etag)) is not None:
+            return cached_forever(not_modified, etag)
+        listed = {entry["name"] for entry in release.files}
+        document = {
+            **described(release, request),
+            "tables": {
+                table.name: request.build_absolute_uri(reverse(f"api:release-{table.name}", args=[name]))
+                for table in TABLES
+                if f"{table.name}.json" in listed  # a table later releases added is not in an earlier one
+            },
+            "files": [{**entry, "url": file_url(request, name, entry["name"])} for entry in release.files],
+        }
+        return cached_forever(Response(ReleaseDetailSerializer(document).data), etag)
+
+
+class ReleaseTableView(ConditionalOnEtag, APIView):
+    """One table of a release: its JSON file, exactly as released."""
+
+    table = None
+
+    def serve(self, request, name):
+        release = found(name)
+        stored = release.file(f"{self.table.name}.json")
+        if stored is None:
+            raise NotFound("This release has no such table.")
+        entry, path = stored
+        etag = f'"{entry["sha256"]}"'
+        if (not_modified := self.unchanged(request, etag)) is not None:
+            return cached_forever(not_modified, etag)
+        return cached_forever(FileResponse(path.open("rb"), content_type="application/json"), etag)
+
+
+def table_view(table):
+    """The view of one table, with its rows described in the schema."""
+
+    @extend_schema(
+        parameters=[NAME],
+        responses={200: table_schema(table), **NOT_FOUND},
+        description=f"{table.description} The release's `{table.name}.json`, byte for byte.",
+        operation_id=f"releases_{table.name}_retrieve",
+    )
+    def get(self, request, name):
+        return self.serve(request, name)
+
+    name = f"Release{table.name.title().replace('_', '')}View"
+    return type(name, (ReleaseTableView,), {"table": table, "get": get}).as_view()
