@@ -2,6 +2,8 @@
 (the committed api/schema.yaml and tests/test_api.py hold them). Private fields (an assessment's team note, who
 entered or reviewed a record) are never listed."""
 
+import copy
+
 from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
@@ -9,6 +11,7 @@ from rest_framework import serializers
 from reports.models import COUNT_RANGES, Assessment, Assessor, Belligerent, Incident, Source
 
 COUNT_FIELDS = [f"{name}_{end}" for name in COUNT_RANGES for end in ("min", "max")]
+BUILT_FIELDS = {}  # ModelSerializer subclass: its unbound fields (ModelSerializer.get_fields)
 PLACE_AND_DATE = [
     *["code", "title", "date_start", "date_end", "date_precision"],
     *["country", "governorate", "district", "place_name", "place_name_ar"],
@@ -17,6 +20,14 @@ PLACE_AND_DATE = [
 
 
 class ModelSerializer(serializers.ModelSerializer):
+    def get_fields(self):
+        """The fields, built from the model once per class and copied for each serializer: DRF builds them anew
+        for every instance, most of an incident's serialization time. Nothing here varies by request."""
+        built = BUILT_FIELDS.get(type(self))
+        if built is None:
+            built = BUILT_FIELDS[type(self)] = super().get_fields()
+        return copy.deepcopy(built)
+
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if isinstance(model_field, models.IntegerField):
