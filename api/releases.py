@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -17,6 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.views import api_code_stamp
 from reports import releases
 from reports.release_tables import INCIDENTS, TABLES
 from reports.views.releases import cached_forever
@@ -106,6 +107,14 @@ def found(name):
     return release
 
 
+def with_etag(response, etag):
+    """A list or manifest: revalidated like the other answers of the API (its links and shape follow the code;
+    only a table's bytes are kept for good)."""
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+    return response
+
+
 class ConditionalOnEtag:
     """A 304 when the client holds the response's ETag (checked after the throttle, as in api.views)."""
 
@@ -120,12 +129,12 @@ class ReleaseListView(ConditionalOnEtag, APIView):
     def get(self, request):
         listed = releases.all_releases()
         digest = hashlib.blake2s("\n".join(f"{r.name} {r.manifest['created_at']}" for r in listed).encode())
-        etag = f'W/"releases-{digest.hexdigest()[:16]}"'
+        etag = f'W/"releases-{api_code_stamp()}-{digest.hexdigest()[:16]}"'
         if (not_modified := self.unchanged(request, etag)) is not None:
-            return not_modified
-        response = Response(ReleaseSerializer([described(release, request) for release in listed], many=True).data)
-        response["ETag"] = etag
-        return response
+            return with_etag(not_modified, etag)
+        return with_etag(
+            Response(ReleaseSerializer([described(release, request) for release in listed], many=True).data), etag
+        )
 
 
 class ReleaseDetailView(ConditionalOnEtag, APIView):
@@ -134,9 +143,11 @@ class ReleaseDetailView(ConditionalOnEtag, APIView):
     @extend_schema(parameters=[NAME], responses={200: ReleaseDetailSerializer, **NOT_FOUND})
     def get(self, request, name):
         release = found(name)
-        etag = f'"{release.name}-{hashlib.blake2s(release.manifest["created_at"].encode()).hexdigest()[:16]}"'
+        # what it describes never changes; how it says it changes with the API's code
+        created = hashlib.blake2s(release.manifest["created_at"].encode()).hexdigest()[:16]
+        etag = f'"{release.name}-{api_code_stamp()}-{created}"'
         if (not_modified := self.unchanged(request, etag)) is not None:
-            return cached_forever(not_modified, etag)
+            return with_etag(not_modified, etag)
         listed = {entry["name"] for entry in release.files}
         document = {
             **described(release, request),
@@ -147,7 +158,7 @@ class ReleaseDetailView(ConditionalOnEtag, APIView):
             },
             "files": [{**entry, "url": file_url(request, name, entry["name"])} for entry in release.files],
         }
-        return cached_forever(Response(ReleaseDetailSerializer(document).data), etag)
+        return with_etag(Response(ReleaseDetailSerializer(document).data), etag)
 
 
 class ReleaseTableView(ConditionalOnEtag, APIView):

@@ -54,7 +54,10 @@ def test_the_list_names_every_release_latest_first(client, released):
 
 
 def test_a_release_is_its_manifest_with_links_to_its_tables_and_files(client, released):
-    document = client.get(f"{API}/2026-12/").json()
+    response = client.get(f"{API}/2026-12/")
+    assert "immutable" not in response["Cache-Control"]  # its links and shape follow the API's code
+    assert client.get(f"{API}/2026-12/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    document = response.json()
     manifest = json.loads(stored("2026-12", "release.json"))
     assert document["created_at"] == manifest["created_at"] and document["counts"] == manifest["counts"]
     assert [(f["name"], f["sha256"]) for f in document["files"]] == [
