@@ -1,8 +1,11 @@
 """The Atom feeds: valid Atom, published records only, the incident list's filters, at most 50 entries, stable
 ids, autodiscovery links with the page's filters, the page that lists them in both languages, and a number of
-queries that does not grow with the entries."""
+queries that does not grow with the entries. The changes feed holds approved changes and the changes of approved
+re-imports."""
 
+import csv
 import datetime
+import io
 import re
 import xml.etree.ElementTree as ET
 
@@ -10,7 +13,10 @@ import pytest
 from django.core.cache import caches
 from django.utils import timezone, translation
 
+from reports.exports import CSV_COLUMNS
+from reports.importing import batches
 from reports.models import Incident, OfficialVerdict, ReviewState
+from reports.models.imports import ImportStatus
 from reports.models.review import empty_change_set
 from reports.views.feeds import MAX_ENTRIES, changed_parts
 from tests.factories import make_assessment, make_incident, make_statement, official_assessor, proposed_change
@@ -244,3 +250,141 @@ def test_a_change_names_what_readers_can_see_of_it():
     change_set["assessments"] = [{"id": 4, "fields": {"note": "for the team"}}]
     change_set["sources"] = [{"id": 7, "delete": True}]
     assert changed_parts(change_set) == ["title", "summary", "sources"]
+
+
+# --- Changes by an approved re-import -------------------------------------------------------------------------
+
+NON_CREDIBLE = {"verdict": "non_credible"}
+
+
+def incident_row(code, country="Iraq", **values):
+    """A row of the project's own CSV (reports/importing/project_csv.py): without an assessor, no assessment."""
+    return {"code": code, "date_start": "2017-03-17", "country": country, "belligerents": "us-led-coalition"} | values
+
+
+def verdict_row(code, verdict="credible", **values):
+    """A row with CJTF-OIR's assessment of 2017-12-01 (an import matches an assessment on assessor and date)."""
+    assessment = {"assessor": "cjtf-oir", "assessor_kind": "official", "assessed_on": "2017-12-01", "killed_min": "3"}
+    return incident_row(code, **values) | assessment | {"verdict": verdict} | values
+
+
+def held_import(reviewer, *rows, state=ReviewState.PUBLISHED, confirmed=True):
+    """An import of `rows` as its uploader leaves it: its dry run, then (`confirmed`) their go-ahead, after which
+    an import that publishes awaits a second reviewer (any other runs)."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows({column: "" for column in CSV_COLUMNS} | row for row in rows)
+    batch = batches.hold("project", state, reviewer, {"file": ("update.csv", text.getvalue().encode())})
+    batches.dry_run(batch)
+    if confirmed:
+        batches.confirm(batch, reviewer)
+    return batch
+
+
+def approved_import(reviewer, approver, *rows):
+    batch = held_import(reviewer, *rows)
+    batches.approve(batch, approver)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.IMPORTED
+    return batch
+
+
+def titles(root):
+    return [entry.find(f"{ATOM}title").text for entry in entries(root)]
+
+
+def import_ids(root):
+    """What the entries of imported changes are about ("import/<batch>/<code>"), in the feed's order."""
+    ids = [entry.find(f"{ATOM}id").text.split(":")[-1] for entry in entries(root)]
+    return [about for about in ids if about.startswith("import/")]
+
+
+def test_an_approved_reimport_that_changes_published_incidents_is_in_the_changes_feed(
+    client, analyst, reviewer, second_reviewer
+):
+    approved_import(reviewer, second_reviewer, verdict_row("IM1"), incident_row("IM2"))
+    assert codes(feed(client, "/feeds/incidents.atom")) == ["IM1", "IM2"]
+    assert not entries(feed(client, "/feeds/changes.atom"))  # new incidents are the other feed's news
+
+    revised = approved_import(reviewer, second_reviewer, verdict_row("IM1", **NON_CREDIBLE), verdict_row("IM2"))
+    root = feed(client, "/feeds/changes.atom")
+    assert sorted(titles(root)) == [
+        "IM1: official verdict revised by CJTF-OIR: Non-credible",
+        "IM2: official verdict given by CJTF-OIR: Credible",
+    ]
+    entry = entries(root)[titles(root).index("IM1: official verdict revised by CJTF-OIR: Non-credible")]
+    assert entry.find(f"{ATOM}link").get("href") == "http://testserver/incidents/IM1/#changes"
+    for date in ("published", "updated"):
+        assert datetime.datetime.fromisoformat(entry.find(f"{ATOM}{date}").text) == revised.decided_at
+    assert entry.find(f"{ATOM}id").text == f"tag:testserver,{revised.decided_at:%Y-%m-%d}:import/{revised.pk}/IM1"
+    assert "Changed by an approved import." in entry.find(f"{ATOM}summary").text
+
+    # Merged with approved changes, newest first; an import that gives no verdict says an import changed it.
+    approved_change(Incident.objects.get(code="IM1"), analyst, reviewer, title="IM1 corrected")
+    retitled = approved_import(reviewer, second_reviewer, verdict_row("IM2", title="Retitled"))
+    root = feed(client, "/feeds/changes.atom")
+    assert titles(root)[:2] == ["IM2: changed by an approved import", "IM1: change approved"]
+    assert len(titles(root)) == 4
+    assert import_ids(root) == [f"import/{retitled.pk}/IM2", f"import/{revised.pk}/IM1", f"import/{revised.pk}/IM2"]
+    with translation.override("ar"):
+        arabic = translation.gettext("%(code)s: changed by an approved import") % {"code": "IM2"}
+    assert titles(feed(client, "/ar/feeds/changes.atom"))[0] == arabic != "IM2: changed by an approved import"
+
+
+def test_an_import_not_approved_or_of_an_unpublished_incident_is_not_in_the_changes_feed(
+    client, reviewer, second_reviewer
+):
+    approved_import(reviewer, second_reviewer, verdict_row("IM1"))
+    held_import(reviewer, incident_row("PEND1"), state=ReviewState.PENDING)  # runs on its uploader's word
+    held_import(reviewer, verdict_row("IM1", **NON_CREDIBLE), confirmed=False)  # a dry run
+    awaiting = held_import(reviewer, verdict_row("IM1", **NON_CREDIBLE))
+    rejected = held_import(reviewer, verdict_row("IM1", **NON_CREDIBLE))
+    batches.reject(rejected, second_reviewer, "Not our data")
+    assert not entries(feed(client, "/feeds/changes.atom"))
+    assert Incident.objects.get(code="IM1").assessments.get().verdict == OfficialVerdict.CREDIBLE
+
+    # Approved, the same import is in the feed; an approved import that changes a pending incident is not.
+    batches.approve(awaiting, second_reviewer)
+    pending = approved_import(reviewer, second_reviewer, incident_row("PEND1", title="Changed while pending"))
+    assert Incident.objects.get(code="PEND1").title == "Changed while pending"
+    assert import_ids(feed(client, "/feeds/changes.atom")) == [f"import/{awaiting.pk}/IM1"]
+    assert not pending.changes.exists()
+
+
+def test_a_filtered_changes_feed_leaves_out_imported_changes_outside_the_filter(client, reviewer, second_reviewer):
+    rows = [incident_row("IQ-IM"), incident_row("SY-IM", country="Syria")]
+    approved_import(reviewer, second_reviewer, *rows)
+    batch = approved_import(reviewer, second_reviewer, *[row | {"title": "Retitled"} for row in rows])
+    assert set(import_ids(feed(client, "/feeds/changes.atom"))) == {
+        f"import/{batch.pk}/IQ-IM",
+        f"import/{batch.pk}/SY-IM",
+    }
+    iraq = feed(client, "/feeds/changes.atom", country="Iraq")
+    assert import_ids(iraq) == [f"import/{batch.pk}/IQ-IM"] and codes(iraq) == ["IQ-IM"]
+
+
+def test_the_changes_feeds_queries_do_not_grow_with_imported_changes(
+    client, django_assert_max_num_queries, analyst, reviewer, second_reviewer
+):
+    numbered = [f"QI{number:02d}" for number in range(12)]
+    approved_import(reviewer, second_reviewer, *[verdict_row(code, country="Syria") for code in numbered])
+    approved_import(
+        reviewer, second_reviewer, *[verdict_row(code, country="Syria", **NON_CREDIBLE) for code in numbered[:2]]
+    )
+    approved_change(Incident.objects.get(code=numbered[0]), analyst, reviewer, title="Changed")
+    client.get("/feeds/changes.atom")  # warm: the figures' snapshot
+    caches["local"].clear()
+    caches["default"].clear()
+    with django_assert_max_num_queries(12) as few:
+        assert len(entries(feed(client, "/feeds/changes.atom", country="Syria"))) == 3
+    few_count = len(few)  # (now: the connection keeps only the latest queries)
+    for code in numbered[2:]:  # an import each: ten more entries
+        approved_import(reviewer, second_reviewer, verdict_row(code, country="Syria", **NON_CREDIBLE))
+    client.get("/feeds/changes.atom")
+    caches["local"].clear()
+    caches["default"].clear()
+    with django_assert_max_num_queries(few_count):
+        root = feed(client, "/feeds/changes.atom", country="Syria")
+    assert len(import_ids(root)) == 12
+    assert all(title.endswith("revised by CJTF-OIR: Non-credible") for title in titles(root)[:10])

@@ -17,7 +17,7 @@ from reports.importing import formats
 from reports.importing.report import ImportReport
 from reports.importing.writer import Options, run_import
 from reports.models import InvalidTransition
-from reports.models.imports import ImportBatch, ImportFile, ImportStatus
+from reports.models.imports import ImportBatch, ImportChange, ImportFile, ImportStatus
 
 
 def hold(format_name, state, user, files, reason=""):
@@ -79,6 +79,11 @@ def finish(batch, by, comment="", override_reason="", progress=None):
         report = run(batch, by if batch.publishes else None, dry_run=False, progress=progress)
         batch.outcome = report.text()
         decided(batch, ImportStatus.IMPORTED, by, comment, override_reason)
+        # The published incidents it changed (only an import that publishes may), which the changes feed announces.
+        ImportChange.objects.bulk_create(
+            ImportChange(batch=batch, incident_id=incident_id, verdicts=verdicts)
+            for incident_id, verdicts in report.published_changes.items()
+        )
     return report
 
 

@@ -34,6 +34,9 @@ class ImportReport:
         self.problems = []
         self.rows_read = 0
         self.reference_rows = []  # belligerents and assessors the import had to create
+        # {incident id: [verdicts given]} of the incidents that were published and that the import changed (the
+        # writer's record of them, which an approved import keeps: ImportChange)
+        self.published_changes = {}
         self._progress = progress
         self._started = time.perf_counter()
         self.elapsed = None

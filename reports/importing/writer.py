@@ -347,6 +347,8 @@ class Writer:
         self.checks = Checks(report)
         self.now = timezone.now()
         self.touched = set()  # incidents written, for records_written()
+        self.published = set()  # matched incidents that were published: a change to one is announced (ImportChange)
+        self.verdicts = {}  # {published incident id: [the verdicts the import gives its assessments]}
         self.history = {"default_user": options.user, "default_change_reason": options.reason}
 
     def run(self, records):
@@ -370,6 +372,8 @@ class Writer:
                 new.append(record)
                 continue
             record.id = old["id"]
+            if old["review_state"] == ReviewState.PUBLISHED:
+                self.published.add(record.id)
             if self.compare(old, incident_values(record), "incidents", record, record.label) == "updated":
                 changed.append((record, old))
         self.report.count("incidents", "created", len(new))
@@ -377,6 +381,9 @@ class Writer:
         self.update_incidents(changed)
         self.write_parts(accepted, "assessments", Assessment)
         self.write_parts(accepted, "sources", Source)
+        self.report.published_changes = {
+            incident_id: self.verdicts.get(incident_id, []) for incident_id in sorted(self.touched & self.published)
+        }
         if self.touched and not self.options.dry_run:  # a dry run is rolled back: nothing to bring up to date
             self.report.progress("Refreshing current assessments and the dashboard's figures…")
             records_written(self.touched)
@@ -612,6 +619,8 @@ class Writer:
                 elif self.compare(old, part.fields, kind, part, record.label) == "updated":
                     changed.append((old, record, part))
         self.report.count(kind, "created", len(new))
+        if model is Assessment:
+            self.note_verdicts(new, changed)
         if model is Source:
             number_sources(new)
         for done, batch in enumerate(batched(new, BATCH), start=1):
@@ -619,6 +628,26 @@ class Writer:
             self.report.progress(f"{kind}: {min(done * BATCH, len(new)):,} of {len(new):,} created")
         self.update_parts(model, changed)
         self.touched.update(part.incident_id for part in new)
+
+    def note_verdicts(self, new, changed):
+        """Note the verdicts the import gives published incidents' assessments (before the new ones are written):
+        a new assessment's verdict revises one if its assessor had assessed the incident before, a stored
+        assessment's changed verdict always does."""
+        given = [assessment for assessment in new if assessment.incident_id in self.published and assessment.verdict]
+        assessed = set()
+        for ids in batched({assessment.incident_id for assessment in given}, 900):
+            assessed.update(Assessment.objects.filter(incident_id__in=ids).values_list("incident_id", "assessor_id"))
+        for assessment in given:
+            revised = (assessment.incident_id, assessment.assessor_id) in assessed
+            self.note_verdict(assessment.incident_id, assessment.assessor_id, assessment.verdict, revised)
+        for stored, record, part in changed:
+            verdict = part.fields.get("verdict")
+            if record.id in self.published and verdict and verdict != stored.get("verdict"):
+                self.note_verdict(record.id, part.fields["assessor_id"], verdict, revised=True)
+
+    def note_verdict(self, incident_id, assessor_id, verdict, revised):
+        given = {"assessor": assessor_id, "verdict": verdict, "revised": revised}
+        self.verdicts.setdefault(incident_id, []).append(given)
 
     def check_part(self, part, kind, record, seen, stored):
         if not storable_key(part, record, self.report):

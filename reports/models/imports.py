@@ -79,6 +79,36 @@ class ImportBatch(models.Model):
         return check_reviewer(by, {self.created_by_id}, override_reason, comment, comment_missing)
 
 
+class ImportChangeQuerySet(models.QuerySet):
+    def approved(self):
+        """The changes of imports a second reviewer approved and that ran (the only ones that have any)."""
+        return self.filter(batch__status=ImportStatus.IMPORTED, batch__decided_at__isnull=False)
+
+
+class ImportChange(models.Model):
+    """A published incident that an approved import changed (its fields, attributions, strike types,
+    assessments or sources), written with the import in its transaction: the link between an import and the
+    published records it changed, which the changes feed announces. An incident the import created is not one:
+    it was not public before. `verdicts`: the verdicts the import gave the incident's assessments, as
+    [{"assessor": id, "verdict": value, "revised": the assessor had assessed the incident before}]."""
+
+    batch = models.ForeignKey(ImportBatch, verbose_name=_("import"), on_delete=models.CASCADE, related_name="changes")
+    incident = models.ForeignKey(
+        "reports.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="import_changes"
+    )
+    verdicts = models.JSONField(_("verdicts given"), default=list, blank=True)
+
+    objects = ImportChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("published incident changed by an import")
+        verbose_name_plural = _("published incidents changed by an import")
+        constraints = [models.UniqueConstraint(fields=["batch", "incident"], name="import_change_once_per_incident")]
+
+    def __str__(self):
+        return f"{self.batch_id}: {self.incident_id}"
+
+
 class ImportFile(models.Model):
     """One uploaded file of an import, kept in the database until the import is decided, so the import that
     runs is exactly the one whose dry run was read (and nothing is left on the server's disk)."""

@@ -1,14 +1,15 @@
 """Atom feeds for readers who follow the record: newly published incidents, changes to published incidents
-(an official verdict given or revised, an approved change) and approved official statements. Each takes the
-incident list's filters (the one FilterSet), holds at most MAX_ENTRIES entries, and is a `@public_page`: kept
-and validated by the data's version like the pages, in the language of its address (/ar/feeds/… in Arabic)."""
+(an official verdict given or revised, an approved change, an approved import) and approved official statements.
+Each takes the incident list's filters (the one FilterSet), holds at most MAX_ENTRIES entries, and is a
+`@public_page`: kept and validated by the data's version like the pages, in the language of its address
+(/ar/feeds/… in Arabic)."""
 
 import dataclasses
 import datetime
 
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +28,7 @@ from reports.models import (
     OfficialVerdict,
     ReviewDecision,
 )
+from reports.models.imports import ImportChange
 from reports.models.reference import reference_name
 from reports.models.review import ROW_SETS
 from reports.page_cache import public_page
@@ -153,23 +155,36 @@ def incident_title(incident):
 
 
 class IncidentChanges(FilteredFeed):
-    """Every change to a published incident is an approved change (IncidentRevision): a new or changed
-    assessment on a published incident waits for review like any other edit. One that gives or revises an
-    official verdict is announced as such."""
+    """A published incident changes in one of two ways, each approved by a reviewer: an approved change
+    (IncidentRevision; a new or changed assessment waits for review like any other edit), or a re-import that a
+    second reviewer approved as a whole (ImportChange: one entry per incident the import changed, dated by the
+    approval; the incidents it created are the other feed's). Both are merged, newest first. One that gives or
+    revises an official verdict is announced as such."""
 
     page = "reports:incident_list"
     heading = gettext_lazy("Changes to published incidents")
-    subtitle = gettext_lazy("Official verdicts given or revised, and approved changes, newest first.")
+    subtitle = gettext_lazy("Official verdicts given or revised, approved changes and approved imports, newest first.")
 
     def entries(self, reading):
+        incidents = reading.incident_filter.qs
+        official = Assessor.objects.filter(kind=AssessorKind.OFFICIAL).in_bulk()
         decisions = list(
             ReviewDecision.objects.approved_changes()
-            .filter(incident__in=reading.incident_filter.qs)
+            .filter(incident__in=incidents)
             .select_related("incident", "revision")
             .order_by("-id")[:MAX_ENTRIES]
         )
-        verdicts = official_verdicts(decisions)
-        return [change_entry(decision, verdicts.get(decision.pk, [])) for decision in decisions]
+        verdicts = official_verdicts(decisions, official)
+        found = [change_entry(decision, verdicts.get(decision.pk, [])) for decision in decisions]
+        imported = (
+            ImportChange.objects.approved()
+            .filter(incident__in=incidents)
+            .select_related("incident")
+            .annotate(decided_at=F("batch__decided_at"))
+            .order_by("-decided_at", "-batch_id", "incident__code")[:MAX_ENTRIES]
+        )
+        found += [import_entry(change, official) for change in imported]
+        return sorted(found, key=lambda entry: entry.published, reverse=True)[:MAX_ENTRIES]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,10 +198,10 @@ class Verdict:
         return dict(OfficialVerdict.choices).get(self.verdict, self.verdict)
 
 
-def official_verdicts(decisions):
-    """{decision id: [Verdict]}: the official verdicts each approved change gave or revised, read from its change
-    set (new assessment rows, and stored rows whose verdict it changed), in a fixed number of queries."""
-    assessors = {assessor.pk: assessor for assessor in Assessor.objects.filter(kind=AssessorKind.OFFICIAL)}
+def official_verdicts(decisions, assessors):
+    """{decision id: [Verdict]}: the official verdicts (of `assessors`, {id: official Assessor}) each approved
+    change gave or revised, read from its change set (new assessment rows, and stored rows whose verdict it
+    changed), in a fixed number of queries."""
     rows = {decision.pk: verdict_rows(decision.revision.change_set) for decision in decisions}
     stored_ids = {row["id"] for found in rows.values() for row in found if row.get("id")}
     stored = dict(Assessment.objects.filter(pk__in=stored_ids).values_list("pk", "assessor_id"))
@@ -227,9 +242,30 @@ def change_entry(decision, verdicts):
     )
 
 
-def change_title(incident, verdicts):
+def import_entry(change, official):
+    """An incident that an approved import changed: its official verdicts as the import recorded them
+    (ImportChange.verdicts), dated by the approval, when the change became public."""
+    incident = change.incident
+    verdicts = [
+        Verdict(official[given["assessor"]], given["verdict"], given["revised"])
+        for given in change.verdicts
+        if given["assessor"] in official
+    ]
+    note = _("Changed by an approved import. See the changes since publication.")
+    return Entry(
+        key=f"import/{change.batch_id}/{incident.code}",
+        title=change_title(incident, verdicts, _("%(code)s: changed by an approved import")),
+        link=permalink(incident) + "#changes",
+        description=incident_description(incident, note),
+        published=change.decided_at,
+        updated=change.decided_at,
+    )
+
+
+def change_title(incident, verdicts, otherwise=None):
+    """The official verdicts given or revised, or else `otherwise` (by default, an approved change)."""
     if not verdicts:
-        return _("%(code)s: change approved") % {"code": incident.code}
+        return (otherwise or _("%(code)s: change approved")) % {"code": incident.code}
     said = []
     for verdict in verdicts:
         names = {"assessor": reference_name(verdict.assessor.name), "verdict": verdict.label}
