@@ -111,7 +111,10 @@ def with_etag(response, etag):
     """A list or manifest: revalidated like the other answers of the API (its links and shape follow the code;
     only a table's bytes are kept for good)."""
     response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+    if response.status_code in (200, 304):
+        patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+    else:  # a 412 to a failed If-Match
+        patch_cache_control(response, no_store=True)
     return response
 
 

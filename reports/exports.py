@@ -140,6 +140,18 @@ def copied_csv_chunks(incidents, as_of):
     yield from copy_in_thread(incidents.db, statement)
 
 
+def write_csv(incidents, file):
+    """The text of `csv_chunks(incidents)` written into an open text file, in constant memory and on this
+    connection, so inside the caller's transaction (a release reads every table from one snapshot): on
+    PostgreSQL, COPY writes straight into the file."""
+    if connection.vendor != "postgresql":
+        file.writelines(written_csv_chunks(incidents, None))
+        return
+    file.write(csv_header())
+    with connections[incidents.db].cursor() as cursor:
+        cursor.copy_expert(f"COPY ({copy_query(cursor, incidents, None)}) TO STDOUT WITH (FORMAT csv)", file)
+
+
 def copy_query(cursor, incidents, as_of):
     """The SELECT, with its values bound (COPY takes no parameters), giving cell for cell what
     `written_csv_chunks` writes: empty strings as empty cells (COPY would quote them), dates in ISO whatever

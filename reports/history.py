@@ -91,7 +91,8 @@ def public_change_log(incident):
 
 def tracked_changed_after(incident, moment):
     """The TRACKED models with a history row of `incident` after `moment`, asked in one query: most published
-    incidents never change, and their log then costs that query instead of one per model."""
+    incidents never change after publication (whose own history row falls just after `moment`), and their log
+    then reads the incident's history only, not every model's."""
     checks = {
         f"changed_{index}": Exists(model.history.filter(**{link: incident.pk}, history_date__gt=moment))
         for index, (model, link, _related) in enumerate(TRACKED)

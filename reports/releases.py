@@ -6,9 +6,9 @@ release and `release.json`, the manifest that names every file with its size and
 a hidden temporary folder and renamed into place in one step, so a reader never sees half a release; its files
 are then made read-only, and a release of a name already taken is refused: a release never changes.
 
-Every table is streamed a chunk at a time, so memory stays flat whatever the number of incidents. The
-incidents' CSV is the `/incidents.csv` download itself (`exports.csv_chunks`), so the two are equal when made
-at the same moment.
+Every table is streamed a chunk at a time (the incidents' CSV written by PostgreSQL's COPY straight into its
+file), so memory stays flat whatever the number of incidents. The incidents' CSV is the `/incidents.csv`
+download itself (the same query, `exports.write_csv`), so the two are equal when made at the same moment.
 """
 
 import csv
@@ -165,7 +165,7 @@ def make_release(name, now=None):
 
 @contextmanager
 def one_snapshot():
-    """Every table read as the data stood at one moment: on PostgreSQL a REPEATABLE READ transaction,
+    """Every table read as the data stood at one moment: on PostgreSQL a read-only REPEATABLE READ transaction,
     so that an incident published while the release is written is in none of its tables rather than in some
     (SQLite's transaction reads one state of the file already). Inside a transaction begun by the caller (the
     tests'), that transaction's isolation stands."""
@@ -173,7 +173,7 @@ def one_snapshot():
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":  # before any query of the transaction, as it must be
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield
 
 
@@ -185,7 +185,8 @@ def discard(building):
 
 def write_release(folder, name, now, previous):
     incidents = Incident.public.all()  # what /incidents.csv serves without filters (IncidentFilter starts here)
-    write_text(folder / "incidents.csv", exports.csv_chunks(incidents))
+    with (folder / "incidents.csv").open("w", encoding="utf-8", newline="") as file:
+        exports.write_csv(incidents, file)
     write_text(folder / "incidents.json", exports.json_chunks(incidents))
     counts = {"incidents": write_hashes(folder / HASHES, incidents)}
     for table, rows in (

@@ -117,3 +117,10 @@ def test_the_list_is_a_304_until_a_release_is_made(client, released):
     assert client.get(f"{API}/", HTTP_IF_NONE_MATCH=etag).status_code == 304
     call_command("make_release", "2027-01")
     assert client.get(f"{API}/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_failed_precondition_is_never_kept(client, released):
+    for path in (f"{API}/2026-12/incidents/", f"{API}/2026-12/", "/releases/2026-12/incidents.json"):
+        response = client.get(path, HTTP_IF_MATCH='"not-its-etag"')
+        assert response.status_code == 412 and "no-store" in response["Cache-Control"], path
+        assert "immutable" not in response["Cache-Control"]

@@ -6,6 +6,7 @@ re-imports."""
 import csv
 import datetime
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -14,7 +15,7 @@ from django.core.cache import caches
 from django.utils import timezone, translation
 
 from reports.exports import CSV_COLUMNS
-from reports.importing import batches
+from reports.importing import batches, formats
 from reports.models import Incident, OfficialVerdict, ReviewState
 from reports.models.imports import ImportStatus
 from reports.models.review import empty_change_set
@@ -388,3 +389,35 @@ def test_the_changes_feeds_queries_do_not_grow_with_imported_changes(
         root = feed(client, "/feeds/changes.atom", country="Syria")
     assert len(import_ids(root)) == 12
     assert all(title.endswith("revised by CJTF-OIR: Non-credible") for title in titles(root)[:10])
+
+
+NOTE_MAPPING = {
+    "identifier": "id",
+    "code": "id",
+    "incident": {"date_start": "date", "country": "country", "title": "title"},
+    "belligerents": {"value": "us-led-coalition"},
+    "assessment": {
+        "assessor": "airwars",
+        "fields": {"verdict": "verdict", "assessed_on": "date", "note": "note", "dating": "dating"},
+    },
+}
+
+
+def test_an_import_that_changes_only_a_private_note_is_not_announced(client, reviewer, second_reviewer):
+    """Readers never see an assessment's note: a re-import that changes only that has nothing to announce."""
+
+    def approved_mapped(note, title="A title"):
+        text = f"id,date,country,title,verdict,note,dating\nN1,2017-03-17,Iraq,{title},fair,{note},stated\n"
+        files = {"file": ("rows.csv", text.encode()), "mapping": ("mapping.json", json.dumps(NOTE_MAPPING).encode())}
+        batch = batches.hold(formats.MAPPED, ReviewState.PUBLISHED, reviewer, files)
+        batches.dry_run(batch)
+        batches.confirm(batch, reviewer)
+        batches.approve(batch, second_reviewer)
+        return batch
+
+    approved_mapped("first note")
+    noted = approved_mapped("second note")
+    assert Incident.objects.get(code="N1").assessments.get().note == "second note"
+    assert not noted.changes.exists() and not entries(feed(client, "/feeds/changes.atom"))
+    retitled = approved_mapped("third note", title="Another title")  # a change readers see, beside the note
+    assert import_ids(feed(client, "/feeds/changes.atom")) == [f"import/{retitled.pk}/N1"]

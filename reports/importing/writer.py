@@ -348,6 +348,7 @@ class Writer:
         self.now = timezone.now()
         self.touched = set()  # incidents written, for records_written()
         self.published = set()  # matched incidents that were published: a change to one is announced (ImportChange)
+        self.changed_in_public = set()  # incidents with a change readers see (not only a private field's)
         self.verdicts = {}  # {published incident id: [the verdicts the import gives its assessments]}
         self.history = {"default_user": options.user, "default_change_reason": options.reason}
 
@@ -382,7 +383,8 @@ class Writer:
         self.write_parts(accepted, "assessments", Assessment)
         self.write_parts(accepted, "sources", Source)
         self.report.published_changes = {
-            incident_id: self.verdicts.get(incident_id, []) for incident_id in sorted(self.touched & self.published)
+            incident_id: self.verdicts.get(incident_id, [])
+            for incident_id in sorted(self.changed_in_public & self.published)
         }
         if self.touched and not self.options.dry_run:  # a dry run is rolled back: nothing to bring up to date
             self.report.progress("Refreshing current assessments and the dashboard's figures…")
@@ -560,7 +562,7 @@ class Writer:
             incident = incidents[record.id]
             for name, value in record.fields.items():
                 setattr(incident, name, value)
-            names.update(changed_fields(stored, record.fields))
+            names.update(self.note_changed_fields(Incident, record.id, stored, record.fields))
             incident.version += 1  # an editor holding the old version gets the conflict page, not a lost update
             incident.last_edited_by = self.options.user
             incident.updated_at = self.now
@@ -582,6 +584,8 @@ class Writer:
         wanted = []
         for record, stored in changed:
             new = incident_values(record)
+            if new["belligerents"] != stored["belligerents"] or new["strike_types"] != stored["strike_types"]:
+                self.changed_in_public.add(record.id)
             if new["belligerents"] != stored["belligerents"]:
                 attributions = IncidentBelligerent.objects.filter(incident_id=record.id).select_related("belligerent")
                 kept = set()
@@ -628,6 +632,7 @@ class Writer:
             self.report.progress(f"{kind}: {min(done * BATCH, len(new)):,} of {len(new):,} created")
         self.update_parts(model, changed)
         self.touched.update(part.incident_id for part in new)
+        self.changed_in_public.update(part.incident_id for part in new)
 
     def note_verdicts(self, new, changed):
         """Note the verdicts the import gives published incidents' assessments (before the new ones are written):
@@ -686,11 +691,18 @@ class Writer:
             for name, value in part.fields.items():
                 setattr(instance, name, value)
             instance.import_digest = digest(part.fields)
-            names.update(changed_fields(stored, part.fields))
+            names.update(self.note_changed_fields(model, record.id, stored, part.fields))
             self.touched.add(record.id)
         bulk_update_with_history(
             list(objects.values()), model, [*sorted(names), "import_digest"], batch_size=UPDATE_BATCH, **self.history
         )
+
+    def note_changed_fields(self, model, incident_id, stored, new):
+        """The fields `new` changes; the incident's change is one readers see unless they are all private."""
+        names = changed_fields(stored, new)
+        if set(names) - set(getattr(model, "PRIVATE_FIELDS", ())):
+            self.changed_in_public.add(incident_id)
+        return names
 
 
 def leave_out_missing_positions(records):

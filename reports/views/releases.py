@@ -37,6 +37,10 @@ def release_file(request, name, filename):
 
 
 def cached_forever(response, etag):
+    """A file's 200 or 304, kept for a year; any other answer (a 412 to a failed If-Match) is never kept."""
     response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=IMMUTABLE, immutable=True)
+    if response.status_code in (200, 304):
+        patch_cache_control(response, public=True, max_age=IMMUTABLE, immutable=True)
+    else:
+        patch_cache_control(response, no_store=True)
     return response
