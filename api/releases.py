@@ -39,23 +39,39 @@ JSON_TYPES = {
 }
 
 
+def column_schema(column):
+    schema = {**JSON_TYPES[column.type], "description": column.description}
+    if column.required:
+        del schema["nullable"]
+    return schema
+
+
 def row_schema(table):
     """A table's JSON row as its columns describe it (reports.release_tables), every column present."""
     return {
         "type": "object",
-        "properties": {
-            column.name: {**JSON_TYPES[column.type], "description": column.description} for column in table.columns
-        },
+        "properties": {column.name: column_schema(column) for column in table.columns},
         "required": table.names,
     }
 
 
+# An object of the /incidents.json download: the incident's fields, its belligerents and current assessments.
+INCIDENT_OBJECT = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "belligerents": {"type": "array", "items": {"type": "string"}},
+        "assessments": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["code", "belligerents", "assessments"],
+}
+
+
 def table_schema(table):
     if table is INCIDENTS:  # the /incidents.json download: a header, then an object per incident
-        incident = {"type": "object", "description": "An incident with its belligerents and current assessments."}
         return {
             "type": "object",
-            "properties": {"incidents": {"type": "array", "items": incident}},
+            "properties": {"incidents": {"type": "array", "items": INCIDENT_OBJECT}},
             "required": ["incidents"],
         }
     return {"type": "array", "items": row_schema(table)}

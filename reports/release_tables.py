@@ -21,6 +21,7 @@ class Column:
     type: str
     description: str
     lookup: object = None  # the queryset's field or expression; the name when None
+    required: bool = False  # never empty (an identifier, a key): so the Data Package and the API schema say
 
     def __post_init__(self):
         if self.type not in TYPES:  # a programming error in the table below
@@ -43,7 +44,15 @@ class Table:
         return [column.lookup or column.name for column in self.columns]
 
     def schema_fields(self):
-        return [{"name": c.name, "type": c.type, "description": c.description} for c in self.columns]
+        return [
+            {
+                "name": c.name,
+                "type": c.type,
+                "description": c.description,
+                **({"constraints": {"required": True}} if c.required else {}),
+            }
+            for c in self.columns
+        ]
 
     def positions(self, kind):
         return [index for index, column in enumerate(self.columns) if column.type == kind]
@@ -139,10 +148,10 @@ ASSESSMENTS = Table(
     "Every dated assessment of the published incidents, past and current: an incident's assessments by one "
     "assessor replace each other over time.",
     (
-        Column("id", "integer", "The assessment's identifier."),
-        Column("incident", "string", "The incident's code.", "incident__code"),
-        Column("assessor", "string", "Who made the assessment (slug).", "assessor__slug"),
-        Column("assessor_kind", "string", "official or monitor.", "assessor__kind"),
+        Column("id", "integer", "The assessment's identifier.", required=True),
+        Column("incident", "string", "The incident's code.", "incident__code", required=True),
+        Column("assessor", "string", "Who made the assessment (slug).", "assessor__slug", required=True),
+        Column("assessor_kind", "string", "official or monitor.", "assessor__kind", required=True),
         Column("verdict", "string", "The assessor's verdict (official) or grading (monitor)."),
         Column("non_credible_reason", "string", "Why an official assessor found the report non-credible."),
         Column("duplicate_of", "string", "The incident it duplicates, in the assessor's word.", PUBLISHED_DUPLICATE),
@@ -167,8 +176,8 @@ SOURCES = Table(
     "sources",
     "The reports each published incident cites.",
     (
-        Column("incident", "string", "The incident's code.", "incident__code"),
-        Column("position", "integer", "The source's place among the incident's sources, from 1."),
+        Column("incident", "string", "The incident's code.", "incident__code", required=True),
+        Column("position", "integer", "The source's place among the incident's sources, from 1.", required=True),
         Column("url", "string", "The link."),
         Column("archive_url", "string", "An archived copy."),
         Column("publisher", "string", "The publisher."),
@@ -186,9 +195,9 @@ STATEMENTS = Table(
     "statements",
     "The cumulative figures official assessors published, as approved (retracted ones left out).",
     (
-        Column("id", "integer", "The statement's identifier."),
-        Column("assessor", "string", "The official assessor (slug).", "assessor__slug"),
-        Column("published_on", "date", "When it was published."),
+        Column("id", "integer", "The statement's identifier.", required=True),
+        Column("assessor", "string", "The official assessor (slug).", "assessor__slug", required=True),
+        Column("published_on", "date", "When it was published.", required=True),
         Column("title", "string", "Its title."),
         Column("countries", "string", "The countries it covers, ';'-separated; empty: not stated."),
         Column("period_start", "date", "The day it counts from."),
@@ -214,9 +223,14 @@ STATEMENT_ITEMS = Table(
     "The details each statement gives beside its cumulative figure: the deaths of a period, strikes it counts, "
     "incidents it excludes, deaths newly disclosed or found not attributable.",
     (
-        Column("id", "integer", "The detail's identifier."),
-        Column("statement", "integer", "The statement's identifier (statements.id).", "statement_id"),
-        Column("role", "string", "What it says: period, included, excluded, newly_disclosed or not_attributable."),
+        Column("id", "integer", "The detail's identifier.", required=True),
+        Column("statement", "integer", "The statement's identifier (statements.id).", "statement_id", required=True),
+        Column(
+            "role",
+            "string",
+            "What it says: period, included, excluded, newly_disclosed or not_attributable.",
+            required=True,
+        ),
         Column("description", "string", "The statement's words for it."),
         Column("incident", "string", "The published incident it names (its code); empty: none.", PUBLISHED_INCIDENT),
         Column("civilians_killed", "integer", "Civilians killed it gives."),
