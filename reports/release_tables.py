@@ -139,10 +139,15 @@ INCIDENTS = Table(
     tuple(INCIDENT_COLUMNS[name] for name in exports.CSV_COLUMNS),
 )
 
-# A duplicate is named only while the incident it duplicates is itself published.
-PUBLISHED_DUPLICATE = Case(
-    When(duplicate_of__review_state=ReviewState.PUBLISHED, then=F("duplicate_of__code")), default=Value("")
-)
+
+def published_code(relation):
+    """The code of the incident `relation` names, only while that incident is published (empty otherwise): a
+    duplicate's original or a statement's detail names a public record, never a draft or a retracted one."""
+    return Case(
+        When(**{f"{relation}__review_state": ReviewState.PUBLISHED}, then=F(f"{relation}__code")), default=Value("")
+    )
+
+
 ASSESSMENTS = Table(
     "assessments",
     "Every dated assessment of the published incidents, past and current: an incident's assessments by one "
@@ -154,7 +159,12 @@ ASSESSMENTS = Table(
         Column("assessor_kind", "string", "official or monitor.", "assessor__kind", required=True),
         Column("verdict", "string", "The assessor's verdict (official) or grading (monitor)."),
         Column("non_credible_reason", "string", "Why an official assessor found the report non-credible."),
-        Column("duplicate_of", "string", "The incident it duplicates, in the assessor's word.", PUBLISHED_DUPLICATE),
+        Column(
+            "duplicate_of",
+            "string",
+            "The incident it duplicates, in the assessor's word.",
+            published_code("duplicate_of"),
+        ),
         Column("assessed_on", "date", "When the assessor said it."),
         Column("dating", "string", "What the date says (stated, revised, …)."),
         Column("superseded_on", "date", "When the same assessor's next assessment replaced it; empty: current."),
@@ -214,10 +224,6 @@ STATEMENTS = Table(
     ),
     ("published_on", "id"),
 )
-# An item names an incident only while that incident is published (as the statement's page shows it).
-PUBLISHED_INCIDENT = Case(
-    When(incident__review_state=ReviewState.PUBLISHED, then=F("incident__code")), default=Value("")
-)
 STATEMENT_ITEMS = Table(
     "statement_items",
     "The details each statement gives beside its cumulative figure: the deaths of a period, strikes it counts, "
@@ -232,7 +238,9 @@ STATEMENT_ITEMS = Table(
             required=True,
         ),
         Column("description", "string", "The statement's words for it."),
-        Column("incident", "string", "The published incident it names (its code); empty: none.", PUBLISHED_INCIDENT),
+        Column(
+            "incident", "string", "The published incident it names (its code); empty: none.", published_code("incident")
+        ),
         Column("civilians_killed", "integer", "Civilians killed it gives."),
         Column("strikes", "integer", "Strikes it counts."),
         Column("period_start", "date", "The first day it covers."),
