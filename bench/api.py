@@ -61,7 +61,11 @@ def requests(client):
     return [
         ("list, first page", "/api/v1/incidents/"),
         ("list, 2 filters", "/api/v1/incidents/?country=Syria&belligerent=us-led-coalition"),
+        ("list, official verdict", "/api/v1/incidents/?official_verdict=credible"),
+        ("list, as_of + grading", "/api/v1/incidents/?as_of=2017-04-30&grading=fair"),
         ("list, as_of + verdict", "/api/v1/incidents/?as_of=2017-04-30&official_verdict=credible"),
+        ("list, at least 50 killed", "/api/v1/incidents/?min_killed=50"),
+        ("list, text search", "/api/v1/incidents/?q=mosul"),
         ("list, 21st page (cursor)", deep),
         ("list, page_size=500", "/api/v1/incidents/?page_size=500"),
         ("incident detail", f"/api/v1/incidents/{code}/"),

@@ -2,6 +2,7 @@
 delete of the incident, its attributions, assessments and sources (from forms, the admin and commands alike).
 """
 
+import functools
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
@@ -89,12 +90,18 @@ def public_change_log(incident):
     return changes
 
 
+@functools.cache
+def historical(model):
+    """The history model of `model` (reading `model.history` builds a manager class each time)."""
+    return model.history.model
+
+
 def tracked_changed_after(incident, moment):
     """The TRACKED models with a history row of `incident` after `moment`, asked in one query: most published
     incidents never change after publication (whose own history row falls just after `moment`), and their log
     then reads the incident's history only, not every model's."""
     checks = {
-        f"changed_{index}": Exists(model.history.filter(**{link: incident.pk}, history_date__gt=moment))
+        f"changed_{index}": Exists(historical(model).objects.filter(**{link: incident.pk}, history_date__gt=moment))
         for index, (model, link, _related) in enumerate(TRACKED)
     }
     changed = Incident.objects.filter(pk=incident.pk).values(**checks).first() or {}
