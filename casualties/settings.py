@@ -369,6 +369,10 @@ LOGGING = {
 
 # Citable releases (README, "Releases and citation"): one read-only folder per release, never changed once made.
 RELEASES_DIR = Path(os.environ.get("RELEASES_DIR") or VAR_DIR / "releases")
+# The admin's "Make a release" page builds a release within one request, which the web server stops after 30 s:
+# above this many published incidents it sends the reviewer to `manage.py make_release` (about 1,600 incidents
+# a second on PostgreSQL, 600 on SQLite).
+RELEASE_ADMIN_MAX_INCIDENTS = int(os.environ.get("RELEASE_ADMIN_MAX_INCIDENTS", "10000"))
 # Who the citations name as the dataset's author and what they call it ("Cite this" on the public pages).
 CITATION_AUTHOR = os.environ.get("CITATION_AUTHOR") or "Civilian casualty tracker"
 CITATION_TITLE = os.environ.get("CITATION_TITLE") or "Civilian casualty records"

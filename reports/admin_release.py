@@ -1,6 +1,9 @@
-"""The admin's "Make a release" page: the same as `manage.py make_release NAME`, for reviewers and admins."""
+"""The admin's "Make a release" page: the same as `manage.py make_release NAME`, for reviewers and admins, while
+the published data is small enough to release within one request (RELEASE_ADMIN_MAX_INCIDENTS); beyond that it
+says to run the command."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -8,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from reports import releases
-from reports.models import can_review
+from reports.models import Incident, can_review
 
 
 class ReleaseForm(forms.Form):
@@ -20,8 +23,10 @@ class ReleaseForm(forms.Form):
 def release_view(model_admin, request):
     if not can_review(request.user):
         raise PermissionDenied
+    published = Incident.public.count()
+    too_many = published > settings.RELEASE_ADMIN_MAX_INCIDENTS
     form = ReleaseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not too_many and form.is_valid():  # too many: the page says what to do
         try:
             release = releases.make_release(form.cleaned_data["name"])
         except releases.ReleaseError as error:
@@ -43,5 +48,8 @@ def release_view(model_admin, request):
         "title": _("Make a release"),
         "form": form,
         "releases": releases.all_releases(),
+        "too_many": too_many,
+        "published": published,
+        "limit": settings.RELEASE_ADMIN_MAX_INCIDENTS,
     }
     return TemplateResponse(request, "admin/reports/incident/release.html", context)

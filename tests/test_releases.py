@@ -246,3 +246,14 @@ def test_every_table_is_read_from_one_snapshot(published, monkeypatch):
     everything = b"".join(release_files("r1").values())
     assert b"CS0001" in everything
     assert b"LATE-1" not in everything and b"published meanwhile" not in everything and b"late source" not in everything
+
+
+def test_the_admin_sends_a_release_too_large_for_one_request_to_the_command(client, reviewer, published, settings):
+    settings.RELEASE_ADMIN_MAX_INCIDENTS = 1  # two are published
+    url = reverse("admin:reports_incident_release")
+    client.force_login(reviewer)
+    page = client.get(url).content.decode()
+    assert "manage.py make_release" in page and 'name="name"' not in page
+    response = client.post(url, {"name": "r1"})
+    assert response.status_code == 200 and "manage.py make_release" in response.content.decode()
+    assert releases.all_releases() == []
