@@ -146,6 +146,11 @@ EXPECTED = {
     "api:deleted": (400, 400, 400, 400, 400),  # without its `since`
     "api:schema": (200, 200, 200, 200, 200),
     "api:docs": (200, 200, 200, 200, 200),
+    "api:release-list": (200, 200, 200, 200, 200),
+    **{  # no release made in this world
+        f"api:release-{part}": (404, 404, 404, 404, 404)
+        for part in ("detail", "incidents", "assessments", "sources", "statements", "statement_items")
+    },
     "reports:methodology": (200, 200, 200, 200, 200),
     "reports:cite_incident": (200, 200, 200, 200, 200),
     "reports:cite_dataset": (200, 200, 200, 200, 200),
@@ -239,6 +244,7 @@ class World:
                 "(?P<code>[A-Za-z0-9][A-Za-z0-9._-]*)": lambda: self.published.code,
                 "(?P<pk>[^/.]+)": lambda: self.objects["officialstatement"].pk,
                 "(?P<slug>[^/.]+)": lambda: "cjtf-oir" if "assessors/" in route else "us-led-coalition",
+                "<str:name>": lambda: "2026-12",  # a release's name
             }
         for pattern, value in replacements.items():
             if pattern in route:
