@@ -9,7 +9,6 @@ from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -20,7 +19,7 @@ from rest_framework.views import APIView
 from api.views import api_code_stamp
 from reports import releases
 from reports.release_tables import INCIDENTS, TABLES
-from reports.views.releases import cached_forever
+from reports.views.releases import validated
 
 NOT_FOUND = {404: OpenApiTypes.OBJECT}
 NAME = OpenApiParameter(
@@ -123,25 +122,13 @@ def found(name):
     return release
 
 
-def with_etag(response, etag):
-    """A list or manifest: revalidated like the other answers of the API (its links and shape follow the code;
-    only a table's bytes are kept for good)."""
-    response["ETag"] = etag
-    if response.status_code in (200, 304):
-        patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
-    else:  # a 412 to a failed If-Match
-        patch_cache_control(response, no_store=True)
-    return response
+def revalidated(request, etag, respond):
+    """A list or manifest, kept briefly like the API's other answers (its links and shape follow the code; only
+    a table's bytes are kept for good). Checked after the throttle, as in api.views."""
+    return validated(request, etag, respond, max_age=settings.PUBLIC_PAGE_MAX_AGE)
 
 
-class ConditionalOnEtag:
-    """A 304 when the client holds the response's ETag (checked after the throttle, as in api.views)."""
-
-    def unchanged(self, request, etag):
-        return get_conditional_response(request, etag=etag)
-
-
-class ReleaseListView(ConditionalOnEtag, APIView):
+class ReleaseListView(APIView):
     """Every release, the latest first."""
 
     @extend_schema(responses={200: ReleaseSerializer(many=True)})
@@ -149,14 +136,14 @@ class ReleaseListView(ConditionalOnEtag, APIView):
         listed = releases.all_releases()
         digest = hashlib.blake2s("\n".join(f"{r.name} {r.manifest['created_at']}" for r in listed).encode())
         etag = f'W/"releases-{api_code_stamp()}-{digest.hexdigest()[:16]}"'
-        if (not_modified := self.unchanged(request, etag)) is not None:
-            return with_etag(not_modified, etag)
-        return with_etag(
-            Response(ReleaseSerializer([described(release, request) for release in listed], many=True).data), etag
+        return revalidated(
+            request,
+            etag,
+            lambda: Response(ReleaseSerializer([described(release, request) for release in listed], many=True).data),
         )
 
 
-class ReleaseDetailView(ConditionalOnEtag, APIView):
+class ReleaseDetailView(APIView):
     """One release: its manifest (files with their sizes and checksums, counts, changelog) and its tables."""
 
     @extend_schema(parameters=[NAME], responses={200: ReleaseDetailSerializer, **NOT_FOUND})
@@ -165,22 +152,25 @@ class ReleaseDetailView(ConditionalOnEtag, APIView):
         # what it describes never changes; how it says it changes with the API's code
         created = hashlib.blake2s(release.manifest["created_at"].encode()).hexdigest()[:16]
         etag = f'"{release.name}-{api_code_stamp()}-{created}"'
-        if (not_modified := self.unchanged(request, etag)) is not None:
-            return with_etag(not_modified, etag)
-        listed = {entry["name"] for entry in release.files}
-        document = {
-            **described(release, request),
-            "tables": {
-                table.name: request.build_absolute_uri(reverse(f"api:release-{table.name}", args=[name]))
-                for table in TABLES
-                if f"{table.name}.json" in listed  # a table later releases added is not in an earlier one
-            },
-            "files": [{**entry, "url": file_url(request, name, entry["name"])} for entry in release.files],
-        }
-        return with_etag(Response(ReleaseDetailSerializer(document).data), etag)
+        return revalidated(request, etag, lambda: Response(ReleaseDetailSerializer(manifest(release, request)).data))
 
 
-class ReleaseTableView(ConditionalOnEtag, APIView):
+def manifest(release, request):
+    """A release's manifest as the API gives it: its description, links to its tables and its files."""
+    listed = {entry["name"] for entry in release.files}
+    name = release.name
+    return {
+        **described(release, request),
+        "tables": {
+            table.name: request.build_absolute_uri(reverse(f"api:release-{table.name}", args=[name]))
+            for table in TABLES
+            if f"{table.name}.json" in listed  # a table later releases added is not in an earlier one
+        },
+        "files": [{**entry, "url": file_url(request, name, entry["name"])} for entry in release.files],
+    }
+
+
+class ReleaseTableView(APIView):
     """One table of a release: its JSON file, exactly as released."""
 
     table = None
@@ -191,10 +181,9 @@ class ReleaseTableView(ConditionalOnEtag, APIView):
         if stored is None:
             raise NotFound("This release has no such table.")
         entry, path = stored
-        etag = f'"{entry["sha256"]}"'
-        if (not_modified := self.unchanged(request, etag)) is not None:
-            return cached_forever(not_modified, etag)
-        return cached_forever(FileResponse(path.open("rb"), content_type="application/json"), etag)
+        return validated(
+            request, f'"{entry["sha256"]}"', lambda: FileResponse(path.open("rb"), content_type="application/json")
+        )
 
 
 def table_view(table):

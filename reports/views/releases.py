@@ -27,20 +27,24 @@ def release_file(request, name, filename):
     if found is None:
         raise Http404
     entry, path = found
-    etag = f'"{entry["sha256"]}"'
-    not_modified = get_conditional_response(request, etag=etag)
-    if not_modified is not None:
-        return cached_forever(not_modified, etag)
     content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "text/plain; charset=utf-8"
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
-    return cached_forever(response, etag)
+    return validated(
+        request,
+        f'"{entry["sha256"]}"',
+        lambda: FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=content_type),
+    )
 
 
-def cached_forever(response, etag):
-    """A file's 200 or 304, kept for a year; any other answer (a 412 to a failed If-Match) is never kept."""
+def validated(request, etag, respond, max_age=IMMUTABLE):
+    """`respond()`'s response, or the 304 (or 412) the client's conditional headers call for, with `etag`. A
+    200 or 304 may be kept `max_age` seconds (a year, for a release's file: it never changes, so it is immutable
+    too); any other answer is never kept."""
+    response = get_conditional_response(request, etag=etag) or respond()
     response["ETag"] = etag
-    if response.status_code in (200, 304):
-        patch_cache_control(response, public=True, max_age=IMMUTABLE, immutable=True)
-    else:
+    if response.status_code not in (200, 304):
         patch_cache_control(response, no_store=True)
+    elif max_age == IMMUTABLE:
+        patch_cache_control(response, public=True, max_age=max_age, immutable=True)
+    else:
+        patch_cache_control(response, public=True, max_age=max_age)
     return response
